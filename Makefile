@@ -1,0 +1,47 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+FLASK  := $(VENV)/bin/flask --app vez
+PYBABEL:= $(VENV)/bin/pybabel
+STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
+PORT   ?= 5000
+XDIST  ?= -n 2
+
+.PHONY: install translations messages static db run test bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+# Compile the catalogs (the .mo files are built, never committed).
+translations: install
+	$(PYBABEL) compile -d translations --statistics
+
+# Re-extract message ids and merge them into the catalogs (run after changing texts).
+messages: install
+	flock translations/.lock sh -c '$(PYBABEL) extract -F babel.cfg -k _l -k lazy_ngettext:1,2 --no-location --sort-output -o translations/messages.pot . && $(PYBABEL) update -q --no-fuzzy-matching -i translations/messages.pot -d translations'
+
+# Precompressed copies of the static files for WhiteNoise (built, never committed).
+static: install
+	$(PY) -m whitenoise.compress -q vez/static
+
+db: translations
+	$(FLASK) db upgrade
+	$(FLASK) demo-data
+
+run: translations static db
+	$(FLASK) run --debug --port $(PORT)
+
+test: translations static
+	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
+
+bench: translations static
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3 translations/*/LC_MESSAGES/*.mo
+	find vez/static -name '*.gz' -o -name '*.br' | xargs rm -f

@@ -1,0 +1,111 @@
+"""vez: the self-service cabinet of a Ukrainian electricity and gas supplier's consumers."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+
+def create_app(config: dict[str, Any] | str | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, commands, error pages."""
+    app = Flask(__name__, instance_relative_config=True)
+    configure(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_hooks(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, config: dict[str, Any] | str | None) -> None:
+    from vez.config import Config, TestingConfig, is_weak_secret
+
+    testing = config == "testing" or (isinstance(config, dict) and config.get("TESTING"))
+    app.config.from_object(TestingConfig if testing else Config)
+    app.config.from_prefixed_env("VEZ")
+    if isinstance(config, dict):
+        app.config.update(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    if app.config["ENV_MODE"] == "production":
+        if is_weak_secret(app.config["SECRET_KEY"]):
+            raise RuntimeError("Production mode refuses the default or a short SECRET_KEY (set VEZ_SECRET_KEY).")
+        if app.debug:
+            raise RuntimeError("Production mode refuses debug mode.")
+    if app.config["PROXY_FIX_X_FOR"] or app.config["PROXY_FIX_X_PROTO"]:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=app.config["PROXY_FIX_X_PROTO"]
+        )
+    if app.config["TRUSTED_HOSTS"]:
+        hosts = app.config["TRUSTED_HOSTS"]
+        app.config["TRUSTED_HOSTS"] = hosts.split(",") if isinstance(hosts, str) else hosts
+
+
+def register_extensions(app: Flask) -> None:
+    from vez import auth, i18n, static
+    from vez.extensions import babel, compress, csrf, db, limiter, login_manager, mail, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.normpath(os.path.join(app.root_path, os.pardir, "migrations")))
+    csrf.init_app(app)
+    mail.init_app(app)
+    compress.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    login_manager.init_app(app)
+    auth.init_login_manager(login_manager)
+    static.init_app(app)
+    i18n.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from vez.auth import bp as auth_bp
+    from vez.cabinet import bp as cabinet_bp
+    from vez.home import bp as home_bp
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(cabinet_bp)
+    for name in ("registration", "payments", "company"):
+        register_optional(app, name)
+    register_admin(app)
+
+
+def register_optional(app: Flask, name: str) -> None:
+    """Blueprints that are built by their own issues register here once they exist."""
+    import importlib
+
+    module = importlib.import_module(f"vez.{name}")
+    bp = getattr(module, "bp", None)
+    if bp is not None:
+        app.register_blueprint(bp)
+
+
+def register_admin(app: Flask) -> None:
+    from vez import admin
+
+    init = getattr(admin, "init_admin", None)
+    if init is not None:
+        init(app)
+
+
+def register_hooks(app: Flask) -> None:
+    from vez import http
+
+    http.init_app(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from vez import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from vez import commands
+
+    commands.init_app(app)

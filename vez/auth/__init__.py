@@ -1,0 +1,24 @@
+"""Login and logout, sessions that really end, and the login manager's user loading."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask_login import LoginManager
+from flask_babel import lazy_gettext as _l
+
+bp = Blueprint("auth", __name__)
+
+
+def init_login_manager(manager: LoginManager) -> None:
+    from vez.auth import sessions
+
+    manager.login_view = "auth.login"
+    manager.login_message = _l("Please log in to open this page.")
+    manager.login_message_category = "info"
+    manager.needs_refresh_message = _l("Please log in again to confirm it is you.")
+    manager.refresh_view = "auth.login"
+    manager.session_protection = "basic"
+    manager.user_loader(sessions.load_user)
+
+
+from vez.auth import views  # noqa: E402,F401

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from flask import redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from vez.auth import bp
+from vez.auth.forms import LoginForm
+from vez.auth.login import Outcome, authenticate
+from vez.auth.sessions import end_session, start_session
+from vez.auth.urls import safe_next
+from vez.extensions import db
+
+PENDING_USER = "pending_user_id"  # the not-yet-activated login whose letter /registration/sent can resend
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next"))
+        if current_user.is_authenticated:
+            return redirect(url_for("cabinet.index"))
+    status, problem = 200, None
+    if form.validate_on_submit():
+        result = authenticate(form.login.data, form.password.data, request.remote_addr)
+        if result.outcome is Outcome.ok:
+            start_session(result.user, remember=form.remember.data)
+            db.session.commit()
+            return redirect(safe_next(form.next.data) or url_for("cabinet.index"), code=303)
+        db.session.commit()
+        problem = result.outcome.value
+        status = 429 if result.outcome is Outcome.throttled else 422 if problem == "bad_credentials" else 403
+        if result.outcome is Outcome.not_activated:
+            session[PENDING_USER] = result.user.id
+    elif request.method == "POST":
+        status = 422
+    form.password.data = ""
+    return render_template("auth/login.html", form=form, problem=problem), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    end_session(current_user if current_user.is_authenticated else None)
+    db.session.commit()
+    return redirect(url_for("home.index"), code=303)

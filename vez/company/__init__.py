@@ -1,0 +1,1 @@
+"""Built by its own issue."""

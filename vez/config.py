@@ -1,0 +1,136 @@
+"""Configuration defaults; every key can be overridden as an environment variable VEZ_<KEY>."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "dev-only-secret-key-change-me-in-production"
+
+
+class Config:
+    # "development" (make run), "testing" (the suite) or "production" (gunicorn).
+    ENV_MODE = "development"
+    SECRET_KEY = DEV_SECRET_KEY
+    SQLALCHEMY_DATABASE_URI = f"sqlite:///{ROOT / 'instance' / 'vez.sqlite3'}"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SERVER_NAME = None
+    PREFERRED_URL_SCHEME = "https"
+    # Hosts a request may name; links in letters are built from EXTERNAL_URL, never from Host.
+    TRUSTED_HOSTS = None
+    EXTERNAL_URL = "http://127.0.0.1:5000"
+    # Reverse proxies in front of the app; X-Forwarded-* is read only through ProxyFix with this count.
+    PROXY_FIX_X_FOR = 0
+    PROXY_FIX_X_PROTO = 0
+
+    MAX_CONTENT_LENGTH = 1024 * 1024  # 1 MiB; the admin upload route raises its own limit
+    MAX_FORM_MEMORY_SIZE = 512 * 1024
+
+    # Sessions: SECURITY.md D.
+    SESSION_COOKIE_NAME = "__Host-session"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_REFRESH_EACH_REQUEST = True
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)  # idle timeout
+    SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
+    REMEMBER_COOKIE_NAME = "__Host-remember"
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    WTF_CSRF_SSL_STRICT = True
+
+    # Passwords: SECURITY.md A.
+    PASSWORD_MIN_LENGTH = 12
+    PASSWORD_MAX_LENGTH = 128
+    ARGON2_TIME_COST = 2
+    ARGON2_MEMORY_COST = 19456  # KiB = 19 MiB
+    ARGON2_PARALLELISM = 1
+
+    # Rate limits (Flask-Limiter / limits syntax).
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_LIMIT_PER_LOGIN = "10 per 15 minutes"
+    LOGIN_LIMIT_PER_ADDRESS = "30 per 10 minutes"
+    IDENTIFY_LIMIT_PER_ACCOUNT = "5 per day"
+    IDENTIFY_LIMIT_PER_ADDRESS = "10 per hour"
+    RESEND_LIMIT = "3 per hour"
+    RECOVERY_LIMIT_PER_EMAIL = "3 per hour"
+    RECOVERY_LIMIT_PER_ADDRESS = "10 per hour"
+
+    # Tokens (seconds).
+    ACTIVATION_MAX_AGE = 72 * 3600
+    RESET_MAX_AGE = 3600
+    IDENTIFICATION_MAX_AGE = 30 * 60
+    EMAIL_CHANGE_MAX_AGE = 24 * 3600
+
+    # Languages.
+    LANGUAGES = ("uk", "en")
+    BABEL_DEFAULT_LOCALE = "uk"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Kyiv"
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
+
+    # Mail: letters are rows of the outbox; a sender drains it.
+    MAIL_SERVER = None  # None: letters stay in the outbox (the dev page lists them)
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_TIMEOUT = 5  # seconds; Flask-Mail sets none
+    MAIL_DEFAULT_SENDER = "ТОВ «Волиньелектрозбут» <noreply@ok.elektro.volyn.ua>"
+    MAIL_SEND_INLINE = True  # development: the request drains the outbox after commit
+
+    # Compression (Flask-Compress).
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_MIN_SIZE = 300
+    COMPRESS_REGISTER = True
+    COMPRESS_MIMETYPES = [
+        "text/html", "text/css", "text/plain", "application/javascript",
+        "text/javascript", "image/svg+xml", "application/json", "text/csv",
+    ]
+
+    # The supplier, as printed on bills; development defaults pass their own checksums.
+    SUPPLIER_NAME = "ТОВ «Волиньелектрозбут»"
+    SUPPLIER_SHORT_NAME = "ТОВ «ВЕЗ»"
+    SUPPLIER_EDRPOU = "42104931"
+    SUPPLIER_IBAN = "UA213223130000026007233566001"
+    SUPPLIER_BANK = "АТ «Ощадбанк»"
+    SUPPLIER_ADDRESS = "43010, м. Луцьк, вул. Лесі Українки, 30"
+    SUPPLIER_PHONE = "0 800 300 521"
+    SUPPLIER_SITE_URL = "https://elektro.volyn.ua/"
+    SERVICE_CENTRES_URL = "https://elektro.volyn.ua/tsok/"
+    DSO_NAME = "ПрАТ «Волиньобленерго»"
+    DSO_CABINET_URL = "https://energo.volyn.ua/home"
+
+    # Payments.
+    PAYMENT_PROVIDER = "sandbox"
+    SANDBOX_PUBLIC_KEY = "sandbox-public"
+    SANDBOX_PRIVATE_KEY = "sandbox-private-key-for-development"
+    LIQPAY_PUBLIC_KEY = ""
+    LIQPAY_PRIVATE_KEY = ""
+    LIQPAY_SANDBOX = False
+
+    # Admin second factor issuer name shown in authenticator apps.
+    TOTP_ISSUER = "vez"
+
+
+class TestingConfig(Config):
+    ENV_MODE = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key-long-enough-0123456789"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    MAIL_SEND_INLINE = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    EXTERNAL_URL = "https://cabinet.test"
+    SERVER_NAME = None
+
+
+def is_weak_secret(key: str | None) -> bool:
+    return not key or key == DEV_SECRET_KEY or len(key) < 32

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import text
+
+from vez.auth.forms import LoginForm
+from vez.extensions import db
+from vez.home import bp
+from vez.htmx import render
+
+
+def tab(name: str):
+    return render("home/index.html", "home/_panel.html", tab=name, form=LoginForm())
+
+
+@bp.route("/")
+def index():
+    return tab("home")
+
+
+@bp.route("/company")
+def company():
+    return tab("company")
+
+
+@bp.route("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means "not ready"
+        current_app.logger.exception("health check: database unreachable")
+        db.session.rollback()
+        return {"status": "unavailable"}, 503
+    return {"status": "ok"}

@@ -1,0 +1,41 @@
+"""The money of a personal account: its balance and its last payment, from charges and received payments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, select, update
+
+from vez.extensions import db
+from vez.models import Charge, Payment, PaymentStatus, PersonalAccount
+
+
+def last_payment(account_id: int) -> Payment | None:
+    """The payment the identification checks: the newest one received for the account."""
+    return db.session.scalar(
+        select(Payment)
+        .where(Payment.account_id == account_id, Payment.status == PaymentStatus.received)
+        .order_by(Payment.paid_at.desc(), Payment.id.desc())
+        .limit(1)
+    )
+
+
+def recompute_balances(account_ids: Iterable[int] | None = None) -> None:
+    """Set each balance to its ledger: charges less received payments (one UPDATE, any number of accounts)."""
+    charged = (
+        select(func.coalesce(func.sum(Charge.amount), 0))
+        .where(Charge.account_id == PersonalAccount.id)
+        .scalar_subquery()
+    )
+    paid = (
+        select(func.coalesce(func.sum(Payment.amount), 0))
+        .where(Payment.account_id == PersonalAccount.id, Payment.status == PaymentStatus.received)
+        .scalar_subquery()
+    )
+    stmt = update(PersonalAccount).values(balance=charged - paid)
+    if account_ids is not None:
+        ids = list(account_ids)
+        if not ids:
+            return
+        stmt = stmt.where(PersonalAccount.id.in_(ids))
+    db.session.execute(stmt.execution_options(synchronize_session=False))

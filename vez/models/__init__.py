@@ -1,0 +1,16 @@
+"""The domain model; importing this package registers every table on the metadata."""
+
+from vez.models.account import Charge, PersonalAccount
+from vez.models.audit import AuditEvent
+from vez.models.base import Base, utcnow
+from vez.models.bill import Bill
+from vez.models.outbox import Letter, LetterStatus
+from vez.models.payment import Payment, PaymentSource, PaymentStatus
+from vez.models.subdivision import BranchKind, Service, Subdivision
+from vez.models.user import Role, User, UserAccount
+
+__all__ = [
+    "AuditEvent", "Base", "Bill", "BranchKind", "Charge", "Letter", "LetterStatus", "Payment",
+    "PaymentSource", "PaymentStatus", "PersonalAccount", "Role", "Service", "Subdivision", "User",
+    "UserAccount", "utcnow",
+]
