@@ -5,7 +5,7 @@ FLASK  := $(VENV)/bin/flask --app vez
 PYBABEL:= $(VENV)/bin/pybabel
 STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 PORT   ?= 5000
-XDIST  ?= -n 2
+XDIST  ?= -n 2 --dist loadgroup
 
 .PHONY: install translations messages static db run test bench clean
 
@@ -36,8 +36,13 @@ db: translations
 run: translations static db
 	$(FLASK) run --debug --port $(PORT)
 
+# The whole suite on SQLite; again on PostgreSQL (browser tests aside) when VEZ_TEST_DATABASE_URL is set.
 test: translations static
 	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
+	@if [ -n "$$VEZ_TEST_DATABASE_URL" ]; then \
+	  echo "== the suite again on PostgreSQL"; \
+	  VEZ_TEST_BACKEND=postgres $(PY) -m pytest $(XDIST) -m "not browser" $(PYTEST_ARGS); \
+	else echo "VEZ_TEST_DATABASE_URL unset: PostgreSQL run skipped"; fi
 
 bench: translations static
 	$(PY) -m bench

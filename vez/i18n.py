@@ -33,10 +33,10 @@ def select_timezone() -> str:
 
 
 def money(kopiykas: int | None) -> str:
-    """Kopiykas as hryvnias in the current locale: `1 234,50 ₴` (uk), `UAH 1,234.50` (en)."""
+    """Kopiykas as hryvnias in the current locale: `1 234,50 ₴` (uk), `1,234.50 UAH` (en)."""
     if kopiykas is None:
         return ""
-    return format_currency(Decimal(kopiykas) / 100, "UAH")
+    return format_currency(Decimal(kopiykas) / 100, "UAH", format="#,##0.00\xa0¤")
 
 
 def amount_plain(kopiykas: int | None) -> str:

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from vez.auth.passwords import hash_password
@@ -199,6 +200,7 @@ def demo_logins_present() -> bool:
 
 
 @click.command("demo-data")
+@with_appcontext
 @click.option("--json", "as_json", is_flag=True, help="Print the demo personal accounts as JSON.")
 def demo_data_command(as_json: bool) -> None:
     """Fill an empty database with realistic demo data; leave a filled one alone."""

@@ -1,0 +1,66 @@
+"""The app factory and its configuration."""
+
+import pytest
+
+from vez import create_app
+from vez.config import DEV_SECRET_KEY
+from vez.demo import create_demo_data
+from vez.extensions import db
+
+STRONG = "a-production-secret-key-of-sufficient-length-0123456789"
+
+
+def test_testing_config_is_used_for_tests(app):
+    assert app.testing
+    assert app.config["ENV_MODE"] == "testing"
+
+
+def test_every_key_can_be_set_from_the_environment(monkeypatch):
+    monkeypatch.setenv("VEZ_SUPPLIER_PHONE", "0 800 000 000")
+    monkeypatch.setenv("VEZ_MAIL_PORT", "2525")
+    app = create_app({"TESTING": True})
+    assert app.config["SUPPLIER_PHONE"] == "0 800 000 000"
+    assert app.config["MAIL_PORT"] == 2525  # JSON-parsed, as Flask's from_prefixed_env does
+
+
+def test_default_database_is_sqlite_in_instance(monkeypatch):
+    monkeypatch.delenv("VEZ_SQLALCHEMY_DATABASE_URI", raising=False)
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/vez.sqlite3")
+
+
+@pytest.mark.parametrize("secret", [DEV_SECRET_KEY, "short", ""])
+def test_production_refuses_a_default_or_short_secret_key(secret, tmp_path):
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"ENV_MODE": "production", "SECRET_KEY": secret,
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
+
+
+def test_production_refuses_debug_mode(tmp_path):
+    with pytest.raises(RuntimeError, match="debug"):
+        create_app({"ENV_MODE": "production", "SECRET_KEY": STRONG, "DEBUG": True,
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
+
+
+def test_production_refuses_a_database_with_the_demo_logins(tmp_path):
+    url = f"sqlite:///{tmp_path}/p.db"
+    dev = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    with dev.app_context():
+        db.create_all()
+        create_demo_data(accounts=5)
+        db.session.commit()
+    with pytest.raises(RuntimeError, match="demo logins"):
+        create_app({"ENV_MODE": "production", "SECRET_KEY": STRONG, "SQLALCHEMY_DATABASE_URI": url})
+
+
+def test_production_starts_with_a_strong_secret_and_no_demo_logins(tmp_path):
+    app = create_app({"ENV_MODE": "production", "SECRET_KEY": STRONG,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
+    assert not app.debug
+
+
+def test_health_check_answers_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}

@@ -1,0 +1,106 @@
+"""The home page's two tabs, as the guide's first screen shows them, in both languages."""
+
+import pytest
+
+GUIDE_ELEMENTS_UK = [
+    "ТОВ «Волиньелектрозбут» – постачальник універсальних послуг",
+    "Для дому", "Для компаній",
+    "Прийом платежів за електроенергію", "Генерація рахунків", "Нарахування",
+    "Прийом показань", "Контроль за засобами обліку (в т.ч. за показаннями)", "Підключення/відключення",
+    "зазначені функції виконує", "Оператор системи розподілу",
+    "Логін", "Пароль", "Увійти", "Відновлення пароля та логіну", "Зареєструватися", "Основний сайт",
+    "до 01.01.2019", "https://energo.volyn.ua/home",
+    "Особистий кабінет побутових споживачів", "ВОЛИНЬЕЛЕКТРОЗБУТ",
+]
+GUIDE_ELEMENTS_EN = [
+    "universal service supplier", "For home", "For companies", "Receiving payments for electricity",
+    "Bill generation", "Receiving meter readings", "Distribution System Operator", "Login", "Password",
+    "Enter", "Password and login recovery", "Register", "Main site", "before 01.01.2019",
+]
+
+
+def test_home_page_has_every_element_of_the_guide_in_ukrainian(client):
+    html = client.get("/").get_data(as_text=True)
+    for text in GUIDE_ELEMENTS_UK:
+        assert text in html, text
+    assert '<html lang="uk">' in html
+    assert 'class="button register"' in html  # the green button
+
+
+def test_home_page_in_english(client):
+    html = client.get("/?lang=en").get_data(as_text=True)
+    for text in GUIDE_ELEMENTS_EN:
+        assert text in html, text
+    assert '<html lang="en">' in html
+
+
+def test_language_choice_sticks_in_a_cookie(client):
+    client.get("/?lang=en")
+    assert "For home" in client.get("/").get_data(as_text=True)
+    client.get("/?lang=uk")
+    assert "Для дому" in client.get("/").get_data(as_text=True)
+
+
+def test_unknown_language_falls_back_to_ukrainian(client):
+    assert '<html lang="uk">' in client.get("/?lang=ru").get_data(as_text=True)
+
+
+def test_company_tab_is_its_own_page(client):
+    html = client.get("/company").get_data(as_text=True)
+    assert 'aria-current="page" class="active">Для компаній' in html
+    assert "Прийом платежів за договорами" in html
+
+
+@pytest.mark.parametrize("path", ["/", "/company"])
+def test_htmx_gets_only_the_tab_panel(client, path):
+    response = client.get(path, headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert html.lstrip().startswith('<section class="panel" id="tab-panel"')
+    assert "<html" not in html
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_boosted_and_history_restore_requests_get_the_whole_page(client):
+    for header in ("HX-Boosted", "HX-History-Restore-Request"):
+        html = client.get("/", headers={"HX-Request": "true", header: "true"}).get_data(as_text=True)
+        assert "<html" in html
+
+
+def test_tabs_are_links_that_htmx_enhances(client):
+    html = client.get("/").get_data(as_text=True)
+    assert 'href="/company" hx-get="/company" hx-target="#tab-panel"' in html
+    assert 'hx-push-url="true"' in html
+
+
+def test_static_urls_are_fingerprinted_and_immutable(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "/static/css/vez.css?v=" in html and "/static/js/htmx.min.js?v=" in html
+    response = client.get("/static/css/vez.css?v=x", headers={"Accept-Encoding": "br"})
+    response.close()
+    assert response.status_code == 200
+    assert "immutable" in response.headers["Cache-Control"]
+    assert "max-age=31536000" in response.headers["Cache-Control"]
+
+
+def test_pages_are_compressed(client):
+    response = client.get("/", headers={"Accept-Encoding": "br, gzip"})
+    assert response.headers["Content-Encoding"] == "br"
+    response = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["Content-Encoding"] == "gzip"
+
+
+def test_no_request_leaves_for_another_host(client):
+    html = client.get("/").get_data(as_text=True)
+    import re
+    for src in re.findall(r'(?:src|href)="([^"]+)"', html):
+        assert src.startswith("/") or src.startswith("#") or src.startswith("tel:") \
+            or 'rel="noopener"' in html, src
+    assert not re.search(r'<(?:script|link)[^>]+(?:src|href)="https?://', html)
+
+
+def test_every_input_has_a_label(client):
+    import re
+    html = client.get("/").get_data(as_text=True)
+    ids = set(re.findall(r'<input[^>]+id="([^"]+)"[^>]*>', html)) - {"csrf_token", "next"}
+    for id_ in ids:
+        assert f'for="{id_}"' in html, id_

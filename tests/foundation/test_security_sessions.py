@@ -1,0 +1,99 @@
+"""SECURITY.md D: sessions (24-27)."""
+
+from datetime import timedelta
+
+import time_machine
+from flask_login import login_fresh
+
+from tests.conftest import PASSWORD, csrf_token, https_client
+
+
+def cookies(response):
+    return {c.split("=")[0]: c for c in response.headers.getlist("Set-Cookie")}
+
+
+def test_24_session_cookie_attributes(client, auth, make_user):
+    """SECURITY.md 24: __Host-session is Secure, HttpOnly, SameSite=Lax, Path=/, no Domain."""
+    make_user("ivan")
+    response = auth.login()
+    cookie = cookies(response)["__Host-session"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
+    assert "Domain" not in cookie
+
+
+def test_24_remember_cookie_is_at_most_30_days_secure_httponly(client, auth, make_user):
+    make_user("ivan")
+    with time_machine.travel("2026-11-25 10:00", tick=False):
+        response = auth.login(remember="y")
+    cookie = cookies(response)["__Host-remember"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "Domain" not in cookie
+    assert "Expires=Fri, 25 Dec 2026" in cookie  # 30 days
+
+
+def test_25_logout_ends_captured_session_and_remember_cookies(app, client, auth, make_user):
+    """SECURITY.md 25: the session and remember cookies captured before logout no longer open the cabinet."""
+    make_user("ivan")
+    auth.login(remember="y")
+    session_cookie = client.get_cookie("__Host-session").value
+    remember_cookie = client.get_cookie("__Host-remember").value
+    auth.logout()
+    for name, value in (("__Host-session", session_cookie), ("__Host-remember", remember_cookie)):
+        thief = https_client(app)
+        thief.set_cookie(name, value, domain="localhost")
+        assert thief.get("/cabinet").status_code == 302, name
+
+
+def test_26_idle_for_31_minutes_means_logging_in_again(client, auth, make_user):
+    """SECURITY.md 26: idle timeout of 30 minutes."""
+    make_user("ivan")
+    with time_machine.travel("2026-11-25 10:00", tick=False) as t:
+        auth.login()
+        t.shift(timedelta(minutes=29))
+        assert client.get("/cabinet").status_code == 200
+        t.shift(timedelta(minutes=31))
+        assert client.get("/cabinet").status_code == 302
+
+
+def test_26_twelve_hours_of_activity_means_logging_in_again(client, auth, make_user):
+    """SECURITY.md 26: absolute lifetime of 12 hours, however active."""
+    make_user("ivan")
+    with time_machine.travel("2026-11-25 08:00", tick=False) as t:
+        auth.login()
+        for _ in range(12 * 3):
+            assert client.get("/cabinet").status_code == 200
+            t.shift(timedelta(minutes=20))
+        t.shift(timedelta(minutes=1))
+        assert client.get("/cabinet").status_code == 302
+
+
+def test_26_a_remembered_session_is_not_fresh(app, client, auth, make_user):
+    make_user("ivan")
+    auth.login(remember="y")
+    remember_cookie = client.get_cookie("__Host-remember").value
+    browser = https_client(app)  # the browser was closed: only the remember cookie is left
+    browser.set_cookie("__Host-remember", remember_cookie, domain="localhost")
+    with browser:
+        assert browser.get("/cabinet").status_code == 200
+        assert not login_fresh()
+
+
+def test_27_login_renews_the_session(client, auth, make_user):
+    """SECURITY.md 27: a marker set before login is gone, and the cookie value changes."""
+    make_user("ivan")
+    csrf_token(client)
+    with client.session_transaction() as session:
+        session["marker"] = "planted"
+    before = client.get_cookie("__Host-session").value
+    auth.login()
+    assert client.get_cookie("__Host-session").value != before
+    with client.session_transaction() as session:
+        assert "marker" not in session
+
+
+def test_a_password_change_elsewhere_ends_this_session(db, client, auth, make_user):
+    from vez.auth.sessions import end_all_sessions
+    user = make_user("ivan")
+    auth.login()
+    end_all_sessions(user)
+    db.session.commit()
+    assert client.get("/cabinet").status_code == 302
