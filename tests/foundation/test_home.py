@@ -104,3 +104,21 @@ def test_every_input_has_a_label(client):
     ids = set(re.findall(r'<input[^>]+id="([^"]+)"[^>]*>', html)) - {"csrf_token", "next"}
     for id_ in ids:
         assert f'for="{id_}"' in html, id_
+
+
+def test_cached_public_pages_carry_each_visitors_own_csrf_token(app):
+    from tests.conftest import csrf_token, https_client
+    first, second = https_client(app), https_client(app)
+    assert csrf_token(first, "/") != csrf_token(second, "/")
+    # and each token is valid for its own session only
+    token = csrf_token(first, "/")
+    assert first.post("/login", data={"login": "x", "password": "y", "csrf_token": token}).status_code == 422
+    assert second.post("/login", data={"login": "x", "password": "y", "csrf_token": token}).status_code == 400
+
+
+def test_a_logged_in_visitor_never_gets_the_anonymous_cached_page(client, auth, make_user):
+    client.get("/")  # fills the cache
+    make_user("ivan")
+    auth.login()
+    html = client.get("/").get_data(as_text=True)
+    assert "Вихід" in html

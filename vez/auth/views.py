@@ -9,18 +9,25 @@ from vez.auth.login import Outcome, authenticate
 from vez.auth.sessions import end_session, start_session
 from vez.auth.urls import safe_next
 from vez.extensions import db
+from vez.pagecache import cached_page
 
 PENDING_USER = "pending_user_id"  # the not-yet-activated login whose letter /registration/sent can resend
 
 
-@bp.route("/login", methods=["GET", "POST"])
+@bp.get("/login")
+@cached_page
+def login_page():
+    if current_user.is_authenticated:
+        return redirect(url_for("cabinet.index"))
+    form = LoginForm()
+    form.next.data = safe_next(request.args.get("next"))
+    return render_template("auth/login.html", form=form, problem=None)
+
+
+@bp.post("/login")
 def login():
     form = LoginForm()
-    if request.method == "GET":
-        form.next.data = safe_next(request.args.get("next"))
-        if current_user.is_authenticated:
-            return redirect(url_for("cabinet.index"))
-    status, problem = 200, None
+    status, problem = 422, None
     if form.validate_on_submit():
         result = authenticate(form.login.data, form.password.data, request.remote_addr)
         if result.outcome is Outcome.ok:
@@ -32,8 +39,6 @@ def login():
         status = 429 if result.outcome is Outcome.throttled else 422 if problem == "bad_credentials" else 403
         if result.outcome is Outcome.not_activated:
             session[PENDING_USER] = result.user.id
-    elif request.method == "POST":
-        status = 422
     form.password.data = ""
     return render_template("auth/login.html", form=form, problem=problem), status
 

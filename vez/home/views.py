@@ -7,6 +7,7 @@ from vez.auth.forms import LoginForm
 from vez.extensions import db
 from vez.home import bp
 from vez.htmx import render
+from vez.pagecache import cached_page
 
 
 def tab(name: str):
@@ -14,11 +15,13 @@ def tab(name: str):
 
 
 @bp.route("/")
+@cached_page
 def index():
     return tab("home")
 
 
 @bp.route("/company")
+@cached_page
 def company():
     return tab("company")
 

@@ -1,0 +1,91 @@
+"""The cabinet's pages: the cards, an account's history, the chart, paging by year, both languages."""
+
+import re
+
+
+def text(response):
+    return response.get_data(as_text=True)
+
+
+def test_cabinet_requires_a_login(client):
+    response = client.get("/cabinet")
+    assert response.status_code == 302 and "/login" in response.location
+
+
+def test_cards_show_each_account_with_balance_bill_and_last_payment(logged_in):
+    html = text(logged_in.get("/cabinet"))
+    assert html.count('class="card account"') == 2
+    assert "529471247" in html and "912345678" in html
+    assert "Любешівська філія" in html and "ПРИРОДНИЙ ГАЗ" in html
+    assert "смт Любешів, вул. Волі, 5" in html
+    assert "Заборгованість" in html and "432,00" in html  # debt of the electricity account
+    assert "Переплата" in html and "140,26" in html  # overpayment of the gas account
+    assert "20 лист. 2026" in html  # the current bill's due date
+    assert "в дорозі" in html  # the newest payment is an online one not yet confirmed
+    assert 'href="/cabinet/accounts/529471247/pay"' in html
+    assert 'href="/cabinet/accounts/add"' in html
+
+
+def test_cards_in_english(logged_in):
+    html = text(logged_in.get("/cabinet?lang=en"))
+    assert "Debt" in html and "Overpayment" in html and "in transit" in html and ">Pay<" in html
+
+
+def test_account_page_lists_charges_with_readings_bills_and_payments(logged_in):
+    html = text(logged_in.get("/cabinet/accounts/529471247"))
+    assert "1 100 → 1 220" in html.replace("\u00a0", " ").replace("\u202f", " ")
+    assert "120 кВт·год" in html or "120 кВт" in html
+    assert "4,32" in html and "518,40" in html
+    assert "/cabinet/accounts/529471247/bills/2026-10.pdf" in html
+    assert "онлайн" in html and "зараховано" in html and "в дорозі" in html
+    assert "01.01.2019" in html and "https://energo.volyn.ua/home" in html
+
+
+def test_chart_is_inline_svg_with_twelve_bars_and_no_style_attributes(logged_in):
+    html = text(logged_in.get("/cabinet/accounts/529471247"))
+    svg = html[html.index("<svg"):html.index("</svg>")]
+    assert svg.count("<rect") == 12
+    assert "style=" not in html and "<script>" not in html
+    assert "<table" in html  # the same numbers as a table
+
+
+def test_this_month_is_compared_with_the_same_month_last_year(logged_in):
+    html = text(logged_in.get("/cabinet/accounts/529471247"))
+    compare = re.search(r'<p class="compare">(.*?)</p>', html, re.S).group(1)
+    assert "жовтень 2026" in compare and "жовтень 2025" in compare and "380,16" in compare
+
+
+def test_paging_by_year_shows_only_that_year(logged_in):
+    html = text(logged_in.get("/cabinet/accounts/529471247?year=2025"))
+    assert "жовтень 2025" in html and "вересень 2026" not in html
+    assert 'href="/cabinet/accounts/529471247?year=2026"' in html
+
+
+def test_htmx_year_switch_gets_the_partial_only(logged_in):
+    response = logged_in.get("/cabinet/accounts/529471247?year=2026", headers={"HX-Request": "true"})
+    html = text(response)
+    assert "<html" not in html and "<svg" in html
+    assert "HX-Request" in response.headers.get("Vary", "")
+
+
+def test_account_page_is_small(logged_in):
+    assert len(logged_in.get("/cabinet/accounts/529471247").data) < 40_000
+
+
+def test_bill_page_has_what_the_rules_ask(app, logged_in):
+    html = text(logged_in.get("/cabinet/accounts/529471247/bills/2026-10"))
+    for needed in ("529471247-202610", app.config["SUPPLIER_IBAN"], app.config["SUPPLIER_EDRPOU"],
+                   "АТ «Ощадбанк»", "Петренко Степан Іванович", "432,00", "20 лист. 2026",
+                   "Оплата за електроенергію за жовтень 2026, о/р 529471247, Петренко", "data:image/svg+xml"):
+        assert needed in html, needed
+
+
+def test_unknown_month_and_month_without_a_bill_answer_404(logged_in):
+    assert logged_in.get("/cabinet/accounts/529471247/bills/2026-13").status_code == 404
+    assert logged_in.get("/cabinet/accounts/529471247/bills/2019-01").status_code == 404
+    assert logged_in.get("/cabinet/accounts/529471247/bills/2019-01.pdf").status_code == 404
+
+
+def test_authenticated_pages_are_not_cached(logged_in):
+    for path in ("/cabinet", "/cabinet/accounts/529471247", "/cabinet/accounts/529471247/bills/2026-10.pdf"):
+        assert logged_in.get(path).headers["Cache-Control"] == "no-store"
