@@ -17,9 +17,19 @@ def fingerprint(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
 
 
+def drop_stale_compressed(folder: str) -> None:
+    """Remove .br/.gz copies older than their source, so an edited file is never served in its old form."""
+    for packed in Path(folder).rglob("*"):
+        if packed.suffix in (".br", ".gz"):
+            source = packed.with_suffix("")
+            if not source.exists() or source.stat().st_mtime > packed.stat().st_mtime:
+                packed.unlink(missing_ok=True)
+
+
 def init_app(app: Flask) -> None:
     static_folder = app.static_folder
     assert static_folder is not None
+    drop_stale_compressed(static_folder)
 
     @app.url_defaults
     def add_fingerprint(endpoint: str, values: dict) -> None:
