@@ -23,7 +23,7 @@ def main() -> int:
         r = results[path]
         print(f"{path:14} {r['rps']:8.0f} req/s  {r['rps'] / hello:5.2f} x hello (budget {budget} x)"
               f"   p99 {r['p99_ms']:6.1f} ms (budget 50 ms)   non-2xx {r['non_2xx']}")
-    for name in ("scale", "callbacks", "import_charges"):
+    for name in ("load", "scale", "callbacks", "import_charges"):
         try:
             module = importlib.import_module(f"bench.{name}")
         except ModuleNotFoundError:
