@@ -18,6 +18,8 @@ def create_app(config: dict[str, Any] | str | None = None) -> Flask:
     register_hooks(app)
     register_errorhandlers(app)
     register_commands(app)
+    if app.config["ENV_MODE"] == "production":
+        refuse_demo_logins(app)
     return app
 
 
@@ -45,6 +47,21 @@ def configure(app: Flask, config: dict[str, Any] | str | None) -> None:
         app.config["TRUSTED_HOSTS"] = hosts.split(",") if isinstance(hosts, str) else hosts
 
 
+def refuse_demo_logins(app: Flask) -> None:
+    """Production never starts with the published demo passwords in its database."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from vez.demo import demo_logins_present
+
+    with app.app_context():
+        try:
+            present = demo_logins_present()
+        except SQLAlchemyError:  # not migrated yet: there is nothing to refuse
+            present = False
+    if present:
+        raise RuntimeError("Production mode refuses a database holding the demo logins (demo, admin).")
+
+
 def register_extensions(app: Flask) -> None:
     from vez import auth, i18n, static
     from vez.extensions import babel, compress, csrf, db, limiter, login_manager, mail, migrate
@@ -70,7 +87,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(cabinet_bp)
-    for name in ("registration", "payments", "company"):
+    for name in ("registration", "activation", "recovery", "devmail", "payments", "company"):
         register_optional(app, name)
     register_admin(app)
 

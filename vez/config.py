@@ -67,6 +67,9 @@ class Config:
     RESET_MAX_AGE = 3600
     IDENTIFICATION_MAX_AGE = 30 * 60
     EMAIL_CHANGE_MAX_AGE = 24 * 3600
+    # Every identification and recovery answer takes at least this long, whatever the outcome (SECURITY.md B11, C19).
+    IDENTIFY_ANSWER_SECONDS = 0.35
+    RECOVERY_ANSWER_SECONDS = 0.35
 
     # Languages.
     LANGUAGES = ("uk", "en")
@@ -114,6 +117,16 @@ class Config:
     LIQPAY_PUBLIC_KEY = ""
     LIQPAY_PRIVATE_KEY = ""
     LIQPAY_SANDBOX = False
+    LIQPAY_VERSION = 3  # 3 signs with SHA-1; 7 and later with SHA3-256
+    LIQPAY_CHECKOUT_URL = "https://www.liqpay.ua/api/3/checkout"
+    LIQPAY_API_URL = "https://www.liqpay.ua/api/request"
+    PAYMENT_MIN_AMOUNT = 100  # kopiykas: 1.00 UAH
+    PAYMENT_MAX_AMOUNT = 10_000_000  # kopiykas: 100 000.00 UAH
+    PAYMENT_RECONCILE_AFTER = 15 * 60  # seconds unconfirmed before `payments reconcile` asks the gateway
+    PAYMENT_EXPIRE_AFTER = 24 * 3600  # seconds after which an order the gateway does not know is failed
+    PAYMENT_HTTP_TIMEOUT = 10  # seconds, status requests to the gateway
+    # Extra origins for the CSP form-action (the gateway's checkout); the payments part adds LiqPay's.
+    CSP_FORM_ACTION_EXTRA: list[str] = []
 
     # Admin second factor issuer name shown in authenticator apps.
     TOTP_ISSUER = "vez"
@@ -127,6 +140,8 @@ class TestingConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     MAIL_SEND_INLINE = False
+    IDENTIFY_ANSWER_SECONDS = 0.0
+    RECOVERY_ANSWER_SECONDS = 0.0
     RATELIMIT_STORAGE_URI = "memory://"
     EXTERNAL_URL = "https://cabinet.test"
     SERVER_NAME = None

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import time
 from datetime import timedelta
 from typing import Any
 
+import click
 from flask import current_app, render_template
+from flask.cli import with_appcontext
 from flask_babel import force_locale
 from flask_mail import Connection, Message
 from sqlalchemy import select
@@ -41,7 +44,38 @@ def queue_letter(
             user_id=user_id,
         )
     db.session.add(letter)
+    _send_after_request()
     return letter
+
+
+def _send_after_request() -> None:
+    """Development: drain the outbox in-process once the response is out (after the caller's commit)."""
+    from flask import has_request_context
+
+    app = current_app._get_current_object()
+    if not (app.config.get("MAIL_SEND_INLINE") and app.config["ENV_MODE"] == "development"):
+        return
+    if not app.config.get("MAIL_SERVER") or not has_request_context():
+        return
+    from flask import after_this_request, g
+
+    if g.get("mail_drain_scheduled"):
+        return
+    g.mail_drain_scheduled = True
+
+    @after_this_request
+    def _schedule(response):
+        def _drain():
+            with app.app_context():
+                try:
+                    send_pending()
+                except Exception:  # never let mail break a request that has already answered
+                    log.exception("in-process sending failed")
+                finally:
+                    db.session.remove()
+
+        response.call_on_close(_drain)
+        return response
 
 
 class TimeoutConnection(Connection):
@@ -114,3 +148,39 @@ def _failed(letter: Letter, error: Exception) -> None:
         delay = BACKOFF[min(letter.attempts - 1, len(BACKOFF) - 1)]
         letter.next_attempt_at = utcnow() + timedelta(seconds=delay)
     log.warning("letter %s to %s not sent (attempt %s): %s", letter.id, letter.recipient, letter.attempts, error)
+
+
+@click.group("mail")
+def mail_command() -> None:
+    """The outbox: send the letters that are due."""
+
+
+@mail_command.command("send")
+@click.option("--loop", is_flag=True, help="Keep sending as a worker (production), every --interval seconds.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds with --loop.")
+@click.option("--rounds", default=0, help="Stop after this many rounds (0: never; for tests).")
+@with_appcontext
+def send_command(loop: bool, interval: float, rounds: int) -> None:
+    """Send the pending letters once, or keep doing it with --loop."""
+    if not current_app.config.get("MAIL_SERVER"):
+        raise click.ClickException("MAIL_SERVER is not set (VEZ_MAIL_SERVER): letters stay in the outbox.")
+    done = 0
+    while True:
+        sent, failed = send_pending()
+        db.session.remove()
+        if sent or failed or not loop:
+            click.echo(f"sent {sent}, failed {failed}")
+        done += 1
+        if not loop or (rounds and done >= rounds):
+            return
+        time.sleep(interval)
+
+
+def requeue(letter: Letter) -> None:
+    """Staff: send a failed (or stuck) letter again from now; the caller commits."""
+    letter.status, letter.attempts, letter.next_attempt_at, letter.last_error = LetterStatus.pending, 0, utcnow(), None
+
+
+def outbox(limit: int = 100) -> list[Letter]:
+    """The newest letters first (the development page and the admin)."""
+    return list(db.session.scalars(select(Letter).order_by(Letter.id.desc()).limit(limit)))

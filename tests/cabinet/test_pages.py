@@ -82,6 +82,7 @@ def test_bill_page_has_what_the_rules_ask(app, logged_in):
 
 def test_unknown_month_and_month_without_a_bill_answer_404(logged_in):
     assert logged_in.get("/cabinet/accounts/529471247/bills/2026-13").status_code == 404
+    assert logged_in.get("/cabinet/accounts/529471247/bills/2026-9").status_code == 404
     assert logged_in.get("/cabinet/accounts/529471247/bills/2019-01").status_code == 404
     assert logged_in.get("/cabinet/accounts/529471247/bills/2019-01.pdf").status_code == 404
 
@@ -89,3 +90,32 @@ def test_unknown_month_and_month_without_a_bill_answer_404(logged_in):
 def test_authenticated_pages_are_not_cached(logged_in):
     for path in ("/cabinet", "/cabinet/accounts/529471247", "/cabinet/accounts/529471247/bills/2026-10.pdf"):
         assert logged_in.get(path).headers["Cache-Control"] == "no-store"
+
+
+def test_bill_of_a_month_without_charges_carries_the_overpayment(logged_in):
+    html = text(logged_in.get("/cabinet/accounts/912345678/bills/2026-10"))
+    assert "За цей місяць нарахувань немає" in html
+    assert "-140,26" in html.replace("\u00a0", " ").replace("\u202f", " ").replace("−", "-")
+
+
+def test_profile_link_in_the_header_for_a_logged_in_consumer(logged_in):
+    assert 'href="/cabinet/profile"' in text(logged_in.get("/"))
+
+
+def test_chart_bars_and_table_carry_the_same_numbers(logged_in):
+    html = text(logged_in.get("/cabinet/accounts/529471247?year=2026"))
+    svg = html[html.index("<svg"):html.index("</svg>")]
+    amounts = [t.split(": ", 1)[1] for t in re.findall(r"<title>([^<]+)</title>", svg)]
+    amounts = [a for a in amounts if not a.startswith("0,00")]
+    table = html[html.index('<table class="charges"'):]
+    assert amounts and all(amount in table for amount in amounts)
+
+
+def test_a_year_without_data_shows_the_latest_twelve_months(logged_in):
+    html = text(logged_in.get("/cabinet/accounts/529471247?year=2019"))
+    assert "<b>Останні 12 місяців</b>" in html and "вересень 2026" in html
+
+
+def test_htmx_partial_carries_the_year_navigation_with_the_chosen_year(logged_in):
+    html = text(logged_in.get("/cabinet/accounts/529471247?year=2025", headers={"HX-Request": "true"}))
+    assert "<b>2025</b>" in html and 'href="/cabinet/accounts/529471247?year=2026"' in html

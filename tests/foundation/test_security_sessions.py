@@ -23,11 +23,11 @@ def test_24_session_cookie_attributes(client, auth, make_user):
 
 def test_24_remember_cookie_is_at_most_30_days_secure_httponly(client, auth, make_user):
     make_user("ivan")
-    with time_machine.travel("2026-11-25 10:00", tick=False):
+    with time_machine.travel("2030-01-01 10:00", tick=False):
         response = auth.login(remember="y")
     cookie = cookies(response)["__Host-remember"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "Domain" not in cookie
-    assert "Expires=Fri, 25 Dec 2026" in cookie  # 30 days
+    assert "Expires=Thu, 31 Jan 2030" in cookie  # 30 days
 
 
 def test_25_logout_ends_captured_session_and_remember_cookies(app, client, auth, make_user):
@@ -46,7 +46,7 @@ def test_25_logout_ends_captured_session_and_remember_cookies(app, client, auth,
 def test_26_idle_for_31_minutes_means_logging_in_again(client, auth, make_user):
     """SECURITY.md 26: idle timeout of 30 minutes."""
     make_user("ivan")
-    with time_machine.travel("2026-11-25 10:00", tick=False) as t:
+    with time_machine.travel("2030-01-01 10:00", tick=False) as t:
         auth.login()
         t.shift(timedelta(minutes=29))
         assert client.get("/cabinet").status_code == 200
@@ -57,7 +57,7 @@ def test_26_idle_for_31_minutes_means_logging_in_again(client, auth, make_user):
 def test_26_twelve_hours_of_activity_means_logging_in_again(client, auth, make_user):
     """SECURITY.md 26: absolute lifetime of 12 hours, however active."""
     make_user("ivan")
-    with time_machine.travel("2026-11-25 08:00", tick=False) as t:
+    with time_machine.travel("2030-01-01 08:00", tick=False) as t:
         auth.login()
         for _ in range(12 * 3):
             assert client.get("/cabinet").status_code == 200

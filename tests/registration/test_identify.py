@@ -31,7 +31,7 @@ def test_the_page_in_english(client, make_subdivision):
     make_subdivision()
     english(client)
     page = client.get("/registration").get_data(as_text=True)
-    assert "Identification of the consumer" in page and "No payments yet" in page and "NATURAL GAS" not in page
+    assert "Identification of the consumer" in page and "No payments yet" in page and "Liubeshiv branch</option>" in page
 
 
 def test_right_amount_leads_to_step_two(reg, account):
@@ -70,7 +70,7 @@ def test_wrong_amount_gets_the_four_pieces_of_advice(reg, client, account, lang,
     assert response.status_code == 422
     assert heading in page and advice in page
     assert page.count("<li>", page.index('id="outcome"'), page.index("</section>")) == 4
-    assert "5–7" in page
+    assert "5–7" in page or "5-7" in page
 
 
 def test_the_amount_must_equal_the_newest_payment(reg, account, db):

@@ -1,19 +1,181 @@
-"""What the cabinet reads, always scoped to the login that asks (SECURITY.md 29)."""
+"""What the cabinet reads, always scoped to the login that asks (SECURITY.md 29).
+
+Every function takes the login's id and reaches rows only through `user_accounts`; the number of
+statements does not depend on how many accounts, charges or payments there are (issue 4, item 8).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
+from sqlalchemy import func, select
+
+from vez.billing import next_month
 from vez.extensions import db
-from vez.models import PersonalAccount, UserAccount
+from vez.models import Bill, Certificate, Charge, Payment, PaymentStatus, PersonalAccount, UserAccount
+
+
+def _owned(user_id: int):
+    return (
+        select(PersonalAccount)
+        .join(UserAccount, UserAccount.account_id == PersonalAccount.id)
+        .where(UserAccount.user_id == user_id)
+    )
 
 
 def accounts_of(user_id: int) -> list[PersonalAccount]:
-    return list(
+    return list(db.session.scalars(_owned(user_id).order_by(PersonalAccount.service, PersonalAccount.number)))
+
+
+def account_of(user_id: int, number: str) -> PersonalAccount | None:
+    """The login's account with this number; None for another's account and for no account alike."""
+    if not (isinstance(number, str) and number.isdigit() and len(number) == 9):
+        return None
+    return db.session.scalar(_owned(user_id).where(PersonalAccount.number == number))
+
+
+@dataclass
+class Card:
+    account: PersonalAccount
+    bill: Bill | None = None
+    last_payment: Payment | None = None
+
+
+def cards_of(user_id: int) -> list[Card]:
+    """The /cabinet cards: each account with its newest bill and newest payment (three statements in all)."""
+    cards = [Card(account) for account in accounts_of(user_id)]
+    if not cards:
+        return cards
+    by_id = {card.account.id: card for card in cards}
+    ids = list(by_id)
+    newest_bill = (
+        select(Bill.account_id, func.max(Bill.month).label("month"))
+        .where(Bill.account_id.in_(ids))
+        .group_by(Bill.account_id)
+        .subquery()
+    )
+    for bill in db.session.scalars(
+        select(Bill).join(newest_bill, (Bill.account_id == newest_bill.c.account_id) & (Bill.month == newest_bill.c.month))
+    ):
+        by_id[bill.account_id].bill = bill
+    ranked = (
+        select(
+            Payment.id,
+            func.row_number()
+            .over(partition_by=Payment.account_id, order_by=(Payment.paid_at.desc(), Payment.id.desc()))
+            .label("rank"),
+        )
+        .where(Payment.account_id.in_(ids), Payment.status.in_((PaymentStatus.received, PaymentStatus.pending)))
+        .subquery()
+    )
+    for payment in db.session.scalars(select(Payment).join(ranked, ranked.c.id == Payment.id).where(ranked.c.rank == 1)):
+        by_id[payment.account_id].last_payment = payment
+    return cards
+
+
+@dataclass
+class History:
+    """One account's charges, bills and payments over a window of months [start, end)."""
+
+    start: date
+    end: date
+    charges: list[Charge] = field(default_factory=list)
+    bills: list[Bill] = field(default_factory=list)
+    payments: list[Payment] = field(default_factory=list)
+    year_before: dict[date, Charge] = field(default_factory=dict)  # month → the charge a year earlier
+    years: list[int] = field(default_factory=list)
+    year: int | None = None  # the calendar year shown, None for the latest twelve months
+
+
+def _at(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time())
+
+
+def _year_back(month: date) -> date:
+    return date(month.year - 1, month.month, 1)
+
+
+def history(account: PersonalAccount, year: int | None = None) -> History:
+    """The calendar year asked for when it has data, else the twelve months up to the newest charge or bill."""
+    first, last = db.session.execute(
+        select(func.min(Charge.month), func.max(Charge.month)).where(Charge.account_id == account.id)
+    ).one()
+    newest_bill = db.session.scalar(select(func.max(Bill.month)).where(Bill.account_id == account.id))
+    latest = max([m for m in (last, newest_bill) if m is not None], default=None)
+    years = sorted(range(first.year, latest.year + 1), reverse=True) if first and latest else []
+    if year in years:
+        start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    else:  # no year asked, or one without data: the latest twelve months
+        anchor = latest or date.today().replace(day=1)
+        end = next_month(anchor)
+        start = date(end.year - 1, end.month, 1)
+    result = History(start=start, end=end, years=years, year=year if year in years else None)
+    by_month = {
+        charge.month: charge
+        for charge in db.session.scalars(
+            select(Charge)
+            .where(Charge.account_id == account.id, Charge.month >= _year_back(start), Charge.month < end)
+            .order_by(Charge.month)
+        )
+    }
+    result.charges = [charge for month, charge in by_month.items() if month >= start]
+    result.year_before = {
+        charge.month: by_month[_year_back(charge.month)]
+        for charge in result.charges
+        if _year_back(charge.month) in by_month
+    }
+    result.bills = list(
         db.session.scalars(
-            select(PersonalAccount)
-            .join(UserAccount, UserAccount.account_id == PersonalAccount.id)
-            .where(UserAccount.user_id == user_id)
-            .order_by(PersonalAccount.service, PersonalAccount.number)
+            select(Bill).where(Bill.account_id == account.id, Bill.month >= start, Bill.month < end).order_by(Bill.month)
         )
     )
+    result.payments = list(
+        db.session.scalars(
+            select(Payment)
+            .where(Payment.account_id == account.id, Payment.paid_at >= _at(start), Payment.paid_at < _at(end))
+            .order_by(Payment.paid_at.desc(), Payment.id.desc())
+        )
+    )
+    return result
+
+
+def bill_of(account: PersonalAccount, month: date) -> Bill | None:
+    return db.session.scalar(select(Bill).where(Bill.account_id == account.id, Bill.month == month))
+
+
+def charge_of(account: PersonalAccount, month: date) -> Charge | None:
+    return db.session.scalar(select(Charge).where(Charge.account_id == account.id, Charge.month == month))
+
+
+def received_in(account: PersonalAccount, month: date) -> list[Payment]:
+    """The payments a bill lists: received during its month."""
+    return list(
+        db.session.scalars(
+            select(Payment)
+            .where(
+                Payment.account_id == account.id,
+                Payment.status == PaymentStatus.received,
+                Payment.paid_at >= _at(month),
+                Payment.paid_at < _at(next_month(month)),
+            )
+            .order_by(Payment.paid_at)
+        )
+    )
+
+
+def all_charges(account: PersonalAccount) -> list[Charge]:
+    return list(db.session.scalars(select(Charge).where(Charge.account_id == account.id).order_by(Charge.month)))
+
+
+def all_payments(account: PersonalAccount) -> list[Payment]:
+    return list(
+        db.session.scalars(select(Payment).where(Payment.account_id == account.id).order_by(Payment.paid_at, Payment.id))
+    )
+
+
+def certificate_by_code(code: str) -> Certificate | None:
+    code = "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    if not code or len(code) > 24:
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.code == code))

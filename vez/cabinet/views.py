@@ -1,13 +1,266 @@
+"""The cabinet's routes: thin; every account is looked up through the login (SECURITY.md 29)."""
+
 from __future__ import annotations
 
-from flask import render_template
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from vez.cabinet import bp
-from vez.cabinet.queries import accounts_of
+from vez import audit
+from vez.auth.sessions import start_session
+from vez.billing import parse_month
+from vez.cabinet import bp, documents, profile, queries
+from vez.cabinet.chart import chart
+from vez.cabinet.export import account_csv
+from vez.cabinet.forms import ConfirmForm, EmailChangeForm, PasswordChangeForm, PhoneForm, PreferencesForm
+from vez.extensions import db
+from vez.htmx import is_partial_request, render
+from vez.models import Certificate
+from vez.urls import external_url
+
+
+@bp.context_processor
+def cabinet_helpers() -> dict:
+    return {"pay_url": pay_url}
+
+
+def pay_url(number: str) -> str:
+    """The payment flow is its own blueprint; until it exists the link is the documented path."""
+    if "payments.pay" in current_app.view_functions:
+        return url_for("payments.pay", number=number)
+    return f"/cabinet/accounts/{number}/pay"
+
+
+def _account(number: str):
+    account = queries.account_of(current_user.id, number)
+    if account is None:
+        abort(404)
+    return account
+
+
+def _month(text: str) -> date:
+    try:
+        month = parse_month(text)
+    except ValueError:
+        abort(404)
+    if f"{month:%Y-%m}" != text:  # one URL per bill: 2026-1 is not 2026-01
+        abort(404)
+    return month
+
+
+def _pdf(data: bytes, filename: str) -> Response:
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
 
 
 @bp.route("")
 @login_required
 def index():
-    return render_template("cabinet/index.html", accounts=accounts_of(current_user.id))
+    return render_template("cabinet/index.html", cards=queries.cards_of(current_user.id))
+
+
+@bp.route("/accounts/<number>")
+@login_required
+def account(number: str):
+    account = _account(number)
+    history = queries.history(account, request.args.get("year", type=int))
+    return render(
+        "cabinet/account.html", "cabinet/_history.html", account=account, history=history,
+        chart=chart(history.start, history.charges), selected_year=history.year,
+        can_certify=documents.can_certify(account), certificate_form=ConfirmForm(),
+    )
+
+
+@bp.route("/accounts/<number>/bills/<month>")
+@login_required
+def bill(number: str, month: str):
+    view = documents.bill_view(_account(number), _month(month))
+    if view is None:
+        abort(404)
+    return render_template("cabinet/bill.html", view=view)
+
+
+@bp.route("/accounts/<number>/bills/<month>.pdf")
+@login_required
+def bill_pdf(number: str, month: str):
+    view = documents.bill_view(_account(number), _month(month))
+    if view is None:
+        abort(404)
+    return _pdf(documents.bill_pdf(view), f"bill-{number}-{month}.pdf")
+
+
+@bp.route("/accounts/<number>/export.csv")
+@login_required
+def export(number: str):
+    account = _account(number)
+    response = Response(account_csv(account), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="vez-{number}.csv"'
+    return response
+
+
+@bp.route("/accounts/<number>/certificates", methods=["POST"])
+@login_required
+def certificate_new(number: str):
+    account = _account(number)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if not documents.can_certify(account):
+        flash(_("A certificate of no debt is issued when the account has no debt."), "error")
+        return redirect(url_for("cabinet.account", number=number), code=303)
+    today = datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    certificate = documents.issue_certificate(account, current_user.id, today)
+    audit.record("cabinet.certificate", actor_id=current_user.id, ip=request.remote_addr, target=account)
+    db.session.commit()
+    target = url_for("cabinet.certificate_pdf", number=number, code=certificate.code)
+    if is_partial_request():
+        return Response(status=204, headers={"HX-Redirect": target})
+    return redirect(target, code=303)
+
+
+@bp.route("/accounts/<number>/certificates/<code>.pdf")
+@login_required
+def certificate_pdf(number: str, code: str):
+    account = _account(number)
+    certificate = queries.certificate_by_code(code)
+    if certificate is None or certificate.account_id != account.id:
+        abort(404)
+    check = external_url("cabinet.certificate_check", code=documents.pretty_code(certificate.code))
+    return _pdf(documents.certificate_pdf(certificate, check), f"certificate-{number}-{certificate.code}.pdf")
+
+
+@bp.route("/certificates/check")
+def certificate_check():
+    """Public: anyone holding a certificate checks its code; the page shows no more than the paper does."""
+    code = request.args.get("code", "")
+    certificate: Certificate | None = queries.certificate_by_code(code) if code else None
+    return render_template("cabinet/certificate_check.html", code=code[:40], certificate=certificate,
+                           asked=bool(code))
+
+
+# ---- profile -------------------------------------------------------------------------------------
+
+def _profile_page(status: int = 200, **forms):
+    user = current_user
+    context = {
+        "phone_form": forms.get("phone") or PhoneForm(formdata=None, prefix="phone", phone=user.phone),
+        "email_form": forms.get("email") or EmailChangeForm(formdata=None, prefix="email"),
+        "password_form": forms.get("password") or PasswordChangeForm(formdata=None, prefix="password"),
+        "preferences_form": forms.get("preferences")
+        or PreferencesForm(formdata=None, prefix="prefs", language=user.language, paperless=user.paperless),
+    }
+    return render_template("cabinet/profile.html", **context), status
+
+
+def _done(message: str):
+    flash(message, "success")
+    target = url_for("cabinet.profile")
+    if is_partial_request():
+        return Response(status=204, headers={"HX-Redirect": target})
+    return redirect(target, code=303)
+
+
+def _password_ok(form) -> bool:
+    problem = profile.check_current_password(current_user, form.current_password.data or "", request.remote_addr)
+    if problem == "throttled":
+        form.current_password.errors.append(_("Too many wrong passwords. Try again later."))
+    elif problem:
+        form.current_password.errors.append(_("The current password is wrong."))
+    db.session.commit()  # the failure counter and its audit event stay even though the form fails
+    return problem is None
+
+
+def _stay_logged_in() -> None:
+    """Every other session ended; this one continues under the new session version."""
+    start_session(current_user._get_current_object())
+
+
+@bp.route("/profile", endpoint="profile")
+@login_required
+def profile_page():
+    return _profile_page()
+
+
+@bp.route("/profile/phone", methods=["POST"])
+@login_required
+def profile_phone():
+    form = PhoneForm(prefix="phone")
+    if not (form.validate_on_submit() and _password_ok(form)):
+        return _profile_page(422, phone=form)
+    profile.change_phone(current_user, form.phone.data, request.remote_addr)
+    _stay_logged_in()
+    db.session.commit()
+    return _done(_("Your phone number has been changed."))
+
+
+@bp.route("/profile/email", methods=["POST"])
+@login_required
+def profile_email():
+    form = EmailChangeForm(prefix="email")
+    if not (form.validate_on_submit() and _password_ok(form)):
+        return _profile_page(422, email=form)
+    profile.request_email_change(current_user, form.email.data, request.remote_addr)
+    db.session.commit()
+    return _done(_("We have sent a letter to %(email)s. The new address takes effect when you follow the link "
+                   "in it.", email=form.email.data.strip()))
+
+
+@bp.route("/profile/email/<token>", methods=["GET", "POST"])
+@login_required
+def profile_email_confirm(token: str):
+    new_email = profile.email_change_of(current_user, token)
+    if new_email is None:
+        abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        if not profile.apply_email_change(current_user, new_email, request.remote_addr):
+            db.session.rollback()
+            flash(_("This email address cannot be used. Choose another one."), "error")
+            return redirect(url_for("cabinet.profile"), code=303)
+        _stay_logged_in()
+        db.session.commit()
+        return _done(_("Your email address has been changed."))
+    return render_template("cabinet/email_confirm.html", form=form, new_email=new_email)
+
+
+@bp.route("/profile/password", methods=["POST"])
+@login_required
+def profile_password():
+    form = PasswordChangeForm(prefix="password")
+    if not (form.validate_on_submit() and _password_ok(form)):
+        return _profile_page(422, password=form)
+    problem = profile.change_password(current_user, form.password.data, request.remote_addr)
+    if problem:
+        form.password.errors.append(PASSWORD_PROBLEMS[problem]())
+        return _profile_page(422, password=form)
+    _stay_logged_in()
+    db.session.commit()
+    return _done(_("Your password has been changed. Your other sessions have been ended."))
+
+
+PASSWORD_PROBLEMS = {
+    "short": lambda: _("The password must be at least %(num)d characters long.",
+                       num=current_app.config["PASSWORD_MIN_LENGTH"]),
+    "long": lambda: _("The password must be at most %(num)d characters long.",
+                      num=current_app.config["PASSWORD_MAX_LENGTH"]),
+    "personal": lambda: _("The password must not be your login, account number or a place name."),
+    "common": lambda: _("This password is too common. Choose a longer or less usual one."),
+}
+
+
+@bp.route("/profile/preferences", methods=["POST"])
+@login_required
+def profile_preferences():
+    form = PreferencesForm(prefix="prefs")
+    if not form.validate_on_submit():
+        return _profile_page(422, preferences=form)
+    profile.set_preferences(current_user, form.language.data, form.paperless.data, request.remote_addr)
+    db.session.commit()
+    response = _done(_("Your settings have been saved."))
+    response.set_cookie("lang", form.language.data, max_age=365 * 24 * 3600, secure=True, httponly=True,
+                        samesite="Lax")
+    return response

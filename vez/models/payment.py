@@ -1,11 +1,16 @@
-"""Money received for an account: from banks and the post (imported) or online (our gateway)."""
+"""Money received for an account: from banks and the post (imported) or online (our gateway).
+
+An online payment is first an order (status `pending`, shown as "in transit"); a verified gateway
+callback turns it `received` with one compare-and-set UPDATE, and the same transaction writes its
+unique ledger entry and moves the account's balance. A reversal does the opposite, once.
+"""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vez.models.account import PersonalAccount
@@ -27,7 +32,10 @@ class PaymentStatus(str, enum.Enum):
 
 class Payment(Base):
     __tablename__ = "payments"
-    __table_args__ = (Index("ix_payments_account_id_paid_at", "account_id", "paid_at"),)
+    __table_args__ = (
+        Index("ix_payments_account_id_paid_at", "account_id", "paid_at"),
+        Index("ix_payments_status_created_at", "status", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("personal_accounts.id", ondelete="CASCADE"))
@@ -41,6 +49,48 @@ class Payment(Base):
         default=PaymentStatus.received,
     )
     # The bank's or gateway's reference; unique so that a re-imported file or a repeated callback adds nothing.
+    # For an online payment it is the order id sent to the gateway.
     reference: Mapped[str | None] = mapped_column(String(120), unique=True)
 
+    # Online payments only.
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    provider: Mapped[str | None] = mapped_column(String(20))  # sandbox, liqpay, ...
+    # The pay form's one-time key: a double submit or a resent form finds the order it already made.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    settled_at: Mapped[datetime | None]  # when the gateway's final answer was recorded
+    gateway_status: Mapped[str | None] = mapped_column(String(40))  # the provider's own word, as sent
+    gateway_payment_id: Mapped[str | None] = mapped_column(String(64))
+
     account: Mapped[PersonalAccount] = relationship()
+    entries: Mapped[list[PaymentEntry]] = relationship(
+        back_populates="payment", order_by="PaymentEntry.id", viewonly=True
+    )
+
+    @property
+    def in_transit(self) -> bool:
+        return self.status is PaymentStatus.pending
+
+
+class EntryKind(str, enum.Enum):
+    credit = "credit"  # the money reached the account
+    reversal = "reversal"  # the gateway took it back
+
+
+class PaymentEntry(Base):
+    """The ledger of online money: at most one credit and one reversal per payment (the unique pair)."""
+
+    __tablename__ = "payment_entries"
+    __table_args__ = (UniqueConstraint("payment_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("personal_accounts.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[EntryKind] = mapped_column(
+        Enum(EntryKind, name="entry_kind", native_enum=False, length=16, validate_strings=True)
+    )
+    # What the entry did to the balance, in kopiykas: a credit lowers it (negative), a reversal raises it.
+    balance_change: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    payment: Mapped[Payment] = relationship(back_populates="entries")

@@ -43,6 +43,8 @@ class User(UserMixin, Base):
     language: Mapped[str] = mapped_column(String(5), default="uk")
     paperless: Mapped[bool] = mapped_column(Boolean, default=False)
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The time step of the last accepted TOTP code: a code is never accepted twice.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     accounts: Mapped[list[PersonalAccount]] = relationship(
         secondary="user_accounts", order_by="PersonalAccount.number", viewonly=True

@@ -1,16 +1,18 @@
 """initial schema
 
-Revision ID: 9edd1143b7cb
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 09:34:30.368272
+Create Date: 2026-11-25 09:42:02.923596
 
 """
 from alembic import op
 import sqlalchemy as sa
 
+import vez.models.base
+
 
 # revision identifiers, used by Alembic.
-revision = '9edd1143b7cb'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -47,6 +49,7 @@ def upgrade():
     sa.Column('language', sa.String(length=5), nullable=False),
     sa.Column('paperless', sa.Boolean(), nullable=False),
     sa.Column('totp_secret', sa.String(length=64), nullable=True),
+    sa.Column('totp_last_step', sa.Integer(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email_key', name=op.f('uq_users_email_key')),
     sa.UniqueConstraint('login_key', name=op.f('uq_users_login_key'))
@@ -69,6 +72,28 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_events_at'), ['at'], unique=False)
         batch_op.create_index('ix_audit_events_target', ['target_type', 'target_id'], unique=False)
 
+    op.create_table('import_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('dry_run', sa.Boolean(), nullable=False),
+    sa.Column('skip_bad', sa.Boolean(), nullable=False),
+    sa.Column('status', sa.Enum('queued', 'checking', 'writing', 'done', 'rejected', 'failed', name='import_status', native_enum=False, length=16), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('rows_total', sa.Integer(), nullable=False),
+    sa.Column('rows_checked', sa.Integer(), nullable=False),
+    sa.Column('rows_bad', sa.Integer(), nullable=False),
+    sa.Column('rows_written', sa.Integer(), nullable=False),
+    sa.Column('accounts_touched', sa.Integer(), nullable=False),
+    sa.Column('errors', sa.JSON(), nullable=True),
+    sa.Column('message', sa.String(length=500), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('started_at', sa.DateTime(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_import_runs_actor_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_runs'))
+    )
     op.create_table('letters',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=40), nullable=False),
@@ -107,6 +132,17 @@ def upgrade():
     with op.batch_alter_table('personal_accounts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_personal_accounts_subdivision_id'), ['subdivision_id'], unique=False)
 
+    op.create_table('reset_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('used_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_reset_requests_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reset_requests'))
+    )
+    with op.batch_alter_table('reset_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reset_requests_user_id'), ['user_id'], unique=False)
+
     op.create_table('bills',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=False),
@@ -124,6 +160,22 @@ def upgrade():
     sa.UniqueConstraint('account_id', 'month', name=op.f('uq_bills_account_id_month')),
     sa.UniqueConstraint('number', name=op.f('uq_bills_number'))
     )
+    op.create_table('certificates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=24), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('issued_on', sa.Date(), nullable=False),
+    sa.Column('issued_at', sa.DateTime(), nullable=False),
+    sa.Column('balance', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['personal_accounts.id'], name=op.f('fk_certificates_account_id_personal_accounts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_certificates_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_certificates')),
+    sa.UniqueConstraint('code', name=op.f('uq_certificates_code'))
+    )
+    with op.batch_alter_table('certificates', schema=None) as batch_op:
+        batch_op.create_index('ix_certificates_account_id_issued_at', ['account_id', 'issued_at'], unique=False)
+
     op.create_table('charges',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=False),
@@ -138,6 +190,21 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_charges')),
     sa.UniqueConstraint('account_id', 'month', name=op.f('uq_charges_account_id_month'))
     )
+    op.create_table('identification_failures',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('ip', sa.String(length=45), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.String(length=20), nullable=False),
+    sa.Column('cleared_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['account_id'], ['personal_accounts.id'], name=op.f('fk_identification_failures_account_id_personal_accounts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_identification_failures'))
+    )
+    with op.batch_alter_table('identification_failures', schema=None) as batch_op:
+        batch_op.create_index('ix_identification_failures_account_id_at', ['account_id', 'at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_identification_failures_at'), ['at'], unique=False)
+        batch_op.create_index('ix_identification_failures_ip_at', ['ip', 'at'], unique=False)
+
     op.create_table('payments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=False),
@@ -146,12 +213,23 @@ def upgrade():
     sa.Column('source', sa.Enum('bank', 'post', 'online', name='payment_source', native_enum=False, length=16), nullable=False),
     sa.Column('status', sa.Enum('pending', 'received', 'failed', 'reversed', name='payment_status', native_enum=False, length=16), nullable=False),
     sa.Column('reference', sa.String(length=120), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('provider', sa.String(length=20), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=64), nullable=True),
+    sa.Column('settled_at', sa.DateTime(), nullable=True),
+    sa.Column('gateway_status', sa.String(length=40), nullable=True),
+    sa.Column('gateway_payment_id', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['account_id'], ['personal_accounts.id'], name=op.f('fk_payments_account_id_personal_accounts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_payments_user_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_payments')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_payments_idempotency_key')),
     sa.UniqueConstraint('reference', name=op.f('uq_payments_reference'))
     )
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.create_index('ix_payments_account_id_paid_at', ['account_id', 'paid_at'], unique=False)
+        batch_op.create_index('ix_payments_status_created_at', ['status', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_payments_user_id'), ['user_id'], unique=False)
 
     op.create_table('user_accounts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -167,21 +245,56 @@ def upgrade():
     with op.batch_alter_table('user_accounts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_accounts_user_id'), ['user_id'], unique=False)
 
+    op.create_table('payment_entries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('payment_id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('credit', 'reversal', name='entry_kind', native_enum=False, length=16), nullable=False),
+    sa.Column('balance_change', sa.BigInteger(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['personal_accounts.id'], name=op.f('fk_payment_entries_account_id_personal_accounts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['payment_id'], ['payments.id'], name=op.f('fk_payment_entries_payment_id_payments'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_payment_entries')),
+    sa.UniqueConstraint('payment_id', 'kind', name=op.f('uq_payment_entries_payment_id_kind'))
+    )
+    with op.batch_alter_table('payment_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_payment_entries_account_id'), ['account_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('payment_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_payment_entries_account_id'))
+
+    op.drop_table('payment_entries')
     with op.batch_alter_table('user_accounts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_accounts_user_id'))
 
     op.drop_table('user_accounts')
     with op.batch_alter_table('payments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_payments_user_id'))
+        batch_op.drop_index('ix_payments_status_created_at')
         batch_op.drop_index('ix_payments_account_id_paid_at')
 
     op.drop_table('payments')
+    with op.batch_alter_table('identification_failures', schema=None) as batch_op:
+        batch_op.drop_index('ix_identification_failures_ip_at')
+        batch_op.drop_index(batch_op.f('ix_identification_failures_at'))
+        batch_op.drop_index('ix_identification_failures_account_id_at')
+
+    op.drop_table('identification_failures')
     op.drop_table('charges')
+    with op.batch_alter_table('certificates', schema=None) as batch_op:
+        batch_op.drop_index('ix_certificates_account_id_issued_at')
+
+    op.drop_table('certificates')
     op.drop_table('bills')
+    with op.batch_alter_table('reset_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reset_requests_user_id'))
+
+    op.drop_table('reset_requests')
     with op.batch_alter_table('personal_accounts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_personal_accounts_subdivision_id'))
 
@@ -191,6 +304,7 @@ def downgrade():
         batch_op.drop_index('ix_letters_status_next_attempt_at')
 
     op.drop_table('letters')
+    op.drop_table('import_runs')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_events_target')
         batch_op.drop_index(batch_op.f('ix_audit_events_at'))

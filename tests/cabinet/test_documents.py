@@ -1,0 +1,109 @@
+"""Bills as PDF, certificates of no debt with their public check page, and the CSV export."""
+
+import csv
+import io
+import re
+
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from vez import nbu_qr
+from vez.models import AuditEvent, Certificate
+
+
+def pdf_text(response) -> str:
+    assert response.mimetype == "application/pdf"
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+
+
+def test_bill_pdf_holds_the_account_amount_and_ukrainian_text(app, logged_in):
+    response = logged_in.get("/cabinet/accounts/529471247/bills/2026-10.pdf")
+    assert response.status_code == 200
+    text = " ".join(pdf_text(response).split())
+    assert "529471247" in text
+    assert "432,00" in text
+    assert "Рахунок № 529471247-202610" in text and "До сплати" in text and "Сплатити до" in text
+    assert "Петренко Степан Іванович" in text and "Любешів" in text
+    assert app.config["SUPPLIER_IBAN"] in text and app.config["SUPPLIER_EDRPOU"] in text
+    assert "Оплата за електроенергію за жовтень 2026, о/р 529471247" in text
+
+
+def test_bill_pdf_in_english(logged_in):
+    text = pdf_text(logged_in.get("/cabinet/accounts/529471247/bills/2026-10.pdf?lang=en"))
+    assert "Amount due" in text and "Bill No. 529471247-202610" in text
+
+
+def test_bill_qr_payload_names_the_iban_the_amount_due_and_the_account(app, logged_in):
+    html = logged_in.get("/cabinet/accounts/529471247/bills/2026-10").get_data(as_text=True)
+    assert 'src="data:image/svg+xml' in html
+    from vez.cabinet.documents import bill_view
+    from vez.cabinet.queries import account_of
+    from datetime import date
+    view = bill_view(account_of(1, "529471247"), date(2026, 10, 1))
+    fields = nbu_qr.decode(view.qr_url)
+    assert fields[:5] == ["BCD", "002", "2", "UCT", ""]
+    assert fields[6] == app.config["SUPPLIER_IBAN"]
+    assert fields[7] == "UAH432"
+    assert fields[8] == app.config["SUPPLIER_EDRPOU"]
+    assert "529471247" in fields[11] and len(fields[11]) <= 140
+
+
+def test_overpaid_bill_leaves_the_qr_amount_empty(app, logged_in):
+    from datetime import date
+
+    from vez.cabinet.documents import bill_view
+    from vez.cabinet.queries import account_of
+    view = bill_view(account_of(1, "912345678"), date(2026, 10, 1))
+    assert nbu_qr.decode(view.qr_url)[7] == ""
+
+
+def _issue(client, number):
+    page = client.get(f"/cabinet/accounts/{number}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    return client.post(f"/cabinet/accounts/{number}/certificates", data={"csrf_token": token})
+
+
+def test_certificate_of_no_debt_is_a_pdf_with_a_code_the_public_page_confirms(app, db, client, logged_in):
+    response = _issue(logged_in, "912345678")
+    assert response.status_code == 303
+    pdf = logged_in.get(response.location)
+    text = pdf_text(pdf)
+    certificate = db.session.scalar(select(Certificate))
+    pretty = "-".join(certificate.code[i:i + 4] for i in range(0, 12, 4))
+    assert "Довідка про відсутність заборгованості" in text and "912345678" in text and pretty in text
+    assert "140,26" in text.replace("\u202f", " ").replace("\u00a0", " ")
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "cabinet.certificate"))
+    anonymous = app.test_client()
+    check = anonymous.get(f"/cabinet/certificates/check?code={pretty.lower()}").get_data(as_text=True)
+    assert "Довідка справжня" in check and "912345678" in check
+    wrong = anonymous.get("/cabinet/certificates/check?code=AAAA-BBBB-CCCC").get_data(as_text=True)
+    assert "Довідки з таким кодом немає" in wrong
+
+
+def test_account_in_debt_is_offered_no_certificate(db, logged_in):
+    page = logged_in.get("/cabinet/accounts/529471247").get_data(as_text=True)
+    assert "/cabinet/accounts/529471247/certificates" not in page
+    response = _issue_with_any_token(logged_in)
+    assert response.status_code == 303
+    assert db.session.scalar(select(Certificate)) is None
+
+
+def _issue_with_any_token(client):
+    page = client.get("/cabinet/accounts/912345678").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    return client.post("/cabinet/accounts/529471247/certificates", data={"csrf_token": token})
+
+
+def test_csv_export_lists_charges_and_payments(logged_in):
+    response = logged_in.get("/cabinet/accounts/529471247/export.csv")
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    body = response.get_data(as_text=True)
+    assert body.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert rows[0][0] == "Запис"
+    charges = [r for r in rows[1:] if r[0] == "нарахування"]
+    payments = [r for r in rows[1:] if r[0] == "оплата"]
+    assert len(charges) == 4 and len(payments) == 4
+    assert ["нарахування", "529471247", "2026-09", "120", "kWh", "4.32", "1100", "1220", "518.40", "", ""] in charges
+    assert ["оплата", "529471247", "2026-10-30 18:00", "", "", "", "", "", "100.00", "online", "pending"] in payments

@@ -1,0 +1,159 @@
+"""The profile: phone, email, password, language and paperless bills (SECURITY.md 28)."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from tests.conftest import PASSWORD, https_client
+from vez.auth.passwords import verify_password
+from vez.models import AuditEvent, Letter
+
+NEW_PASSWORD = "зелений човен на світязі"
+
+
+def csrf(client) -> str:
+    page = client.get("/cabinet/profile").get_data(as_text=True)
+    return re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+
+
+def post(client, path, **data):
+    return client.post(path, data={"csrf_token": csrf(client), **data})
+
+
+def second_browser(app, auth_login=True):
+    other = https_client(app)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', other.get("/login").get_data(as_text=True))
+    other.post("/login", data={"login": "ivan", "password": PASSWORD, "csrf_token": token.group(1)})
+    assert other.get("/cabinet").status_code == 200
+    return other
+
+
+def letters(db, kind):
+    return db.session.scalars(select(Letter).where(Letter.kind == kind)).all()
+
+
+def test_profile_page_shows_the_forms_in_both_languages(logged_in):
+    uk = logged_in.get("/cabinet/profile").get_data(as_text=True)
+    assert "Поточний пароль" in uk and "Змінити пароль" in uk and "е-рахунок" in uk
+    en = logged_in.get("/cabinet/profile?lang=en").get_data(as_text=True)
+    assert "Current password" in en and "Change the password" in en
+
+
+def test_D28_password_change_needs_the_current_one(app, db, logged_in, ivan):
+    response = post(logged_in, "/cabinet/profile/password", **{
+        "password-current_password": "not my password at all", "password-password": NEW_PASSWORD,
+        "password-confirm": NEW_PASSWORD})
+    assert response.status_code == 422
+    assert "Поточний пароль невірний" in response.get_data(as_text=True)
+    db.session.refresh(ivan[0])
+    assert verify_password(ivan[0].password_hash, PASSWORD)[0]
+
+
+def test_D28_password_change_ends_other_sessions_keeps_this_one_and_notifies(app, db, logged_in, ivan):
+    other = second_browser(app)
+    response = post(logged_in, "/cabinet/profile/password", **{
+        "password-current_password": PASSWORD, "password-password": NEW_PASSWORD, "password-confirm": NEW_PASSWORD})
+    assert response.status_code == 303
+    assert logged_in.get("/cabinet").status_code == 200  # this browser stays in
+    assert other.get("/cabinet").status_code == 302  # the other one is out
+    db.session.refresh(ivan[0])
+    assert verify_password(ivan[0].password_hash, NEW_PASSWORD)[0]
+    notice = letters(db, "account-changed")
+    assert [letter.recipient for letter in notice] == ["ivan@example.com"]
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "profile.password_changed"))
+
+
+def test_weak_new_password_is_refused_with_the_reason(logged_in):
+    response = post(logged_in, "/cabinet/profile/password", **{
+        "password-current_password": PASSWORD, "password-password": "qwerty123456", "password-confirm": "qwerty123456"})
+    assert response.status_code == 422
+    assert "надто поширений" in response.get_data(as_text=True)
+
+
+def test_D28_phone_change_needs_the_password_and_ends_other_sessions(app, db, logged_in, ivan):
+    other = second_browser(app)
+    refused = post(logged_in, "/cabinet/profile/phone", **{"phone-phone": "067 123 45 67",
+                                                            "phone-current_password": "wrong password here"})
+    assert refused.status_code == 422
+    response = post(logged_in, "/cabinet/profile/phone", **{"phone-phone": "067 123 45 67",
+                                                             "phone-current_password": PASSWORD})
+    assert response.status_code == 303
+    db.session.refresh(ivan[0])
+    assert ivan[0].phone == "+380671234567"
+    assert other.get("/cabinet").status_code == 302 and logged_in.get("/cabinet").status_code == 200
+    assert len(letters(db, "account-changed")) == 1
+
+
+def test_phone_must_be_a_ukrainian_mobile(logged_in):
+    response = post(logged_in, "/cabinet/profile/phone", **{"phone-phone": "+12025550123",
+                                                             "phone-current_password": PASSWORD})
+    assert response.status_code == 422 and "мобільний номер" in response.get_data(as_text=True)
+
+
+def test_D28_email_changes_only_after_the_letter_to_the_new_address(app, db, logged_in, ivan):
+    other = second_browser(app)
+    response = post(logged_in, "/cabinet/profile/email", **{"email-email": "new.ivan@example.com",
+                                                             "email-current_password": PASSWORD})
+    assert response.status_code == 303
+    db.session.refresh(ivan[0])
+    assert ivan[0].email == "ivan@example.com"  # not yet
+    letter = letters(db, "email-change")[0]
+    assert letter.recipient == "new.ivan@example.com"
+    link = re.search(r"https://cabinet\.test(/cabinet/profile/email/\S+)", letter.body_text).group(1)
+    page = logged_in.get(link)
+    assert page.status_code == 200 and "new.ivan@example.com" in page.get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    assert logged_in.post(link, data={"csrf_token": token}).status_code == 303
+    db.session.refresh(ivan[0])
+    assert ivan[0].email == "new.ivan@example.com" and ivan[0].email_key == "new.ivan@example.com"
+    notice = letters(db, "account-changed")
+    assert [n.recipient for n in notice] == ["ivan@example.com"]  # the old address hears of it
+    assert other.get("/cabinet").status_code == 302 and logged_in.get("/cabinet").status_code == 200
+    assert logged_in.get(link).status_code == 404  # single use
+
+
+def test_email_change_link_needs_the_current_password_first(db, logged_in):
+    response = post(logged_in, "/cabinet/profile/email", **{"email-email": "new.ivan@example.com",
+                                                             "email-current_password": "wrong password here"})
+    assert response.status_code == 422 and letters(db, "email-change") == []
+
+
+def test_email_taken_meanwhile_is_refused_at_confirmation(app, db, logged_in, ivan, make_user):
+    post(logged_in, "/cabinet/profile/email", **{"email-email": "taken@example.com",
+                                                 "email-current_password": PASSWORD})
+    make_user("someone", email="taken@example.com")
+    link = re.search(r"(/cabinet/profile/email/\S+)", letters(db, "email-change")[0].body_text).group(1)
+    page = logged_in.get(link).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    logged_in.post(link, data={"csrf_token": token})
+    db.session.refresh(ivan[0])
+    assert ivan[0].email == "ivan@example.com"
+
+
+def test_language_and_paperless_choice_are_saved(db, logged_in, ivan):
+    response = post(logged_in, "/cabinet/profile/preferences", **{"prefs-language": "en", "prefs-paperless": "y"})
+    assert response.status_code == 303
+    db.session.refresh(ivan[0])
+    assert ivan[0].language == "en" and ivan[0].paperless is True
+    assert "Profile" in logged_in.get("/cabinet/profile").get_data(as_text=True)
+
+
+def test_wrong_current_passwords_are_throttled(app, db, logged_in):
+    limit = int(app.config["LOGIN_LIMIT_PER_LOGIN"].split()[0])
+    for _ in range(limit):
+        post(logged_in, "/cabinet/profile/phone", **{"phone-phone": "0671234567",
+                                                     "phone-current_password": "wrong password here"})
+    response = post(logged_in, "/cabinet/profile/phone", **{"phone-phone": "0671234567",
+                                                             "phone-current_password": PASSWORD})
+    assert response.status_code == 422 and "Забагато" in response.get_data(as_text=True)
+
+
+def test_email_link_opened_while_logged_out_leads_through_the_login(app, db, client, auth, logged_in, ivan):
+    post(logged_in, "/cabinet/profile/email", **{"email-email": "new.ivan@example.com",
+                                                 "email-current_password": PASSWORD})
+    link = re.search(r"(/cabinet/profile/email/\S+)", letters(db, "email-change")[0].body_text).group(1)
+    fresh = https_client(app)
+    response = fresh.get(link)
+    assert response.status_code == 302 and "/login" in response.location and "next=" in response.location

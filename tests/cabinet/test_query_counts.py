@@ -1,0 +1,77 @@
+"""The number of SQL statements behind /cabinet and an account page does not grow with the data (issue 4, item 8)."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date, datetime
+
+from sqlalchemy import event
+
+from vez.billing import generate_bills, next_month
+from vez.extensions import db as _db
+from vez.models import Charge, Payment, PaymentSource, PersonalAccount, Subdivision, UserAccount
+
+
+@contextmanager
+def counting(app):
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = _db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def grow(db, user, accounts: int, months: int, start_number: int):
+    """Give the login `accounts` accounts with `months` charges and payments each, plus strangers' data."""
+    sub = db.session.query(Subdivision).first()
+    for i in range(accounts):
+        for owner in (user, None):
+            number = str(start_number + i * 2 + (owner is None))
+            account = PersonalAccount(number=number, subdivision=sub, service=sub.service, holder_name="Тест Т. Т.",
+                                      address="м. Луцьк", balance=0)
+            db.session.add(account)
+            db.session.flush()
+            if owner is not None:
+                db.session.add(UserAccount(user_id=owner.id, account_id=account.id))
+            month = date(2024, 1, 1)
+            for m in range(months):
+                db.session.add(Charge(account_id=account.id, month=month, volume=100, unit="kWh", tariff="4.32",
+                                      amount=43200))
+                db.session.add(Payment(account_id=account.id, amount=43200, source=PaymentSource.bank,
+                                       paid_at=datetime(month.year, month.month, 10), reference=f"q-{number}-{m}"))
+                month = next_month(month)
+    db.session.commit()
+    month = date(2024, 1, 1)
+    for _ in range(months):
+        generate_bills(month)
+        month = next_month(month)
+    db.session.commit()
+
+
+def count_for(app, client, path):
+    client.get(path)  # warm: first-request work (translations, templates) is not what we measure
+    with counting(app) as statements:
+        assert client.get(path).status_code == 200
+    return len(statements)
+
+
+def test_cabinet_index_statements_do_not_grow_with_accounts(app, db, logged_in, ivan):
+    small = count_for(app, logged_in, "/cabinet")
+    grow(db, ivan[0], accounts=6, months=3, start_number=540000000)
+    large = count_for(app, logged_in, "/cabinet")
+    assert large == small
+    assert logged_in.get("/cabinet").get_data(as_text=True).count('class="card account"') == 8
+
+
+def test_account_page_statements_do_not_grow_with_charges_and_payments(app, db, logged_in, ivan):
+    small = count_for(app, logged_in, "/cabinet/accounts/529471247")
+    grow(db, ivan[0], accounts=1, months=30, start_number=550000000)
+    large = count_for(app, logged_in, "/cabinet/accounts/550000000")
+    assert large == small
+    assert large <= 10

@@ -1,0 +1,87 @@
+"""Helpers for the payment tests: a paying login, orders placed through the pay form, signed callbacks."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import csrf_token
+from vez.extensions import db as _db
+from vez.models import AuditEvent, Payment, PaymentEntry, PaymentStatus
+from vez.payments.providers.envelope import encode, hmac_signature, liqpay_signature
+
+KEY = re.compile(r'name="key" type="hidden" value="([^"]+)"')
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.fixture
+def payer(make_account, make_user, auth):
+    """The login `ivan` holding account 529471247 with a debt of 500.00, logged in."""
+    account = make_account(balance=50_000)
+    user = make_user("ivan", accounts=[account])
+    auth.login()
+    return user, account
+
+
+def place_order(client, number: str = "529471247", amount: str = "100.00", **headers) -> Payment:
+    """Fill and send the pay form as a browser does; returns the pending order."""
+    html = client.get(f"/cabinet/accounts/{number}/pay").get_data(as_text=True)
+    key = KEY.search(html).group(1)
+    token = csrf_token(client, f"/cabinet/accounts/{number}/pay")
+    response = client.post(f"/cabinet/accounts/{number}/pay",
+                           data={"amount": amount, "key": key, "csrf_token": token}, headers=headers)
+    assert response.status_code in (303, 204), response.get_data(as_text=True)
+    return _db.session.scalar(select(Payment).where(Payment.idempotency_key == key))
+
+
+def sandbox_envelope(app, params: dict, key: str | None = None) -> dict[str, str]:
+    data = encode(params)
+    return {"data": data, "signature": hmac_signature(key or app.config["SANDBOX_PRIVATE_KEY"], data)}
+
+
+def sandbox_callback(app, payment: Payment, status: str = "success", **override) -> dict[str, str]:
+    params = {
+        "version": 3, "public_key": app.config["SANDBOX_PUBLIC_KEY"], "action": "pay", "status": status,
+        "order_id": payment.reference, "amount": f"{payment.amount // 100}.{payment.amount % 100:02d}",
+        "currency": "UAH", "payment_id": 777, **override,
+    }
+    return sandbox_envelope(app, {k: v for k, v in params.items() if v is not None})
+
+
+def liqpay_envelope(private_key: str, params: dict, version: int = 3) -> dict[str, str]:
+    """Built by the documented rule, independently of the code under test."""
+    import base64
+    import hashlib
+    import json
+
+    data = base64.b64encode(json.dumps(params).encode()).decode()
+    digest = hashlib.sha3_256 if version >= 7 else hashlib.sha1
+    signature = base64.b64encode(digest((private_key + data + private_key).encode()).digest()).decode()
+    assert signature == liqpay_signature(private_key, data, version)
+    return {"data": data, "signature": signature}
+
+
+def post_callback(client, provider: str, form: dict, content_type: str = FORM):
+    if content_type == FORM:
+        return client.post(f"/payments/callback/{provider}", data=form)
+    return client.post(f"/payments/callback/{provider}", data=__import__("json").dumps(form),
+                       content_type=content_type)
+
+
+def credits(payment_id: int | None = None) -> int:
+    stmt = select(func.count(PaymentEntry.id)).where(PaymentEntry.kind == "credit")
+    if payment_id is not None:
+        stmt = stmt.where(PaymentEntry.payment_id == payment_id)
+    return _db.session.scalar(stmt)
+
+
+def audit_actions(prefix: str = "payment.") -> list[str]:
+    return list(_db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.startswith(prefix))
+                                    .order_by(AuditEvent.id)))
+
+
+def state(payment: Payment, account) -> tuple[PaymentStatus, int]:
+    _db.session.expire_all()
+    return _db.session.get(Payment, payment.id).status, _db.session.get(type(account), account.id).balance

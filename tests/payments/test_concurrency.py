@@ -1,0 +1,139 @@
+"""SECURITY.md H40 and H42: identical callbacks at the same moment credit once; a crash leaves nothing half-done."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from tests.conftest import ON_POSTGRES, https_client
+from tests.payments.conftest import audit_actions, credits, place_order, post_callback, sandbox_callback, state
+from vez import create_app
+from vez.extensions import db as _db
+from vez.models import (
+    BranchKind, Payment, PaymentEntry, PaymentSource, PaymentStatus, PersonalAccount, Service, Subdivision,
+)
+
+PG_URL = os.environ.get("VEZ_TEST_DATABASE_URL")
+
+
+def hammer(app, form: dict, threads: int = 8) -> list[int]:
+    """Post the same callback from `threads` threads released together; their HTTP statuses."""
+    clients = [https_client(app) for _ in range(threads)]
+    barrier = threading.Barrier(threads)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def deliver(client):
+        barrier.wait(timeout=10)
+        status = client.post("/payments/callback/sandbox", data=form).status_code
+        with lock:
+            statuses.append(status)
+
+    workers = [threading.Thread(target=deliver, args=(c,)) for c in clients]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    return statuses
+
+
+def test_h40_eight_identical_callbacks_at_once_credit_once(app, client, payer):
+    """On the suite's database: a SQLite file by default, PostgreSQL with VEZ_TEST_BACKEND=postgres."""
+    _, account = payer
+    payment = place_order(client, amount="100.00")
+    statuses = hammer(app, sandbox_callback(app, payment))
+    assert statuses == [200] * 8
+    assert state(payment, account) == (PaymentStatus.received, 40_000)
+    assert credits(payment.id) == 1
+    assert audit_actions().count("payment.received") == 1
+
+
+@pytest.fixture
+def pg_app(worker_id):
+    """An app on PostgreSQL whatever backend the suite runs on: the row lock is proven where it exists."""
+    if not PG_URL:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI must prove H40 on PostgreSQL: set VEZ_TEST_DATABASE_URL (scripts/pg-throwaway start)")
+        pytest.skip("PostgreSQL test: set VEZ_TEST_DATABASE_URL (scripts/pg-throwaway start)")
+    url = make_url(PG_URL)
+    name = f"{url.database}_payments_{worker_id}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    app = create_app({"TESTING": True,
+                      "SQLALCHEMY_DATABASE_URI": url.set(database=name).render_as_string(hide_password=False)})
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+        yield app
+        _db.session.remove()
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_h40_eight_identical_callbacks_at_once_credit_once_on_postgresql(pg_app):
+    assert _db.engine.dialect.name == "postgresql"
+    sub = Subdivision(code="108", service=Service.electricity, name_uk="Любешівська філія",
+                      name_en="Liubeshiv branch", kind=BranchKind.district)
+    account = PersonalAccount(number="529471247", service=Service.electricity, subdivision=sub,
+                              holder_name="Петренко Степан", address="Любешів", balance=50_000)
+    payments = [Payment(account=account, amount=10_000, source=PaymentSource.online, status=PaymentStatus.pending,
+                        reference=f"vez-pg-{i}", provider="sandbox") for i in range(3)]
+    _db.session.add_all([sub, account, *payments])
+    _db.session.commit()
+    for payment in payments:  # three rounds: a race that is lost once in a while would show
+        assert hammer(pg_app, sandbox_callback(pg_app, payment)) == [200] * 8
+    _db.session.expire_all()
+    assert _db.session.get(PersonalAccount, account.id).balance == 20_000
+    assert _db.session.scalar(select(func.count(PaymentEntry.id))) == 3
+    assert {p.status for p in _db.session.scalars(select(Payment))} == {PaymentStatus.received}
+
+
+@pytest.mark.parametrize("crash_at", ["ledger_entry", "_receipt_letter"])
+def test_h42_a_crash_mid_credit_leaves_nothing_and_the_redelivery_credits_once(app, client, payer, monkeypatch, crash_at):
+    from vez.payments import settle
+
+    _, account = payer
+    payment = place_order(client, amount="100.00")
+    form = sandbox_callback(app, payment)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the worker died here")
+
+    monkeypatch.setattr(settle, crash_at, crash)
+    assert post_callback(https_client(app), "sandbox", form).status_code == 500  # the gateway will redeliver
+    assert state(payment, account) == (PaymentStatus.pending, 50_000)
+    assert credits() == 0 and "payment.received" not in audit_actions()
+
+    monkeypatch.undo()
+    assert post_callback(https_client(app), "sandbox", form).status_code == 200
+    assert post_callback(https_client(app), "sandbox", form).status_code == 200
+    assert state(payment, account) == (PaymentStatus.received, 40_000)
+    assert credits(payment.id) == 1
+
+
+def test_the_ledger_refuses_a_second_credit_row(app, client, payer, db):
+    """The unique ledger row is the second lock: even a status written by hand cannot credit twice."""
+    from sqlalchemy.exc import IntegrityError
+
+    from vez.models import EntryKind, utcnow
+
+    payment = place_order(client)
+    post_callback(https_client(app), "sandbox", sandbox_callback(app, payment))
+    db.session.add(PaymentEntry(payment_id=payment.id, account_id=payment.account_id, kind=EntryKind.credit,
+                                balance_change=-payment.amount, at=utcnow()))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="the SQLite variant")
+def test_h40_sqlite_file_database_is_what_the_threads_share(app):
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///") and ":memory:" not in app.config["SQLALCHEMY_DATABASE_URI"]

@@ -1,0 +1,85 @@
+"""The result page follows the payment: htmx polls every 2 s and stops on a final state; no-JS refreshes."""
+
+import re
+
+from sqlalchemy import select
+
+from tests.conftest import https_client
+from tests.payments.conftest import place_order, post_callback, sandbox_callback
+from vez.models import Letter
+
+HX = {"HX-Request": "true"}
+
+
+def test_pending_page_polls_and_refreshes_without_javascript(client, payer):
+    payment = place_order(client)
+    response = client.get(f"/payments/{payment.id}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    section = re.search(r'<section id="payment-status"[^>]*>', html).group(0)
+    assert f'hx-get="/payments/{payment.id}"' in section
+    assert 'hx-trigger="every 2s"' in section and 'hx-swap="outerHTML"' in section
+    head = html[: html.index("</head>")]
+    assert re.search(r'<noscript><meta http-equiv="refresh" content="\d+"></noscript>', head)
+    assert response.headers["Cache-Control"] == "no-store" and "HX-Request" in response.headers["Vary"]
+
+
+def test_pending_partial_keeps_polling(client, payer):
+    payment = place_order(client)
+    response = client.get(f"/payments/{payment.id}", headers=HX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert html.lstrip().startswith("{#") is False and "<html" not in html
+    assert 'hx-trigger="every 2s"' in html and "В дорозі" in html
+
+
+def test_final_partial_stops_polling_with_286_and_shows_the_new_balance(app, client, payer):
+    payment = place_order(client)
+    post_callback(https_client(app), "sandbox", sandbox_callback(app, payment))
+    response = client.get(f"/payments/{payment.id}", headers=HX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 286
+    assert "hx-trigger" not in html and "hx-get" not in html
+    assert 'data-balance="40000"' in html and "400,00" in html and "Новий баланс" in html
+    assert f'href="/payments/{payment.id}/receipt"' in html
+
+
+def test_final_page_no_longer_refreshes(app, client, payer):
+    payment = place_order(client)
+    post_callback(https_client(app), "sandbox", sandbox_callback(app, payment, status="failure"))
+    response = client.get(f"/payments/{payment.id}")
+    assert response.status_code == 200 and 'http-equiv="refresh"' not in response.get_data(as_text=True)
+
+
+def test_receipt_only_once_paid(app, client, payer):
+    payment = place_order(client)
+    assert client.get(f"/payments/{payment.id}/receipt").status_code == 404
+    post_callback(https_client(app), "sandbox", sandbox_callback(app, payment))
+    html = client.get(f"/payments/{payment.id}/receipt").get_data(as_text=True)
+    assert "Квитанція № " in html and "UA213223130000026007233566001" in html and "Петренко Степан Іванович" in html
+    assert "0,00" in html  # commission
+
+
+def test_result_page_in_english(app, client, payer):
+    payment = place_order(client)
+    post_callback(https_client(app), "sandbox", sandbox_callback(app, payment))
+    html = client.get(f"/payments/{payment.id}?lang=en").get_data(as_text=True)
+    assert "has been credited to personal account № 529471247, with no commission" in html.replace("\xa0", " ")
+    assert "New balance" in html
+
+
+def test_receipt_letter_in_the_recipients_language(app, client, make_account, make_user, auth, db):
+    make_user("ivan", accounts=[make_account(balance=50_000)], language="en")
+    auth.login()
+    payment = place_order(client)
+    post_callback(https_client(app), "sandbox", sandbox_callback(app, payment))
+    letter = db.session.scalar(select(Letter).where(Letter.kind == "payment_receipt"))
+    assert letter.subject == "Payment receipt"
+    assert "has been credited to personal account № 529471247" in letter.body_text
+    assert f"https://cabinet.test/payments/{payment.id}/receipt" in letter.body_text
+
+
+def test_no_letter_for_a_failed_payment(app, client, payer, db):
+    payment = place_order(client)
+    post_callback(https_client(app), "sandbox", sandbox_callback(app, payment, status="failure"))
+    assert db.session.scalar(select(Letter).where(Letter.kind == "payment_receipt")) is None

@@ -1,0 +1,252 @@
+"""The three CSV files of the billing system: their columns and how one row is checked.
+
+A row parser is the hot loop of an import (a million rows a minute): plain regexes and integer
+arithmetic, no Decimal and no ORM. It returns the tuple that goes into the staging table, or raises
+BadRow with the reason. docs/import.md describes the formats for people.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from vez.extensions import db
+from vez.models import PersonalAccount, Service, Subdivision, utcnow
+
+KYIV = ZoneInfo("Europe/Kyiv")
+NUMBER = re.compile(r"\d{9}")
+MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+MONEY = re.compile(r"(-?)(\d{1,12})\.(\d\d)")
+DECIMAL3 = re.compile(r"(\d{1,12})(?:\.(\d{1,3}))?")
+PAID_AT = re.compile(r"(\d{4})-(\d\d)-(\d\d)(?:[ T](\d\d):(\d\d)(?::(\d\d))?)?")
+FIRST_DIGITS = {Service.electricity.value: "345", Service.gas.value: "9"}
+UNITS = {Service.electricity.value: "kWh", Service.gas.value: "m3"}
+
+E_FIELDS = _l("%(found)d fields where %(expected)d are expected")
+E_NO_ACCOUNT = _l("personal account %(number)s is not found")
+E_NUMBER = _l("the account number must be 9 digits")
+E_MONTH = _l("the month must be YYYY-MM")
+E_DECIMAL = _l("%(field)s must be a number with at most three decimals")
+E_MONEY = _l("%(field)s must be an amount with a dot and two decimals, like 1234.50")
+E_POSITIVE = _l("%(field)s must be above zero")
+E_UNIT = _l("the unit must be %(unit)s for this account")
+E_DUP_CHARGE = _l("the same account and month as line %(line)d")
+E_DUP_REF = _l("the same reference as line %(line)d")
+E_DUP_NUMBER = _l("the same account number as line %(line)d")
+E_REF_TAKEN = _l("the reference is already used by a different payment")
+E_PAID_AT = _l("paid_at must be a date and time like 2026-10-31 14:05")
+E_FUTURE = _l("the payment is dated in the future")
+E_SOURCE = _l("the source must be bank or post")
+E_EMPTY = _l("%(field)s is empty")
+E_LONG = _l("%(field)s is longer than %(max)d characters")
+E_SUBDIVISION = _l("subdivision %(code)s is not found")
+E_SERVICE = _l("the service must be electricity or gas")
+E_SUB_SERVICE = _l("subdivision %(code)s does not serve %(service)s")
+E_PREFIX = _l("an account number of this service starts with %(digits)s")
+E_SERVICE_CHANGE = _l("the account exists with another service")
+
+
+class BadRow(Exception):
+    def __init__(self, message: Any, **params: Any) -> None:
+        super().__init__(message)
+        self.message, self.params = message, params
+
+    def reason(self) -> str:
+        return str(self.message) % self.params if self.params else str(self.message)
+
+
+def thousandths(raw: str, field: str) -> int:
+    m = DECIMAL3.fullmatch(raw)
+    if m is None:
+        raise BadRow(E_DECIMAL, field=field)
+    whole, frac = m.groups()
+    return int(whole) * 1000 + (int(frac.ljust(3, "0")) if frac else 0)
+
+
+def kopiykas(raw: str, field: str) -> int:
+    m = MONEY.fullmatch(raw)
+    if m is None:
+        raise BadRow(E_MONEY, field=field)
+    sign, whole, cents = m.groups()
+    value = int(whole) * 100 + int(cents)
+    return -value if sign else value
+
+
+def text(raw: str, field: str, longest: int, required: bool = True) -> str | None:
+    value = raw.strip()
+    if not value:
+        if required:
+            raise BadRow(E_EMPTY, field=field)
+        return None
+    if len(value) > longest:
+        raise BadRow(E_LONG, field=field, max=longest)
+    return value
+
+
+def load_accounts() -> dict[str, tuple[int, str]]:
+    """number → (id, service) of every personal account: the lookup a row check needs."""
+    rows = db.session.execute(select(PersonalAccount.number, PersonalAccount.id, PersonalAccount.service))
+    return {number: (id_, service.value) for number, id_, service in rows}
+
+
+def account_of(accounts: dict, number: str) -> tuple[int, str]:
+    found = accounts.get(number)
+    if found is None:
+        if NUMBER.fullmatch(number) is None:
+            raise BadRow(E_NUMBER)
+        raise BadRow(E_NO_ACCOUNT, number=number)
+    return found
+
+
+@dataclass(frozen=True)
+class Format:
+    kind: str
+    columns: tuple[str, ...]
+    # The staging table: (name, SQLite type, PostgreSQL type), the file's line first.
+    stage: tuple[tuple[str, str, str], ...]
+    parser: Callable[[], Callable[[list[str], int], tuple]]
+
+
+def accounts_parser() -> Callable[[list[str], int], tuple]:
+    known = load_accounts()
+    subdivisions = {s.code: (s.id, s.service.value) for s in db.session.scalars(select(Subdivision))}
+    seen: dict[str, int] = {}
+
+    def parse(row: list[str], line: int) -> tuple:
+        if len(row) != 6:
+            raise BadRow(E_FIELDS, found=len(row), expected=6)
+        number, code, service, holder, address, meter = row
+        number = number.strip()
+        if NUMBER.fullmatch(number) is None:
+            raise BadRow(E_NUMBER)
+        service = service.strip()
+        if service not in FIRST_DIGITS:
+            raise BadRow(E_SERVICE)
+        if number[0] not in FIRST_DIGITS[service]:
+            raise BadRow(E_PREFIX, digits=", ".join(FIRST_DIGITS[service]))
+        code = code.strip()
+        sub = subdivisions.get(code)
+        if sub is None:
+            raise BadRow(E_SUBDIVISION, code=code)
+        if sub[1] != service:
+            raise BadRow(E_SUB_SERVICE, code=code, service=service)
+        if number in known and known[number][1] != service:
+            raise BadRow(E_SERVICE_CHANGE)
+        holder_name = text(holder, "holder_name", 200)
+        address_ = text(address, "address", 300)
+        meter_number = text(meter, "meter_number", 40, required=False)
+        if number in seen:
+            raise BadRow(E_DUP_NUMBER, line=seen[number])
+        seen[number] = line
+        return (line, number, sub[0], service, holder_name, address_, meter_number)
+
+    return parse
+
+
+def charges_parser() -> Callable[[list[str], int], tuple]:
+    accounts = load_accounts()
+    seen: dict[int, int] = {}
+    months: dict[str, tuple[str, int]] = {}
+
+    def month_of(raw: str) -> tuple[str, int]:
+        found = months.get(raw)
+        if found is None:
+            m = MONTH.fullmatch(raw)
+            if m is None:
+                raise BadRow(E_MONTH)
+            year, month = int(m.group(1)), int(m.group(2))
+            found = months[raw] = (f"{raw}-01", year * 12 + month)
+        return found
+
+    def parse(row: list[str], line: int) -> tuple:
+        if len(row) != 8:
+            raise BadRow(E_FIELDS, found=len(row), expected=8)
+        number, month, volume, unit, tariff, amount, start, end = row
+        account_id, service = account_of(accounts, number)
+        day, month_key = month_of(month)
+        if unit != UNITS[service]:
+            raise BadRow(E_UNIT, unit=UNITS[service])
+        parsed = (
+            line, account_id, day, thousandths(volume, "volume"), unit, thousandths(tariff, "tariff"),
+            kopiykas(amount, "amount"),
+            thousandths(start, "reading_start") if start else None,
+            thousandths(end, "reading_end") if end else None,
+        )
+        key = (account_id << 16) | month_key
+        first = seen.get(key)
+        if first is not None:
+            raise BadRow(E_DUP_CHARGE, line=first)
+        seen[key] = line
+        return parsed
+
+    return parse
+
+
+def payments_parser() -> Callable[[list[str], int], tuple]:
+    accounts = load_accounts()
+    seen: dict[str, int] = {}
+    now = utcnow()
+
+    def parse(row: list[str], line: int) -> tuple:
+        if len(row) != 5:
+            raise BadRow(E_FIELDS, found=len(row), expected=5)
+        number, paid_at, amount, source, reference = row
+        account_id, _service = account_of(accounts, number)
+        m = PAID_AT.fullmatch(paid_at.strip())
+        if m is None:
+            raise BadRow(E_PAID_AT)
+        try:
+            local = datetime(*(int(part or 0) for part in m.groups()), tzinfo=KYIV)
+        except ValueError:
+            raise BadRow(E_PAID_AT) from None
+        utc = local.astimezone(timezone.utc).replace(tzinfo=None)
+        if utc > now + timedelta(minutes=5):
+            raise BadRow(E_FUTURE)
+        kop = kopiykas(amount, "amount")
+        if kop <= 0:
+            raise BadRow(E_POSITIVE, field="amount")
+        source = source.strip()
+        if source not in ("bank", "post"):
+            raise BadRow(E_SOURCE)
+        ref = text(reference, "reference", 120)
+        first = seen.get(ref)
+        if first is not None:
+            raise BadRow(E_DUP_REF, line=first)
+        seen[ref] = line
+        return (line, account_id, utc.strftime("%Y-%m-%d %H:%M:%S.000000"), kop, source, ref)
+
+    return parse
+
+
+FORMATS = {
+    "accounts": Format(
+        "accounts",
+        ("number", "subdivision_code", "service", "holder_name", "address", "meter_number"),
+        (("line", "INTEGER", "integer"), ("number", "TEXT", "varchar(9)"), ("subdivision_id", "INTEGER", "integer"),
+         ("service", "TEXT", "varchar(16)"), ("holder_name", "TEXT", "varchar(200)"),
+         ("address", "TEXT", "varchar(300)"), ("meter_number", "TEXT", "varchar(40)")),
+        accounts_parser,
+    ),
+    "charges": Format(
+        "charges",
+        ("number", "month", "volume", "unit", "tariff", "amount", "reading_start", "reading_end"),
+        (("line", "INTEGER", "integer"), ("account_id", "INTEGER", "integer"), ("month", "TEXT", "date"),
+         ("volume", "INTEGER", "bigint"), ("unit", "TEXT", "varchar(8)"), ("tariff", "INTEGER", "bigint"),
+         ("amount", "INTEGER", "bigint"), ("reading_start", "INTEGER", "bigint"),
+         ("reading_end", "INTEGER", "bigint")),
+        charges_parser,
+    ),
+    "payments": Format(
+        "payments",
+        ("number", "paid_at", "amount", "source", "reference"),
+        (("line", "INTEGER", "integer"), ("account_id", "INTEGER", "integer"), ("paid_at", "TEXT", "timestamp"),
+         ("amount", "INTEGER", "bigint"), ("source", "TEXT", "varchar(16)"), ("reference", "TEXT", "varchar(120)")),
+        payments_parser,
+    ),
+}

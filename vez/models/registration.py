@@ -1,0 +1,43 @@
+"""What identification and recovery remember: failed identifications and password-reset requests.
+
+Failures live in the database (not the rate limiter's memory) so that staff can see and clear them and
+so that every worker and every host counts the same (SECURITY.md B12, B13).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from vez.models.base import Base, utcnow
+
+
+class IdentificationFailure(Base):
+    """One failed identification: unknown account, wrong answer, malformed input or a locked account."""
+
+    __tablename__ = "identification_failures"
+    __table_args__ = (
+        Index("ix_identification_failures_account_id_at", "account_id", "at"),
+        Index("ix_identification_failures_ip_at", "ip", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    # Set when the account exists and the answer was wrong: these count towards the account's lock.
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("personal_accounts.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(20))  # not_found, mismatch, malformed, locked, throttled
+    cleared_at: Mapped[datetime | None]  # staff unlocked the account: no longer counts
+
+
+class ResetRequest(Base):
+    """A password-reset link that was mailed; only the newest unused one of a login works."""
+
+    __tablename__ = "reset_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]

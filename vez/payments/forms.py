@@ -1,0 +1,32 @@
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField
+from wtforms.validators import ValidationError
+
+from vez.i18n import money
+from vez.payments.orders import KEY, AmountError, parse_amount
+
+
+class PayForm(FlaskForm):
+    amount = StringField(
+        _l("Amount to pay, UAH"),
+        render_kw={"inputmode": "decimal", "autocomplete": "off", "maxlength": 20, "required": True},
+    )
+    key = HiddenField()
+    kopiykas: int = 0
+
+    def validate_amount(self, field) -> None:
+        low, high = current_app.config["PAYMENT_MIN_AMOUNT"], current_app.config["PAYMENT_MAX_AMOUNT"]
+        try:
+            self.kopiykas = parse_amount(field.data, low, high)
+        except AmountError as error:
+            if error.reason == "low":
+                raise ValidationError(_l("The smallest amount is %(amount)s.", amount=money(low))) from None
+            if error.reason == "high":
+                raise ValidationError(_l("The largest amount is %(amount)s.", amount=money(high))) from None
+            raise ValidationError(_l("Enter the amount in hryvnias, for example 250.00 or 250,00.")) from None
+
+    def validate_key(self, field) -> None:
+        if not KEY.fullmatch(field.data or ""):
+            raise ValidationError(_l("The form has expired. Check the amount and send it again."))

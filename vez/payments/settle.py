@@ -1,0 +1,252 @@
+"""A gateway's word applied to an order: credit, failure, reversal, each at most once.
+
+The decision (SECURITY.md): one compare-and-set `UPDATE payments ... WHERE status = 'pending'` plus a
+unique ledger row, in one transaction with the balance. Whichever of two identical callbacks commits
+second finds no pending row (PostgreSQL re-checks the WHERE after the first one's row lock; SQLite
+serialises writers) and changes nothing. Nothing here trusts the browser: only a verified callback or
+the gateway's own status answer settles an order.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from vez import audit
+from vez.extensions import db
+from vez.mail import queue_letter
+from vez.models import (
+    EntryKind, Payment, PaymentEntry, PaymentSource, PaymentStatus, PersonalAccount, User, utcnow,
+)
+from vez.payments import providers
+from vez.payments.providers import CallbackRejected, GatewayResult, Outcome
+
+log = logging.getLogger("vez.payments")
+FORM = "application/x-www-form-urlencoded"
+CURRENCY = "UAH"
+RETRIES = 5
+
+
+def handle_callback(provider_name: str, content_type: str | None, form: Mapping[str, str], ip: str | None) -> tuple[int, str]:
+    """A server callback as posted by the gateway: (HTTP status, body). Rejections are audited."""
+    provider = providers.get(provider_name)
+    if provider is None:
+        return 404, "unknown provider"
+    if content_type != FORM:
+        return reject(provider_name, "content_type", ip, status=415)
+    try:
+        result = provider.parse_callback(form)
+    except CallbackRejected as rejected:
+        return reject(provider_name, rejected.reason, ip, order_id=rejected.order_id)
+    return apply(provider_name, result, ip=ip, via="callback")
+
+
+def reject(provider: str, reason: str, ip: str | None, *, order_id: str | None = None, status: int = 400,
+           payment: Payment | None = None, **data) -> tuple[int, str]:
+    db.session.rollback()
+    audit.record(
+        "payment.callback_rejected", ip=ip, target_type="payments", target_id=payment.id if payment else None,
+        provider=provider, reason=reason, order_id=order_id, **data,
+    )
+    db.session.commit()
+    return status, "rejected"
+
+
+def apply(provider_name: str, result: GatewayResult, *, ip: str | None, via: str) -> tuple[int, str]:
+    """Check a verified result against its order, then settle it; SQLite's busy writer is waited out."""
+    for attempt in range(RETRIES):
+        try:
+            return _apply(provider_name, result, ip=ip, via=via)
+        except OperationalError as error:
+            db.session.rollback()
+            if "locked" not in str(error).lower() or attempt == RETRIES - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+        except BaseException:
+            db.session.rollback()
+            raise
+    raise AssertionError("unreachable")
+
+
+def _apply(provider_name: str, result: GatewayResult, *, ip: str | None, via: str) -> tuple[int, str]:
+    payment = db.session.scalar(
+        select(Payment).where(Payment.reference == result.order_id, Payment.source == PaymentSource.online)
+    )
+    if payment is None:
+        return reject(provider_name, "unknown_order", ip, order_id=result.order_id, via=via)
+    facts = dict(order_id=result.order_id, via=via, gateway_status=result.status)
+    if payment.provider != provider_name:
+        return reject(provider_name, "provider_mismatch", ip, payment=payment, **facts)
+    if result.account_number is not None and result.account_number != payment.account.number:
+        return reject(provider_name, "account_mismatch", ip, payment=payment, account=result.account_number, **facts)
+    if result.amount is not None and result.amount != payment.amount:
+        return reject(provider_name, "amount_mismatch", ip, payment=payment, amount=result.amount, **facts)
+    if result.currency is not None and result.currency != CURRENCY:
+        return reject(provider_name, "currency_mismatch", ip, payment=payment, currency=result.currency, **facts)
+
+    if result.outcome is Outcome.success:
+        return credit(payment, result, ip=ip, via=via)
+    if result.outcome is Outcome.failure:
+        return fail(payment, result, ip=ip, via=via)
+    if result.outcome is Outcome.reversed:
+        return reverse(payment, result, ip=ip, via=via)
+    if payment.status is PaymentStatus.pending:  # still working on it: remember its word, nothing else
+        db.session.execute(
+            update(Payment).where(Payment.id == payment.id, Payment.status == PaymentStatus.pending)
+            .values(gateway_status=result.status[:40]).execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+    return 200, "OK"
+
+
+def _compare_and_set(payment_id: int, from_: tuple[PaymentStatus, ...], to: PaymentStatus, **values) -> bool:
+    done = db.session.execute(
+        update(Payment)
+        .where(Payment.id == payment_id, Payment.status.in_(from_))
+        .values(status=to, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return done.rowcount == 1
+
+
+def _repeated(payment: Payment, result: GatewayResult, *, ip: str | None, via: str) -> tuple[int, str]:
+    """The order was settled already: a replay or a late duplicate. Answered OK so the gateway stops."""
+    db.session.rollback()
+    payment_id = payment.id
+    db.session.expire_all()
+    current = db.session.get(Payment, payment_id).status
+    repeated = {Outcome.success: PaymentStatus.received, Outcome.failure: PaymentStatus.failed,
+                Outcome.reversed: PaymentStatus.reversed}.get(result.outcome) is current
+    action = "payment.callback_repeated" if repeated else "payment.callback_ignored"
+    audit.record(action, ip=ip, target_type="payments", target_id=payment.id, order_id=result.order_id,
+                 via=via, gateway_status=result.status)
+    db.session.commit()
+    return 200, "OK"
+
+
+def credit(payment: Payment, result: GatewayResult, *, ip: str | None, via: str) -> tuple[int, str]:
+    payment_id, account_id, amount, user_id = payment.id, payment.account_id, payment.amount, payment.user_id
+    now = utcnow()
+    # A failed (expired) order that the gateway still paid is credited too: the money did arrive.
+    if not _compare_and_set(
+        payment_id, (PaymentStatus.pending, PaymentStatus.failed), PaymentStatus.received,
+        paid_at=now, settled_at=now, gateway_status=result.status[:40], gateway_payment_id=result.payment_id,
+    ):
+        return _repeated(payment, result, ip=ip, via=via)
+    try:
+        ledger_entry(payment_id, account_id, EntryKind.credit, -amount, now)
+    except IntegrityError:  # the unique ledger row: a credit that somehow raced past the status
+        return _repeated(payment, result, ip=ip, via=via)
+    db.session.execute(
+        update(PersonalAccount).where(PersonalAccount.id == account_id)
+        .values(balance=PersonalAccount.balance - amount).execution_options(synchronize_session=False)
+    )
+    balance = db.session.scalar(select(PersonalAccount.balance).where(PersonalAccount.id == account_id))
+    audit.record("payment.received", ip=ip, target_type="payments", target_id=payment_id, amount=amount,
+                 order_id=result.order_id, via=via, gateway_status=result.status, balance=balance)
+    _receipt_letter(payment_id, user_id)
+    db.session.commit()
+    return 200, "OK"
+
+
+def ledger_entry(payment_id: int, account_id: int, kind: EntryKind, change: int, at: datetime) -> None:
+    db.session.add(PaymentEntry(payment_id=payment_id, account_id=account_id, kind=kind, balance_change=change, at=at))
+    db.session.flush()
+
+
+def fail(payment: Payment, result: GatewayResult, *, ip: str | None, via: str, action: str = "payment.failed") -> tuple[int, str]:
+    now = utcnow()
+    if not _compare_and_set(
+        payment.id, (PaymentStatus.pending,), PaymentStatus.failed,
+        settled_at=now, gateway_status=result.status[:40], gateway_payment_id=result.payment_id,
+    ):
+        return _repeated(payment, result, ip=ip, via=via)
+    audit.record(action, ip=ip, target_type="payments", target_id=payment.id, amount=payment.amount,
+                 order_id=result.order_id, via=via, gateway_status=result.status)
+    db.session.commit()
+    return 200, "OK"
+
+
+def reverse(payment: Payment, result: GatewayResult, *, ip: str | None, via: str) -> tuple[int, str]:
+    """The gateway took the money back: the balance rises again and the history says so, once."""
+    payment_id, account_id, amount = payment.id, payment.account_id, payment.amount
+    now = utcnow()
+    if not _compare_and_set(payment_id, (PaymentStatus.received,), PaymentStatus.reversed,
+                            settled_at=now, gateway_status=result.status[:40]):
+        return fail(payment, result, ip=ip, via=via)  # never credited: nothing to take back
+    try:
+        ledger_entry(payment_id, account_id, EntryKind.reversal, amount, now)
+    except IntegrityError:
+        return _repeated(payment, result, ip=ip, via=via)
+    db.session.execute(
+        update(PersonalAccount).where(PersonalAccount.id == account_id)
+        .values(balance=PersonalAccount.balance + amount).execution_options(synchronize_session=False)
+    )
+    audit.record("payment.reversed", ip=ip, target_type="payments", target_id=payment_id, amount=amount,
+                 order_id=result.order_id, via=via, gateway_status=result.status)
+    db.session.commit()
+    return 200, "OK"
+
+
+def _receipt_letter(payment_id: int, user_id: int | None) -> None:
+    user = db.session.get(User, user_id) if user_id else None
+    if user is None or not user.email:
+        return
+    payment = db.session.get(Payment, payment_id)
+    db.session.refresh(payment)
+    account = db.session.get(PersonalAccount, payment.account_id)
+    db.session.refresh(account)
+    queue_letter(
+        "payment_receipt", to=user.email, subject=_l("Payment receipt"), template="receipt",
+        language=user.language, user_id=user.id, payment=payment, account=account, user=user,
+    )
+
+
+def reconcile(now: datetime | None = None, limit: int = 500) -> Counter:
+    """Ask the gateway about orders unconfirmed for too long and settle them; unknown ones expire in time."""
+    config = current_app.config
+    now = now or utcnow()
+    ask_before = now - timedelta(seconds=config["PAYMENT_RECONCILE_AFTER"])
+    expire_before = now - timedelta(seconds=config["PAYMENT_EXPIRE_AFTER"])
+    ids = db.session.scalars(
+        select(Payment.id)
+        .where(Payment.source == PaymentSource.online, Payment.status == PaymentStatus.pending,
+               Payment.created_at <= ask_before)
+        .order_by(Payment.id).limit(limit)
+    ).all()
+    counts: Counter = Counter()
+    for payment_id in ids:
+        payment = db.session.get(Payment, payment_id)
+        provider = providers.get(payment.provider)
+        if provider is None:
+            counts["skipped"] += 1
+            continue
+        try:
+            result = provider.query_status(payment.reference)
+        except CallbackRejected as rejected:
+            reject(payment.provider, rejected.reason, None, order_id=payment.reference, payment=payment, via="reconcile")
+            counts["rejected"] += 1
+            continue
+        except (OSError, ValueError) as error:  # unreachable or garbled: ask again next run
+            log.warning("status of %s unknown: %s", payment.reference, error)
+            counts["unreachable"] += 1
+            continue
+        if result.outcome is Outcome.not_found:
+            if payment.created_at <= expire_before:
+                fail(payment, result, ip=None, via="reconcile", action="payment.expired")
+                counts["expired"] += 1
+            else:
+                counts["waiting"] += 1
+            continue
+        status, _ = apply(payment.provider, result, ip=None, via="reconcile")
+        counts[result.outcome.value if status == 200 else "rejected"] += 1
+        db.session.expire_all()
+    return counts

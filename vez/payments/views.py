@@ -1,0 +1,174 @@
+"""Thin routes: the pay form, the checkout hand-off, the result page, the callbacks and the sandbox bank."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from vez.extensions import csrf, db
+from vez.htmx import is_partial_request, render
+from vez.i18n import amount_plain
+from vez.models import PaymentStatus
+from vez.payments import bp, orders, providers, settle
+from vez.payments.forms import PayForm
+from vez.payments.providers import CallbackRejected, Order
+from vez.payments.providers.sandbox import SandboxProvider
+from vez.urls import external_url
+
+STOP_POLLING = 286  # htmx stops an `every` trigger on this status
+
+
+def _see_other(target: str):
+    if request.headers.get("HX-Request") == "true":
+        return "", 204, {"HX-Redirect": target}
+    return redirect(target, code=303)
+
+
+@bp.route("/cabinet/accounts/<number>/pay", methods=["GET", "POST"])
+@login_required
+def pay(number: str):
+    account = orders.owned_account(current_user.id, number) or abort(404)
+    provider = providers.active()
+    config = current_app.config
+    form = PayForm()
+    if provider is None:
+        return render_template("payments/pay.html", form=None, account=account), 503
+    if request.method == "GET":
+        proposed = orders.proposed_amount(account.balance, config["PAYMENT_MIN_AMOUNT"], config["PAYMENT_MAX_AMOUNT"])
+        form.amount.data = amount_plain(proposed)
+        form.key.data = orders.new_key()
+    elif form.validate_on_submit():
+        try:
+            payment, _new = orders.create_order(
+                user_id=current_user.id, account=account, amount=form.kopiykas, key=form.key.data,
+                provider=provider.name, ip=request.remote_addr,
+            )
+        except orders.KeyTaken:
+            abort(404)
+        db.session.commit()
+        return _see_other(url_for("payments.checkout", payment_id=payment.id))
+    if form.key.errors or not form.key.data:
+        form.key.data = orders.new_key()
+    status = 422 if request.method == "POST" else 200
+    return render("payments/pay.html", "payments/_pay_form.html", form=form, account=account), status
+
+
+def _owned(payment_id: int):
+    return orders.owned_payment(current_user.id, payment_id) or abort(404)
+
+
+@bp.get("/payments/<int:payment_id>/checkout")
+@login_required
+def checkout(payment_id: int):
+    """The hand-off to the gateway: a form with the signed order that the browser posts there."""
+    payment = _owned(payment_id)
+    if payment.status is not PaymentStatus.pending:
+        return redirect(url_for("payments.show", payment_id=payment.id), code=303)
+    provider = providers.get(payment.provider)
+    if provider is None:
+        abort(503)
+    account = payment.account
+    order = Order(
+        order_id=payment.reference,
+        amount=payment.amount,
+        currency=settle.CURRENCY,
+        description=_description(account),
+        account_number=account.number,
+        result_url=external_url("payments.show", payment_id=payment.id),
+        server_url=external_url("payments.callback", provider=provider.name),
+        language=str(get_locale()),
+    )
+    return render_template("payments/checkout.html", payment=payment, account=account,
+                           checkout=provider.checkout(order), provider=provider.name)
+
+
+def _description(account) -> str:
+    """The purpose line the gateway shows and prints, in the payer's language."""
+    if account.service.value == "electricity":
+        return _("Payment for electricity, personal account № %(number)s", number=account.number)
+    return _("Payment for natural gas, personal account № %(number)s", number=account.number)
+
+
+@bp.get("/payments/<int:payment_id>")
+@login_required
+def show(payment_id: int):
+    payment = _owned(payment_id)
+    final = payment.status is not PaymentStatus.pending
+    body = render("payments/show.html", "payments/_status.html", payment=payment, account=payment.account,
+                  final=final)
+    return body, STOP_POLLING if final and is_partial_request() else 200
+
+
+@bp.get("/payments/<int:payment_id>/receipt")
+@login_required
+def receipt(payment_id: int):
+    payment = _owned(payment_id)
+    if payment.status not in (PaymentStatus.received, PaymentStatus.reversed):
+        abort(404)
+    return render_template("payments/receipt.html", payment=payment, account=payment.account)
+
+
+@bp.post("/payments/callback/<provider>")
+@csrf.exempt
+def callback(provider: str):
+    """The gateway's server-to-server call: no session, no CSRF token; only a valid signature counts."""
+    status, body = settle.handle_callback(provider, request.mimetype, request.form, request.remote_addr)
+    return body, status, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+# ---- the sandbox bank (development and tests only) -------------------------------------------------
+
+def _sandbox() -> SandboxProvider:
+    provider = providers.get("sandbox")
+    if provider is None:  # production: the sandbox does not exist
+        abort(404)
+    return provider
+
+
+def _sandbox_order(provider: SandboxProvider) -> dict:
+    try:
+        return provider.open(request.form)
+    except CallbackRejected:
+        abort(400)
+
+
+@bp.post("/payments/sandbox/checkout")
+def sandbox_checkout():
+    """The sandbox bank's page: the merchant, the order and the amount; pay or decline."""
+    provider = _sandbox()
+    order = _sandbox_order(provider)
+    try:
+        amount = orders.parse_amount(str(order.get("amount")), 1, 10**11)
+    except orders.AmountError:
+        abort(400)
+    return render_template(
+        "payments/sandbox.html", order=order, data=request.form["data"], signature=request.form["signature"],
+        amount=amount, back=_local_result_path(order),
+    )
+
+
+@bp.post("/payments/sandbox/decide")
+def sandbox_decide():
+    """The sandbox bank calls our callback with a signed result, then sends the browser back."""
+    provider = _sandbox()
+    order = _sandbox_order(provider)
+    status = "success" if request.form.get("decision") == "pay" else "failure"
+    settle.handle_callback(provider.name, settle.FORM, provider.callback_for(order, status), request.remote_addr)
+    return redirect(_local_result_path(order), code=303)
+
+
+def _local_result_path(order: dict) -> str:
+    path = urlsplit(str(order.get("result_url", ""))).path
+    return path if path.startswith("/payments/") else url_for("cabinet.index")
+
+
+@bp.app_template_filter("paid_time")
+def paid_time(value) -> str:
+    """A naive UTC timestamp as the consumer's local date and time (Kyiv)."""
+    from flask_babel import format_datetime
+
+    return "" if value is None else format_datetime(value, "short")

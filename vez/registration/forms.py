@@ -1,0 +1,201 @@
+"""The forms of registration: identification (step 1) and the login's data (step 2)."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, RadioField, SelectChoice, SelectField, StringField
+from wtforms.validators import ValidationError
+
+from vez.auth.passwords import password_problem
+from vez.models import Service
+from vez.registration import identify as ident
+
+NUMBER_PROBLEMS = {
+    "empty": _l("Enter the personal account number."),
+    "symbols": _l('Only digits, without extra symbols ("№", "о/р" and so on).'),
+    "length": _l("A personal account number has 9 digits."),
+}
+FIRST_DIGIT_PROBLEMS = {
+    Service.electricity: _l("An electricity personal account number starts with 5, rarely with 3 or 4."),
+    Service.gas: _l("A natural gas personal account number starts with 9."),
+}
+AMOUNT_PROBLEMS = {
+    "empty": _l("Enter the amount of the last payment, or tick “No payments yet”."),
+    "format": _l("Amount format: 0.00 (digits, a point or a comma, two digits of kopiykas)."),
+    "zero": _l("The amount of a payment is greater than zero."),
+}
+PASSWORD_PROBLEMS = {
+    "short": _l("The password is too short: at least 12 characters."),
+    "long": _l("The password is too long: at most 128 characters."),
+    "personal": _l("The password must not be your login, your personal account number or the supplier's or a town's name."),
+    "common": _l("This password is too common and easy to guess. Try a phrase of three unrelated words."),
+}
+LOGIN_CHARS = re.compile(r"[^\W]|[.\-]")
+PHONE_JUNK = re.compile(r"[\s\-()]")
+
+
+class IdentifyForm(FlaskForm):
+    subdivision = SelectField(_l("Supplier subdivision"), coerce=int, validate_choice=False)
+    number = StringField(_l("Personal account"), render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 30})
+    amount = StringField(_l("Amount of the last payment"), render_kw={"inputmode": "decimal", "autocomplete": "off", "maxlength": 20, "placeholder": "0.00"})
+    no_payments = BooleanField(_l("No payments yet"))
+    surname = StringField(_l("Surname of the account holder"), render_kw={"autocomplete": "family-name", "maxlength": 60})
+    meter = StringField(_l("Meter number (as printed on the bill)"), render_kw={"autocomplete": "off", "maxlength": 40})
+
+    def __init__(self, *args, subdivisions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.subdivision_rows = {s.id: s for s in subdivisions}
+        self.subdivision.choices = [SelectChoice(0, _l("-- choose --"))] + [
+            SelectChoice(s.id, s.name_uk if self._uk else s.name_en) for s in subdivisions
+        ]
+        self.parsed_number: str | None = None
+        self.parsed_amount: int | None = None
+
+    @property
+    def _uk(self) -> bool:
+        from flask_babel import get_locale
+
+        return str(get_locale()) != "en"
+
+    def validate_subdivision(self, field):
+        if field.data not in self.subdivision_rows:
+            raise ValidationError(_l("Choose the supplier subdivision that serves you."))
+
+    def validate_number(self, field):
+        sub = self.subdivision_rows.get(self.subdivision.data)
+        number, problem = ident.parse_number(field.data, sub.service if sub else None)
+        if problem == "first_digit":
+            raise ValidationError(FIRST_DIGIT_PROBLEMS[sub.service])
+        if problem:
+            raise ValidationError(NUMBER_PROBLEMS[problem])
+        self.parsed_number = number
+        field.data = number
+
+    def validate_amount(self, field):
+        if self.no_payments.data:
+            return
+        amount, problem = ident.parse_amount(field.data)
+        if problem:
+            raise ValidationError(AMOUNT_PROBLEMS[problem])
+        self.parsed_amount = amount
+
+    def validate_surname(self, field):
+        if self.no_payments.data and not ident.normalize_surname(field.data):
+            raise ValidationError(_l("Enter the surname of the account holder as on the bill."))
+
+    def validate_meter(self, field):
+        if self.no_payments.data and not ident.normalize_meter(field.data):
+            raise ValidationError(_l("Enter the meter number as printed on the bill."))
+
+
+def normalize_phone(raw: str) -> tuple[str | None, str | None]:
+    """(E.164, None) or (None, the message)."""
+    text = PHONE_JUNK.sub("", (raw or "")[:40])
+    if not text or text == "+38":
+        return None, _l("Enter a contact phone number.")
+    if not re.fullmatch(r"\+38[0-9]{10}", text, re.ASCII):
+        return None, _l("The number must start with +38 followed by 10 digits, e.g. +38 050 123 45 67.")
+    try:
+        parsed = phonenumbers.parse(text, "UA")
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or not phonenumbers.is_valid_number_for_region(parsed, "UA"):
+        return None, _l("This is not a valid Ukrainian phone number.")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), None
+
+
+def normalize_email(raw: str) -> tuple[str | None, str | None]:
+    text = (raw or "").strip()
+    if not text:
+        return None, _l("Enter an email address.")
+    if len(text) > 254 or any(c in text for c in "\r\n\0"):
+        return None, _l("This is not a valid email address.")
+    try:
+        return validate_email(text, check_deliverability=False).normalized, None
+    except EmailNotValidError:
+        return None, _l("This is not a valid email address.")
+
+
+class AccountForm(FlaskForm):
+    login = StringField(_l("Login"), render_kw={"autocomplete": "username", "maxlength": 40, "autocapitalize": "none", "spellcheck": "false"})
+    phone = StringField(_l("Phone number"), default="+38", render_kw={"autocomplete": "tel", "inputmode": "tel", "maxlength": 25})
+    password = PasswordField(_l("Password"), render_kw={"autocomplete": "new-password", "maxlength": 1024})
+    confirm = PasswordField(_l("Password confirmation"), render_kw={"autocomplete": "new-password", "maxlength": 1024})
+    email = StringField(_l("Email address"), render_kw={"autocomplete": "email", "inputmode": "email", "maxlength": 254})
+    agreement = RadioField(
+        _l("Confirmation"), choices=[SelectChoice("accept", _l("I accept the terms of the agreement")),
+                 SelectChoice("decline", _l("I do NOT accept the terms"))],
+        validate_choice=False,
+    )
+
+    FIELDS = ("login", "phone", "password", "confirm", "email", "agreement")
+
+    def __init__(self, *args, account_number: str = "", replaces=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account_number, self.replaces = account_number, replaces
+        self.normalized: dict[str, str] = {}
+
+    def validate_login(self, field):
+        from vez.registration.signup import login_taken
+
+        login = (field.data or "").strip()
+        field.data = login
+        if not login:
+            raise ValidationError(_l("Enter a login."))
+        if len(login) > 40 or len(login.casefold()) > 40:
+            raise ValidationError(_l("At most 40 characters."))
+        if not all(LOGIN_CHARS.fullmatch(c) for c in login):
+            raise ValidationError(_l("Only letters, digits, the point, the underscore and the hyphen."))
+        if login_taken(login, self.replaces):
+            raise ValidationError(_l("This login is taken. Choose another one."))
+        self.normalized["login"] = login
+
+    def validate_phone(self, field):
+        phone, problem = normalize_phone(field.data)
+        if problem:
+            raise ValidationError(problem)
+        self.normalized["phone"] = phone
+
+    def validate_password(self, field):
+        if not field.data:
+            raise ValidationError(_l("Enter a password."))
+        problem = password_problem(field.data, login=(self.login.data or "").strip(), account_numbers=(self.account_number,))
+        if problem:
+            raise ValidationError(PASSWORD_PROBLEMS[problem])
+
+    def validate_confirm(self, field):
+        if not field.data:
+            raise ValidationError(_l("Enter the password again."))
+        if field.data != self.password.data:
+            raise ValidationError(_l("The passwords do not match."))
+
+    def validate_email(self, field):
+        from vez.registration.signup import email_taken
+
+        email, problem = normalize_email(field.data)
+        if problem:
+            raise ValidationError(problem)
+        if email_taken(email, self.replaces):
+            raise ValidationError(_l("A login with this email address already exists. Log in, or recover your password."))
+        self.normalized["email"] = email
+
+    def validate_agreement(self, field):
+        if field.data == "decline":
+            raise ValidationError(_l("Without accepting the terms of the agreement the account cannot be created."))
+        if field.data != "accept":
+            raise ValidationError(_l("Choose whether you accept the terms of the agreement."))
+
+    def check_one(self, name: str) -> list[str]:
+        """Run the validators of one field (the inline check as the user leaves it)."""
+        field = self[name]
+        field.errors = []
+        try:
+            getattr(self, f"validate_{name}")(field)
+        except ValidationError as error:
+            field.errors = [str(error)]
+        return list(field.errors)

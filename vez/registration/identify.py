@@ -1,0 +1,248 @@
+"""Identification of a consumer by a personal account and its last payment (or surname and meter).
+
+The last payment carries only a few bits of entropy, so guessing is limited per account and per address,
+counted in the database, audited, and every outcome takes the same time (SECURITY.md B).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from limits import parse
+from sqlalchemy import func, select, update
+
+from vez import audit
+from vez.extensions import db
+from vez.ledger import last_payment
+from vez.models import (
+    IdentificationFailure, PersonalAccount, Service, Subdivision, User, UserAccount, utcnow,
+)
+
+NUMBER_LENGTH = 9
+LONGEST_INPUT = 64  # anything longer is refused unread
+_AMOUNT = re.compile(r"[0-9]{1,9}(?:[.,][0-9]{1,2})?", re.ASCII)
+_DIGITS = re.compile(r"[0-9]+", re.ASCII)
+
+
+class Outcome(str, enum.Enum):
+    ok = "ok"
+    not_found = "not_found"
+    mismatch = "mismatch"  # wrong amount (or wrong surname / meter number)
+    registered = "registered"  # held by an activated login
+    locked = "locked"  # too many wrong answers for this account today
+    throttled = "throttled"  # too many failures from this address
+    malformed = "malformed"  # refused before any lookup (the form says why)
+    own = "own"  # already in the current login's cabinet (adding an account)
+
+
+@dataclass
+class Result:
+    outcome: Outcome
+    account: PersonalAccount | None = None
+    replaces: User | None = None  # an unactivated registration of this account, replaced on success
+
+
+# ---- parsing: plain values in, a value or a problem code out ------------------------------------
+
+def parse_number(raw: str | None, service: Service | None) -> tuple[str | None, str | None]:
+    """(the 9-digit number, None) or (None, problem): symbols, length, first_digit."""
+    text = (raw or "")[:LONGEST_INPUT + 1]
+    if len(text) > LONGEST_INPUT:
+        return None, "length"
+    compact = re.sub(r"\s+", "", text)
+    if not compact:
+        return None, "empty"
+    if not _DIGITS.fullmatch(compact):
+        return None, "symbols"
+    if len(compact) != NUMBER_LENGTH:
+        return None, "length"
+    if service is not None and compact[0] not in service.first_digits:
+        return None, "first_digit"
+    return compact, None
+
+
+def parse_amount(raw: str | None) -> tuple[int | None, str | None]:
+    """Hryvnias as typed (`500`, `500.0`, `500,00`) to kopiykas, never through a float; or a problem."""
+    text = (raw or "")[:LONGEST_INPUT + 1].strip()
+    if not text:
+        return None, "empty"
+    if len(text) > 20 or not _AMOUNT.fullmatch(text):
+        return None, "format"
+    whole, _, cents = text.replace(",", ".").partition(".")
+    kopiykas = int(whole) * 100 + int((cents + "00")[:2])
+    if kopiykas <= 0:
+        return None, "zero"
+    return kopiykas, None
+
+
+def normalize_meter(raw: str | None) -> str:
+    return re.sub(r"[\s\-]+", "", (raw or "")[:LONGEST_INPUT]).casefold()
+
+
+def normalize_surname(raw: str | None) -> str:
+    return re.sub(r"\s+", " ", (raw or "")[:LONGEST_INPUT]).strip().replace("’", "'").replace("`", "'").casefold()
+
+
+# ---- the limits ----------------------------------------------------------------------------------
+
+def _limit(key: str) -> tuple[int, timedelta]:
+    item = parse(current_app.config[key])
+    return item.amount, timedelta(seconds=item.get_expiry())
+
+
+def account_failures(account_id: int) -> int:
+    _, window = _limit("IDENTIFY_LIMIT_PER_ACCOUNT")
+    return db.session.scalar(
+        select(func.count(IdentificationFailure.id)).where(
+            IdentificationFailure.account_id == account_id,
+            IdentificationFailure.reason == Outcome.mismatch.value,
+            IdentificationFailure.cleared_at.is_(None),
+            IdentificationFailure.at > utcnow() - window,
+        )
+    ) or 0
+
+
+def account_locked(account_id: int) -> bool:
+    amount, _ = _limit("IDENTIFY_LIMIT_PER_ACCOUNT")
+    return account_failures(account_id) >= amount
+
+
+def address_throttled(ip: str) -> bool:
+    amount, window = _limit("IDENTIFY_LIMIT_PER_ADDRESS")
+    count = db.session.scalar(
+        select(func.count(IdentificationFailure.id)).where(
+            IdentificationFailure.ip == ip, IdentificationFailure.at > utcnow() - window
+        )
+    ) or 0
+    return count >= amount
+
+
+def recent_failures(hours: int = 1) -> int:
+    """The global alarm counter: failed identifications in the last `hours`, every account and address."""
+    return db.session.scalar(
+        select(func.count(IdentificationFailure.id)).where(
+            IdentificationFailure.at > utcnow() - timedelta(hours=hours)
+        )
+    ) or 0
+
+
+def locked_account_ids() -> list[int]:
+    """Accounts whose identification is refused now (for the admin panel)."""
+    amount, window = _limit("IDENTIFY_LIMIT_PER_ACCOUNT")
+    rows = db.session.execute(
+        select(IdentificationFailure.account_id, func.count(IdentificationFailure.id))
+        .where(
+            IdentificationFailure.account_id.is_not(None),
+            IdentificationFailure.reason == Outcome.mismatch.value,
+            IdentificationFailure.cleared_at.is_(None),
+            IdentificationFailure.at > utcnow() - window,
+        )
+        .group_by(IdentificationFailure.account_id)
+    ).all()
+    return [account_id for account_id, count in rows if count >= amount]
+
+
+def unlock_account(account_id: int, *, actor_id: int | None = None, ip: str | None = None) -> int:
+    """Staff unlock: the account's wrong answers stop counting. Returns how many were cleared; audited."""
+    cleared = db.session.execute(
+        update(IdentificationFailure)
+        .where(IdentificationFailure.account_id == account_id, IdentificationFailure.cleared_at.is_(None))
+        .values(cleared_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    audit.record("identify.unlocked", actor_id=actor_id, ip=ip, target_type="personal_accounts",
+                 target_id=account_id, cleared=cleared)
+    return cleared
+
+
+def _fail(reason: Outcome, ip: str, account: PersonalAccount | None = None, **data) -> None:
+    db.session.add(IdentificationFailure(ip=ip, reason=reason.value, account_id=account.id if account else None))
+    audit.record(f"identify.{reason.value}", ip=ip, target=account, **data)
+
+
+# ---- the identification ----------------------------------------------------------------------------
+
+def record_malformed(ip: str | None, actor_id: int | None = None, **fields) -> None:
+    """Input refused before any lookup still counts against the address (SECURITY.md B14)."""
+    db.session.add(IdentificationFailure(ip=ip or "", reason=Outcome.malformed.value))
+    audit.record("identify.malformed", actor_id=actor_id, ip=ip, **fields)
+
+
+def identify(
+    subdivision_id: int,
+    number: str,
+    *,
+    amount: int | None = None,
+    surname: str | None = None,
+    meter: str | None = None,
+    ip: str | None,
+    actor_id: int | None = None,
+) -> Result:
+    """Check one answer. `amount` (kopiykas) or, when no payment was ever made, `surname` and `meter`.
+
+    Writes the failure and the audit event into the session; the caller commits.
+    """
+    ip = ip or ""
+    data = {"number": number, "mode": "amount" if amount is not None else "no_payments"}
+    if actor_id is not None:
+        data["actor"] = actor_id
+    if address_throttled(ip):
+        audit.record("identify.throttled", actor_id=actor_id, ip=ip, **data)
+        return Result(Outcome.throttled)
+    account = db.session.scalar(
+        select(PersonalAccount).where(
+            PersonalAccount.number == number, PersonalAccount.subdivision_id == subdivision_id
+        )
+    )
+    if account is None:
+        _fail(Outcome.not_found, ip, **data)
+        return Result(Outcome.not_found)
+    if account_locked(account.id):
+        db.session.add(IdentificationFailure(ip=ip, reason=Outcome.locked.value))
+        audit.record("identify.locked", actor_id=actor_id, ip=ip, target=account, **data)
+        return Result(Outcome.locked, account)
+    if not _answer_matches(account, amount, surname, meter):
+        _fail(Outcome.mismatch, ip, account, **data)
+        return Result(Outcome.mismatch, account)
+    holder = db.session.scalar(
+        select(User).join(UserAccount, UserAccount.user_id == User.id).where(UserAccount.account_id == account.id)
+    )
+    if holder is not None and actor_id is not None and holder.id == actor_id:
+        audit.record("identify.own", actor_id=actor_id, ip=ip, target=account, **data)
+        return Result(Outcome.own, account)
+    if holder is not None and holder.activated_at is not None:
+        audit.record("identify.registered", actor_id=actor_id, ip=ip, target=account, **data)
+        return Result(Outcome.registered, account)
+    audit.record("identify.ok", actor_id=actor_id, ip=ip, target=account, **data)
+    return Result(Outcome.ok, account, replaces=holder)
+
+
+def _answer_matches(account: PersonalAccount, amount: int | None, surname: str | None, meter: str | None) -> bool:
+    last = last_payment(account.id)
+    if amount is not None:
+        return last is not None and last.amount == amount
+    # "No payments yet": only for an account that really has none, and only with both bill details.
+    if last is not None or not surname or not meter or not account.meter_number:
+        return False
+    return normalize_surname(surname) == normalize_surname(account.holder_surname) and normalize_meter(
+        meter
+    ) == normalize_meter(account.meter_number)
+
+
+def subdivisions() -> list[Subdivision]:
+    """Electricity branches first (in their order), then natural gas."""
+    return list(db.session.scalars(
+        select(Subdivision).order_by((Subdivision.service == Service.gas).asc(), Subdivision.sort_order, Subdivision.id)
+    ))
+
+
+def pad_answer_time(started: float, config_key: str) -> None:
+    """Sleep until the configured answer time has passed since `started` (time.monotonic())."""
+    remaining = current_app.config[config_key] - (time.monotonic() - started)
+    if remaining > 0:
+        time.sleep(remaining)

@@ -1,0 +1,231 @@
+"""Creating a login from an identified account, its activation letter, resending it, and activation."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from limits import parse
+from sqlalchemy import delete, func, select
+
+from vez import audit
+from vez.auth.passwords import hash_password
+from vez.extensions import db
+from vez.mail import queue_letter
+from vez.models import Letter, PersonalAccount, User, UserAccount, utcnow
+from vez.registration import tokens
+
+ACTIVATION_LETTER, ACTIVATION_AGAIN = "activation", "activation_again"
+
+# The webmail of common domains, for "the probable address of your mail server".
+WEBMAIL = {
+    "gmail.com": "https://mail.google.com/",
+    "googlemail.com": "https://mail.google.com/",
+    "ukr.net": "https://mail.ukr.net/",
+    "i.ua": "https://mbox.i.ua/",
+    "meta.ua": "https://webmail.meta.ua/",
+    "outlook.com": "https://outlook.live.com/mail/",
+    "hotmail.com": "https://outlook.live.com/mail/",
+    "live.com": "https://outlook.live.com/mail/",
+    "yahoo.com": "https://mail.yahoo.com/",
+    "icloud.com": "https://www.icloud.com/mail/",
+    "me.com": "https://www.icloud.com/mail/",
+    "proton.me": "https://mail.proton.me/",
+    "protonmail.com": "https://mail.proton.me/",
+}
+
+
+def webmail_for(email: str) -> str | None:
+    return WEBMAIL.get(email.rpartition("@")[2].casefold())
+
+
+# ---- identification handed from step 1 to step 2 ------------------------------------------------------
+
+def identification_token(account_id: int, binding: str) -> str:
+    return tokens.make(tokens.IDENTIFICATION, {"a": account_id, "b": binding})
+
+
+def identified_account(token: str | None, binding: str | None) -> PersonalAccount | None:
+    """The account a fresh identification of this session proved, else None."""
+    if not token or not binding:
+        return None
+    try:
+        payload = tokens.read(tokens.IDENTIFICATION, token)
+    except tokens.TokenProblem:
+        return None
+    if not secrets.compare_digest(str(payload.get("b", "")), binding):
+        return None
+    account_id = payload.get("a")
+    return db.session.get(PersonalAccount, account_id) if isinstance(account_id, int) else None
+
+
+# ---- uniqueness, ignoring the unactivated registration that a new one replaces -------------------------
+
+def _stale_cutoff():
+    return utcnow() - timedelta(seconds=current_app.config["ACTIVATION_MAX_AGE"])
+
+
+def login_taken(login: str, replaces: User | None = None) -> bool:
+    user = db.session.scalar(select(User).where(User.login_key == login.casefold()))
+    return _holds(user, replaces)
+
+
+def email_taken(email: str, replaces: User | None = None) -> bool:
+    user = db.session.scalar(select(User).where(User.email_key == email.casefold()))
+    return _holds(user, replaces)
+
+
+def _holds(user: User | None, replaces: User | None) -> bool:
+    """A name is held by an activated login, or by a registration still waiting for its activation."""
+    if user is None or (replaces is not None and user.id == replaces.id):
+        return False
+    return user.activated_at is not None or user.created_at > _stale_cutoff()
+
+
+def unactivated_holder(account_id: int) -> User | None:
+    return db.session.scalar(
+        select(User)
+        .join(UserAccount, UserAccount.user_id == User.id)
+        .where(UserAccount.account_id == account_id, User.activated_at.is_(None))
+    )
+
+
+def _drop_stale(login_key: str, email_key: str) -> None:
+    """Unactivated registrations past their link's age give up the login and email they held."""
+    for user in db.session.scalars(
+        select(User).where(
+            (User.login_key == login_key) | (User.email_key == email_key),
+            User.activated_at.is_(None),
+            User.created_at <= _stale_cutoff(),
+        )
+    ):
+        db.session.delete(user)
+
+
+@dataclass
+class NewLogin:
+    login: str
+    phone: str
+    email: str
+    password: str
+    language: str
+
+
+def create_registration(account: PersonalAccount, data: NewLogin, *, ip: str | None) -> User:
+    """The unactivated login, its account and its activation letter, in the caller's one transaction."""
+    replaced = unactivated_holder(account.id)
+    if replaced is not None:
+        audit.record("registration.replaced", ip=ip, target=replaced, account=account.number)
+        db.session.execute(delete(UserAccount).where(UserAccount.user_id == replaced.id))
+        db.session.delete(replaced)
+        db.session.flush()
+    _drop_stale(data.login.casefold(), data.email.casefold())
+    db.session.flush()
+    user = User(
+        login=data.login, login_key=data.login.casefold(), email=data.email, email_key=data.email.casefold(),
+        phone=data.phone, password_hash=hash_password(data.password), language=data.language,
+    )
+    db.session.add(user)
+    db.session.flush()
+    db.session.add(UserAccount(user_id=user.id, account_id=account.id))
+    audit.record("registration.created", actor_id=user.id, ip=ip, target=user, account=account.number)
+    send_activation_letter(user, account, kind=ACTIVATION_LETTER)
+    return user
+
+
+def activation_token(user: User) -> str:
+    return tokens.make(tokens.ACTIVATION, {"u": user.id, "f": _activation_fingerprint(user)})
+
+
+def _activation_fingerprint(user: User) -> str:
+    return tokens.fingerprint(user.id, user.created_at.isoformat(), user.email_key, user.activated_at)
+
+
+def send_activation_letter(user: User, account: PersonalAccount | None = None, *, kind: str) -> Letter:
+    return queue_letter(
+        kind, to=user.email, subject=_l("Registration"), template="activation", language=user.language,
+        user_id=user.id, token=activation_token(user), user=user,
+    )
+
+
+def resends_left(user: User) -> int:
+    item = parse(current_app.config["RESEND_LIMIT"])
+    since = utcnow() - timedelta(seconds=item.get_expiry())
+    sent = db.session.scalar(
+        select(func.count(Letter.id)).where(
+            Letter.user_id == user.id, Letter.kind == ACTIVATION_AGAIN, Letter.created_at > since
+        )
+    ) or 0
+    return max(0, item.amount - sent)
+
+
+def resend_activation(user: User, *, ip: str | None) -> bool:
+    """Another activation letter, at most RESEND_LIMIT; False when the limit is reached."""
+    if user.activated_at is not None or resends_left(user) <= 0:
+        audit.record("registration.resend_refused", ip=ip, target=user)
+        return False
+    send_activation_letter(user, kind=ACTIVATION_AGAIN)
+    audit.record("registration.resent", ip=ip, target=user)
+    return True
+
+
+# ---- activation -------------------------------------------------------------------------------------------
+
+class ActivationState(str, enum.Enum):
+    ready = "ready"
+    used = "used"  # already activated
+    expired = "expired"
+    replaced = "replaced"  # a newer registration replaced this one, or it was removed
+    damaged = "damaged"
+
+
+@dataclass
+class Activation:
+    state: ActivationState
+    user: User | None = None
+    account: PersonalAccount | None = None
+
+
+def check_activation(token: str) -> Activation:
+    try:
+        payload = tokens.read(tokens.ACTIVATION, token)
+    except tokens.TokenProblem as problem:
+        if problem.kind == "expired" and isinstance(problem.payload, dict):
+            user = _user(problem.payload.get("u"))
+            if user is not None and user.activated_at is not None:
+                return Activation(ActivationState.used, user)
+            return Activation(ActivationState.expired, user)
+        return Activation(ActivationState.damaged)
+    user = _user(payload.get("u"))
+    if user is None:
+        return Activation(ActivationState.replaced)
+    if user.activated_at is not None:
+        return Activation(ActivationState.used, user)
+    if not secrets.compare_digest(str(payload.get("f", "")), _activation_fingerprint(user)):
+        return Activation(ActivationState.replaced, user)
+    account = user.accounts[0] if user.accounts else None
+    return Activation(ActivationState.ready, user, account)
+
+
+def _user(user_id) -> User | None:
+    return db.session.get(User, user_id) if isinstance(user_id, int) else None
+
+
+def activate(token: str, *, ip: str | None) -> Activation:
+    """Activate the login (POST only) and queue the welcome letter; the caller commits."""
+    result = check_activation(token)
+    if result.state is not ActivationState.ready:
+        audit.record(f"activation.{result.state.value}", ip=ip, target=result.user)
+        return result
+    user = result.user
+    user.activated_at = utcnow()
+    audit.record("activation.done", actor_id=user.id, ip=ip, target=user)
+    queue_letter(
+        "welcome", to=user.email, subject=_l("Registration completed"), template="welcome",
+        language=user.language, user_id=user.id, user=user, account=result.account,
+    )
+    return result
