@@ -184,3 +184,26 @@ def test_every_attempt_is_audited(reg, account, db):
     reg.identify(account, "1234.56")
     actions = [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
     assert actions == ["identify.mismatch", "identify.not_found", "identify.malformed", "identify.ok"]
+
+
+def test_registered_locked_and_throttled_screens_in_english(reg, client, make_account, make_user, app):
+    client.set_cookie("lang", "en", domain="localhost")
+    held = make_account("529471247", last_payment=10000)
+    make_user("ivan", accounts=[held])
+    page = reg.identify(held, "100").get_data(as_text=True)
+    assert "A login is already registered for this personal account" in page and "recover the password" in page
+    locked = make_account("529471248", last_payment=10000)
+    for i in range(5):
+        reg.identify(locked, "1", ip=f"10.11.0.{i}")
+    page = reg.identify(locked, "100", ip="10.11.1.1").get_data(as_text=True)
+    assert "Identification of this personal account is paused" in page and "0 800 300 521" in page
+    for i in range(10):
+        reg.identify(locked, "1", number="529471240", ip="10.11.2.2")
+    page = reg.identify(held, "100", ip="10.11.2.2").get_data(as_text=True)
+    assert "Too many identifications failed from your address" in page
+
+
+def test_a_failed_try_keeps_what_was_typed(reg, account):
+    page = reg.identify(account, "12,50").get_data(as_text=True)
+    assert f'value="{account.number}"' in page and 'value="12,50"' in page
+    assert f'<option selected value="{account.subdivision_id}">' in page or f'value="{account.subdivision_id}" selected' in page

@@ -231,3 +231,10 @@ def test_staff_can_requeue_a_failed_letter(app, reg, account, smtp, db):
     requeue(letter)
     db.session.commit()
     assert send_pending() == (1, 0) and len(smtp.messages) == 1
+
+
+def test_the_sent_page_links_to_the_outbox_in_debug_only(app, reg, account):
+    reg.register(account)
+    assert "/dev/mail" not in reg.client.get("/registration/sent").get_data(as_text=True)
+    app.debug = True
+    assert 'href="/dev/mail"' in reg.client.get("/registration/sent").get_data(as_text=True)
