@@ -7,6 +7,7 @@ that HTML with their own token put back, which makes these pages several times c
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from functools import wraps
 from threading import Lock
@@ -20,10 +21,11 @@ from vez.htmx import is_partial_request
 
 PLACEHOLDER = "\x00csrf\x00"
 MAX_ENTRIES = 64
+TTL_SECONDS = 300  # what staff change (a subdivision's name, say) shows within five minutes
 _lock = Lock()
 
 
-def _cache() -> OrderedDict[tuple, str]:
+def _cache() -> OrderedDict[tuple, tuple[float, str]]:
     """One cache per application (tests build many apps with different settings)."""
     return current_app.extensions.setdefault("vez.pagecache", OrderedDict())
 
@@ -47,13 +49,13 @@ def cached_page(view):
         key = (request.endpoint, request.full_path, str(get_locale()), is_partial_request())
         token = generate_csrf()
         cache = _cache()
-        html = cache.get(key)
-        if html is not None:
-            return html.replace(PLACEHOLDER, token)
+        entry = cache.get(key)
+        if entry is not None and entry[0] > time.monotonic():
+            return entry[1].replace(PLACEHOLDER, token)
         result = view(*args, **kwargs)
         if isinstance(result, str):
             with _lock:
-                cache[key] = result.replace(token, PLACEHOLDER)
+                cache[key] = (time.monotonic() + TTL_SECONDS, result.replace(token, PLACEHOLDER))
                 while len(cache) > MAX_ENTRIES:
                     cache.popitem(last=False)
         return result

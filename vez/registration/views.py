@@ -14,6 +14,7 @@ from vez.auth.views import PENDING_USER
 from vez.extensions import db
 from vez.htmx import is_partial_request, render
 from vez.models import User, UserAccount
+from vez.pagecache import cached_page
 from vez.registration import bp, signup
 from vez.registration import identify as ident
 from vez.registration.forms import AccountForm, IdentifyForm
@@ -72,11 +73,16 @@ def _render_identify(form, result, status, *, adding: bool = False):
     return body, status
 
 
-@bp.route("/registration", methods=["GET", "POST"])
+@bp.get("/registration")
+@cached_page
+def identify_page():
+    body, _status = _render_identify(_identify_form(), None, 200)
+    return body
+
+
+@bp.post("/registration")
 def identify():
     form = _identify_form()
-    if request.method == "GET":
-        return _render_identify(form, None, 200)
     result, status = run_identification(form)
     if result is not None and result.outcome is ident.Outcome.ok:
         binding = session.get(BINDING) or secrets.token_urlsafe(16)
