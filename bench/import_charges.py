@@ -58,6 +58,7 @@ def _prepare(app, numbers: list[str]) -> None:
     from vez.models import BranchKind, PersonalAccount, Service, Subdivision
 
     with app.app_context():
+        db.session.remove()
         db.drop_all()
         db.create_all()
         db.session.add(Subdivision(code="108", name_uk="Любешівська філія", name_en="Liubeshiv branch",
@@ -87,7 +88,10 @@ def _measure(app, csv_path: Path) -> dict:
                 "within_budget": seconds <= BUDGET_S and done.status.value == "done",
             }
         result["charges_in_db"] = db.session.scalar(text("SELECT count(*) FROM charges"))
+        db.session.commit()  # no open transaction may wait on drop_all
+        db.session.remove()
         db.drop_all()
+        db.engine.dispose()
     return result
 
 

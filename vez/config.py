@@ -130,6 +130,10 @@ class Config:
 
     # Admin second factor issuer name shown in authenticator apps.
     TOTP_ISSUER = "vez"
+    TOTP_LIMIT = "5 per 15 minutes"  # wrong second-factor codes per staff login
+    # The admin's CSV upload: its own body limit; files wait in IMPORT_UPLOAD_DIR (default instance/imports).
+    IMPORT_MAX_BYTES = 256 * 1024 * 1024
+    IMPORT_UPLOAD_DIR = None
 
 
 class TestingConfig(Config):

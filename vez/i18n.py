@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from flask import Flask, Response, current_app, g, request
 from flask_babel import format_currency, format_date, format_decimal, get_locale
 from flask_login import current_user
+from jinja2 import pass_context
 
 LANG_COOKIE = "lang"
 
@@ -63,8 +64,20 @@ def switch_url(lang: str) -> str:
     return f"{request.path}?{urlencode(args, doseq=True)}"
 
 
+def _per_request(format_function):
+    """A template filter Jinja may not fold at compile time: `{{ 0|money }}` depends on the request's locale."""
+
+    @pass_context  # a filter given the context is never folded into a constant
+    def template_filter(_context, value, *args):
+        return format_function(value, *args)
+
+    return template_filter
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(money=money, amount_plain=amount_plain, number=number, day=day)
+    app.jinja_env.filters.update(
+        money=_per_request(money), amount_plain=amount_plain, number=_per_request(number), day=_per_request(day)
+    )
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 

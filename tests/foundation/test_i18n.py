@@ -60,3 +60,12 @@ def test_plain_amounts_use_the_guides_format():
     assert amount_plain(123450) == "1234.50"
     assert amount_plain(-1230) == "-12.30"
     assert amount_plain(5) == "0.05"
+
+
+def test_constant_amounts_in_templates_follow_each_requests_locale(app):
+    """Jinja folds filters on constants at compile time; ours must not be folded in the first locale seen."""
+    with app.app_context(), app.test_request_context("/?lang=uk"):
+        template = app.jinja_env.from_string("{{ 0|money }} {{ 123450|money }}")  # compiled once, as files are
+        assert template.render() == "0,00\xa0₴ 1\xa0234,50\xa0₴"
+    with app.app_context(), app.test_request_context("/?lang=en"):
+        assert template.render() == "0.00\xa0UAH 1,234.50\xa0UAH"

@@ -13,28 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from bench.server import free_port, wait_for
 from vez import create_app
 from vez.extensions import db
 
 pytestmark = pytest.mark.live
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, seconds: float = 15) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=1).close()
-            return
-        except (urllib.error.URLError, ConnectionError, OSError):
-            time.sleep(0.1)
-    raise TimeoutError(url)
 
 
 @pytest.fixture

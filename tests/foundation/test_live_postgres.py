@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
-from tests.foundation.test_live_limits import free_port
+from bench.server import free_port
 from vez import create_app
 from vez.extensions import db
 

@@ -83,3 +83,13 @@ def test_no_letter_for_a_failed_payment(app, client, payer, db):
     payment = place_order(client)
     post_callback(https_client(app), "sandbox", sandbox_callback(app, payment, status="failure"))
     assert db.session.scalar(select(Letter).where(Letter.kind == "payment_receipt")) is None
+
+
+def test_the_zero_commission_follows_the_language(client, payer):
+    """Jinja folds a literal `0|money` once, in the locale of the first render; ours must not be folded."""
+    payment = place_order(client)
+    uk = client.get(f"/payments/{payment.id}").get_data(as_text=True)
+    en = client.get(f"/payments/{payment.id}?lang=en").get_data(as_text=True)
+    uk_again = client.get(f"/payments/{payment.id}?lang=uk").get_data(as_text=True)
+    assert "0,00\xa0₴" in uk and "0,00\xa0₴" in uk_again
+    assert "0.00\xa0UAH" in en and "₴" not in en

@@ -43,7 +43,8 @@ def _command(kind: str) -> click.Command:
         click.echo(
             f"{result.status.value}: {result.rows_checked} rows checked, {result.rows_bad} bad, "
             f"{result.rows_written} new or changed{' (dry run: nothing written)' if dry_run else ''}, "
-            f"{result.accounts_touched} accounts' balances recomputed, {elapsed:.1f} s"
+            f"{result.accounts_touched} accounts' balances recomputed, {elapsed:.1f} s, "
+            f"{int(result.rows_checked / max(elapsed, 1e-6)):,} rows/s"
         )
         if result.message:
             click.echo(result.message, err=True)

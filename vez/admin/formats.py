@@ -219,7 +219,7 @@ def payments_parser() -> Callable[[list[str], int], tuple]:
         if first is not None:
             raise BadRow(E_DUP_REF, line=first)
         seen[ref] = line
-        return (line, account_id, utc.strftime("%Y-%m-%d %H:%M:%S.000000"), kop, source, ref)
+        return (line, account_id, utc.strftime("%Y-%m-%d %H:%M:%S.000000"), kop, source, "received", ref)
 
     return parse
 
@@ -246,7 +246,8 @@ FORMATS = {
         "payments",
         ("number", "paid_at", "amount", "source", "reference"),
         (("line", "INTEGER", "integer"), ("account_id", "INTEGER", "integer"), ("paid_at", "TEXT", "timestamp"),
-         ("amount", "INTEGER", "bigint"), ("source", "TEXT", "varchar(16)"), ("reference", "TEXT", "varchar(120)")),
+         ("amount", "INTEGER", "bigint"), ("source", "TEXT", "varchar(16)"), ("status", "TEXT", "varchar(16)"),
+         ("reference", "TEXT", "varchar(120)")),
         payments_parser,
     ),
 }

@@ -21,7 +21,7 @@ from pathlib import Path
 from flask import Flask, current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import text, update
+from sqlalchemy import bindparam, text, update
 
 from vez import audit
 from vez.admin.formats import FORMATS, BadRow, Format
@@ -59,6 +59,17 @@ def count_rows(path: str | Path) -> int:
     if last != b"\n":
         lines += 1
     return max(lines - 1, 0)
+
+
+def _first_undecodable_line(path: Path) -> int:
+    """The decoder reads ahead in blocks; only a second pass finds the very line."""
+    with open(path, "rb") as f:
+        for number, raw in enumerate(f, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 1
 
 
 def new_run(kind: str, filename: str, *, dry_run: bool, skip_bad: bool, actor_id: int | None) -> ImportRun:
@@ -127,7 +138,10 @@ def _run(run_id: int, path: Path, on_progress: Progress | None, on_bad: OnBad | 
     try:
         with open(path, encoding="utf-8-sig", newline="") as f:
             reader = csv.reader(f)
-            header = next(reader, None)
+            try:
+                header = next(reader, None)
+            except UnicodeDecodeError:
+                raise Rejected(_first_undecodable_line(path), str(E_ENCODING)) from None
             if header is None:
                 raise Rejected(1, str(E_EMPTY_FILE))
             if [h.strip() for h in header] != list(fmt.columns):
@@ -149,7 +163,7 @@ def _run(run_id: int, path: Path, on_progress: Progress | None, on_bad: OnBad | 
                         batch = []
                         progress()
             except UnicodeDecodeError:
-                raise Rejected(line + 1, str(E_ENCODING)) from None
+                raise Rejected(_first_undecodable_line(path), str(E_ENCODING)) from None
             except csv.Error as problem:
                 raise Rejected(reader.line_num, str(problem)) from None
             if batch:
@@ -258,37 +272,42 @@ def _differs(dialect: str, table: str, columns: tuple[str, ...]) -> str:
     return " OR ".join(f"{table}.{c} {op} excluded.{c}" for c in columns)
 
 
+MERGES = {
+    # kind: (table, the conflict key, the columns a new file may change)
+    "charges": ("charges", ("account_id", "month"),
+                ("volume", "unit", "tariff", "amount", "reading_start", "reading_end")),
+    "accounts": ("personal_accounts", ("number",), ("subdivision_id", "holder_name", "address", "meter_number")),
+    "payments": ("payments", ("reference",), ()),  # a payment never changes; a clash was reported above
+}
+
+
 def _merge(conn, fmt: Format, dialect: str) -> int:
-    """Move the staged rows into place; returns how many were new or changed."""
-    if fmt.kind == "charges":
-        cols = ("volume", "unit", "tariff", "amount", "reading_start", "reading_end")
-        sql = (
-            "INSERT INTO charges (account_id, month, volume, unit, tariff, amount, reading_start, reading_end) "
-            f"SELECT account_id, month, volume, unit, tariff, amount, reading_start, reading_end FROM {STAGE} "
-            "WHERE true ON CONFLICT (account_id, month) DO UPDATE SET "
-            + ", ".join(f"{c} = excluded.{c}" for c in cols)
-            + " WHERE " + _differs(dialect, "charges", cols)
-        )
-        params: dict = {}
-    elif fmt.kind == "accounts":
-        cols = ("subdivision_id", "holder_name", "address", "meter_number")
-        sql = (
-            "INSERT INTO personal_accounts (number, subdivision_id, service, holder_name, address, meter_number, "
-            "balance, created_at) "
-            f"SELECT number, subdivision_id, service, holder_name, address, meter_number, 0, :now FROM {STAGE} "
-            "WHERE true ON CONFLICT (number) DO UPDATE SET "
-            + ", ".join(f"{c} = excluded.{c}" for c in cols)
-            + " WHERE " + _differs(dialect, "personal_accounts", cols)
-        )
-        params = {"now": utcnow()}
+    """Move the staged rows into place; returns how many were new or changed.
+
+    Columns the file does not carry get their model defaults (bound with the column's type), so a
+    column another part adds to the table later needs nothing here.
+    """
+    table_name, key, changeable = MERGES[fmt.kind]
+    table = db.metadata.tables[table_name]
+    staged = [name for name, _l1, _l2 in fmt.stage if name != "line"]
+    extra, params = [], []
+    for column in table.columns:
+        if column.name in staged or column.primary_key or column.default is None:
+            continue
+        default = column.default
+        value = default.arg(None) if default.is_callable else default.arg
+        extra.append(column.name)
+        params.append(bindparam(f"d_{column.name}", value, type_=column.type))
+    columns = ", ".join(staged + extra)
+    values = ", ".join(staged + [f":d_{c}" for c in extra])
+    sql = (f"INSERT INTO {table_name} ({columns}) SELECT {values} FROM {STAGE} WHERE true "
+           f"ON CONFLICT ({', '.join(key)}) DO ")
+    if changeable:
+        sql += ("UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in changeable)
+                + " WHERE " + _differs(dialect, table_name, changeable))
     else:
-        sql = (
-            "INSERT INTO payments (account_id, amount, paid_at, source, status, reference) "
-            f"SELECT account_id, amount, paid_at, source, 'received', reference FROM {STAGE} "
-            "WHERE true ON CONFLICT (reference) DO NOTHING"
-        )
-        params = {}
-    return conn.execute(text(sql), params).rowcount
+        sql += "NOTHING"
+    return conn.execute(text(sql).bindparams(*params)).rowcount
 
 
 # ---- the upload page's background run ------------------------------------------------------------

@@ -11,3 +11,10 @@ class LoginForm(FlaskForm):
     )
     remember = BooleanField(_l("Remember me on this device"))
     next = HiddenField()
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Code from the authenticator app"), validators=[InputRequired()],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 10},
+    )

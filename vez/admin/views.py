@@ -1,0 +1,340 @@
+"""The panel's views: staff only (operator reads, resends letters and unlocks; admin does everything).
+
+SECURITY.md 31: anonymous visitors are sent to the login page, consumers get 403, no view shows a hash,
+a token, a TOTP secret or a letter's body (its links carry tokens), and every write is audited with
+who, what, before and after (vez.admin.staff).
+"""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, has_request_context, redirect, render_template, request, url_for
+from flask_admin import AdminIndexView, BaseView, expose
+from flask_admin.contrib.sqla import ModelView
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.utils import secure_filename
+
+from vez.admin import importing, staff, stats
+from vez.admin.forms import ReasonForm, UploadForm
+from vez.extensions import db
+from vez.htmx import is_partial_request
+from vez.i18n import money
+from vez.ledger import recompute_balances
+from vez.models import Bill, Charge, ImportRun, Letter, Payment, Role, User, UserAccount
+
+WRITE_VIEWS = frozenset({"create_view", "edit_view", "delete_view", "action_view", "ajax_update"})
+
+
+def is_staff() -> bool:
+    return bool(has_request_context() and current_user.is_authenticated and current_user.is_staff)
+
+
+def is_admin() -> bool:
+    return is_staff() and current_user.role is Role.admin
+
+
+def ip() -> str | None:
+    return request.remote_addr
+
+
+class StaffOnly:
+    """Who may open the panel at all, and what the others get."""
+
+    def is_accessible(self) -> bool:
+        return is_staff()
+
+    def inaccessible_callback(self, name, **kwargs):
+        if current_user.is_authenticated:
+            abort(403)
+        target = request.path + (f"?{request.query_string.decode()}" if request.query_string else "")
+        return redirect(url_for("auth.login_page", next=target))
+
+
+def _money(view, context, model, name):
+    return money(getattr(model, name))
+
+
+class StaffModelView(StaffOnly, ModelView):
+    """Read for every staff member; create/edit/delete only where the view allows it, and only for admins."""
+
+    creatable = editable = deletable = False
+    can_view_details = True
+    can_export = False
+    can_set_page_size = True
+    page_size = 50
+    action_disallowed_list = ["delete"]  # bulk actions need inline JavaScript the CSP refuses
+    details_template = "admin/vez_details.html"
+    details_extra: str | None = None
+
+    @property
+    def can_create(self) -> bool:
+        return self.creatable and is_admin()
+
+    @property
+    def can_edit(self) -> bool:
+        return self.editable and is_admin()
+
+    @property
+    def can_delete(self) -> bool:
+        return self.deletable and is_admin()
+
+    def _handle_view(self, name, **kwargs):
+        refused = super()._handle_view(name, **kwargs)
+        if refused is not None:
+            return refused
+        if name in WRITE_VIEWS and not is_admin():
+            abort(403)
+        return None
+
+    def on_model_change(self, form, model, is_created):
+        before, after = staff.changes(model)
+        db.session.flush()  # a new row gets its id
+        if is_created:
+            before, after = {}, staff.snapshot(model)
+        staff.record_change(f"admin.{model.__tablename__}_{'created' if is_created else 'edited'}", model,
+                            actor_id=current_user.id, ip=ip(), before=before, after=after)
+
+    def on_model_delete(self, model):
+        staff.record_change(f"admin.{model.__tablename__}_deleted", model, actor_id=current_user.id, ip=ip(),
+                            before=staff.snapshot(model), after={})
+
+    def render(self, template, **kwargs):
+        kwargs.setdefault("details_extra", self.details_extra)
+        kwargs.setdefault("is_admin", is_admin())
+        return super().render(template, **kwargs)
+
+
+class SubdivisionView(StaffModelView):
+    creatable = editable = True
+    column_list = ("code", "name_uk", "name_en", "service", "kind", "sort_order")
+    column_details_list = column_list
+    form_columns = column_list
+    column_searchable_list = ("code", "name_uk", "name_en")
+    column_default_sort = "sort_order"
+    column_labels = {"code": _l("Code"), "name_uk": _l("Name (Ukrainian)"), "name_en": _l("Name (English)"),
+                     "service": _l("Service"), "kind": _l("Kind"), "sort_order": _l("Order")}
+
+
+class AccountView(StaffModelView):
+    editable = True
+    column_list = ("number", "holder_name", "address", "subdivision.code", "service", "meter_number", "balance")
+    column_details_list = ("number", "subdivision.code", "service", "holder_name", "address", "meter_number",
+                           "balance", "created_at")
+    form_columns = ("holder_name", "address", "meter_number")
+    column_searchable_list = ("number", "holder_name", "address")
+    column_filters = ("service", "subdivision.code", "balance")
+    column_default_sort = "number"
+    column_formatters = {"balance": _money}
+    column_formatters_detail = {"balance": _money}
+    column_labels = {"number": _l("Account"), "holder_name": _l("Holder"), "address": _l("Address"),
+                     "subdivision.code": _l("Subdivision"), "service": _l("Service"),
+                     "meter_number": _l("Meter"), "balance": _l("Balance"), "created_at": _l("Created")}
+    details_extra = "admin/_account_history.html"
+
+    def render(self, template, **kwargs):
+        model = kwargs.get("model")
+        if template == self.details_template and model is not None:
+            kwargs["charges"] = db.session.scalars(
+                select(Charge).where(Charge.account_id == model.id).order_by(Charge.month.desc()).limit(36)).all()
+            kwargs["bills"] = db.session.scalars(
+                select(Bill).where(Bill.account_id == model.id).order_by(Bill.month.desc()).limit(36)).all()
+            kwargs["payments"] = db.session.scalars(
+                select(Payment).where(Payment.account_id == model.id).order_by(Payment.paid_at.desc()).limit(50)).all()
+            kwargs["logins"] = db.session.scalars(
+                select(User).join(UserAccount, UserAccount.user_id == User.id)
+                .where(UserAccount.account_id == model.id)).all()
+        return super().render(template, **kwargs)
+
+
+class UserView(StaffModelView):
+    editable = True
+    column_list = ("login", "email", "phone", "role", "activated_at", "locked_at", "last_login_at", "created_at")
+    column_details_list = ("login", "email", "phone", "role", "language", "paperless", "created_at",
+                           "activated_at", "locked_at", "locked_reason", "last_login_at")
+    form_columns = ("phone", "role", "language", "paperless")
+    column_searchable_list = ("login", "email", "phone")
+    column_filters = ("role", "activated_at", "locked_at", "created_at")
+    column_default_sort = ("created_at", True)
+    column_labels = {"login": _l("Login"), "email": _l("Email"), "phone": _l("Phone"), "role": _l("Role"),
+                     "activated_at": _l("Activated"), "locked_at": _l("Locked"), "last_login_at": _l("Last login"),
+                     "created_at": _l("Registered"), "language": _l("Language"), "paperless": _l("Paperless"),
+                     "locked_reason": _l("Lock reason")}
+    details_extra = "admin/_user_operations.html"
+
+    def render(self, template, **kwargs):
+        if template == self.details_template:
+            kwargs["operations"] = [(name, label) for name, (_fn, admins, label) in staff.USER_OPERATIONS.items()
+                                    if is_admin() or not admins]
+            kwargs["lock_form"] = ReasonForm()
+        return super().render(template, **kwargs)
+
+    @expose("/<int:user_id>/do/<operation>", methods=["POST"])
+    def operate(self, user_id: int, operation: str):
+        user = db.get_or_404(User, user_id)
+        if operation == "lock":
+            if not is_admin():
+                abort(403)
+            form = ReasonForm()
+            if not form.validate_on_submit():
+                flash(_("Give the reason for locking."), "error")
+                return redirect(url_for(".details_view", id=user_id), code=303)
+            done = staff.lock(user, form.reason.data, actor_id=current_user.id, ip=ip())
+        else:
+            fn, admins_only, _label = staff.USER_OPERATIONS.get(operation, (None, True, None))
+            if fn is None:
+                abort(404)
+            if admins_only and not is_admin():
+                abort(403)
+            done = fn(user, actor_id=current_user.id, ip=ip())
+        db.session.commit()
+        flash(_("Done.") if done else _("Nothing to do: the login is already in that state."),
+              "success" if done else "warning")
+        return redirect(url_for(".details_view", id=user_id), code=303)
+
+
+class ChargeView(StaffModelView):
+    editable = True
+    column_list = ("account.number", "month", "volume", "unit", "tariff", "amount", "reading_start", "reading_end")
+    column_details_list = column_list
+    form_columns = ("volume", "tariff", "amount", "reading_start", "reading_end")
+    column_searchable_list = ("account.number",)
+    column_filters = ("month", "amount")
+    column_default_sort = ("month", True)
+    column_formatters = {"amount": _money}
+    column_formatters_detail = {"amount": _money}
+    column_labels = {"account.number": _l("Account"), "month": _l("Month"), "volume": _l("Volume"),
+                     "unit": _l("Unit"), "tariff": _l("Tariff"), "amount": _l("Amount, kopiykas"),
+                     "reading_start": _l("Reading at the start"), "reading_end": _l("Reading at the end")}
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        recompute_balances([model.account_id])
+
+
+class BillView(StaffModelView):
+    column_list = ("account.number", "month", "number", "opening_balance", "charged", "paid", "closing_balance",
+                   "due_date")
+    column_details_list = column_list + ("issued_on", "created_at")
+    column_searchable_list = ("account.number", "number")
+    column_filters = ("month",)
+    column_default_sort = ("month", True)
+    column_formatters = {c: _money for c in ("opening_balance", "charged", "paid", "closing_balance")}
+    column_formatters_detail = column_formatters
+    column_labels = {"account.number": _l("Account"), "month": _l("Month"), "number": _l("Bill"),
+                     "opening_balance": _l("Opening balance"), "charged": _l("Charged"), "paid": _l("Paid"),
+                     "closing_balance": _l("Closing balance"), "due_date": _l("Due"), "issued_on": _l("Issued"),
+                     "created_at": _l("Created")}
+
+
+class PaymentView(StaffModelView):
+    column_list = ("account.number", "paid_at", "amount", "source", "status", "reference")
+    column_details_list = column_list
+    column_searchable_list = ("account.number", "reference")
+    column_filters = ("status", "source", "paid_at", "amount")
+    column_default_sort = ("paid_at", True)
+    column_formatters = {"amount": _money}
+    column_formatters_detail = {"amount": _money}
+    column_labels = {"account.number": _l("Account"), "paid_at": _l("Paid at"), "amount": _l("Amount"),
+                     "source": _l("Source"), "status": _l("Status"), "reference": _l("Reference")}
+    details_extra = "admin/_payment_reverse.html"
+
+    def render(self, template, **kwargs):
+        if template == self.details_template:
+            kwargs["reverse_form"] = ReasonForm()
+        return super().render(template, **kwargs)
+
+    @expose("/<int:payment_id>/reverse", methods=["POST"])
+    def reverse(self, payment_id: int):
+        if not is_admin():
+            abort(403)
+        payment = db.get_or_404(Payment, payment_id)
+        form = ReasonForm()
+        if not form.validate_on_submit():
+            flash(_("Give the reason for the reversal."), "error")
+        elif staff.reverse_payment(payment, form.reason.data, actor_id=current_user.id, ip=ip()):
+            db.session.commit()
+            flash(_("The payment is reversed; the account's balance is recomputed."), "success")
+        else:
+            flash(_("Only a received payment can be reversed."), "warning")
+        return redirect(url_for(".details_view", id=payment_id), code=303)
+
+
+class LetterView(StaffModelView):
+    column_list = ("kind", "recipient", "subject", "status", "attempts", "last_error", "created_at", "sent_at")
+    column_details_list = column_list + ("next_attempt_at",)
+    column_searchable_list = ("recipient", "kind")
+    column_filters = ("status", "kind", "created_at")
+    column_default_sort = ("created_at", True)
+    column_labels = {"kind": _l("Kind"), "recipient": _l("Recipient"), "subject": _l("Subject"),
+                     "status": _l("State"), "attempts": _l("Attempts"), "last_error": _l("Error"),
+                     "created_at": _l("Queued"), "sent_at": _l("Sent"), "next_attempt_at": _l("Next attempt")}
+    details_extra = "admin/_letter_resend.html"
+
+    @expose("/<int:letter_id>/resend", methods=["POST"])
+    def resend(self, letter_id: int):
+        letter = db.get_or_404(Letter, letter_id)
+        staff.resend_letter(letter, actor_id=current_user.id, ip=ip())
+        db.session.commit()
+        flash(_("The letter is queued again."), "success")
+        return redirect(url_for(".details_view", id=letter_id), code=303)
+
+
+class AuditView(StaffModelView):
+    can_view_details = True
+    column_list = ("at", "action", "actor_id", "ip", "target_type", "target_id", "data")
+    column_details_list = column_list
+    column_searchable_list = ("action", "target_id", "ip")
+    column_filters = ("action", "actor_id", "target_type", "target_id", "at", "ip")
+    column_default_sort = ("at", True)
+    column_labels = {"at": _l("When"), "action": _l("Event"), "actor_id": _l("Who (login id)"), "ip": _l("Address"),
+                     "target_type": _l("Object"), "target_id": _l("Object id"), "data": _l("Details")}
+
+
+class Dashboard(StaffOnly, AdminIndexView):
+    @expose("/")
+    def index(self):
+        return self.render("admin/vez_dashboard.html", figures=stats.figures(), is_admin=is_admin(),
+                           runs=db.session.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(5)).all())
+
+
+class ImportView(StaffOnly, BaseView):
+    """Upload a CSV; the run goes on in the background and the page follows it (htmx polling)."""
+
+    @expose("/", methods=["GET", "POST"])
+    def index(self):
+        form = UploadForm()
+        status = 200
+        if request.method == "POST":
+            if not is_admin():
+                abort(403)
+            if form.validate_on_submit():
+                upload = form.file.data
+                name = secure_filename(upload.filename or "") or "upload.csv"
+                run = importing.new_run(form.kind.data, name, dry_run=form.dry_run.data,
+                                        skip_bad=form.skip_bad.data, actor_id=current_user.id)
+                path = importing.upload_dir(current_app) / f"{run.id}.csv"
+                try:
+                    upload.save(path)
+                finally:
+                    upload.close()
+                importing.start_in_background(run.id, path, locale=str(_locale()))
+                return redirect(url_for(".run", run_id=run.id), code=303)
+            status = 422
+        runs = db.session.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(20)).all()
+        return self.render("admin/vez_import.html", form=form, runs=runs, is_admin=is_admin()), status
+
+    @expose("/runs/<int:run_id>")
+    def run(self, run_id: int):
+        run = db.get_or_404(ImportRun, run_id)
+        stale = importing.is_stale(run)
+        if is_partial_request():
+            return render_template("admin/_import_progress.html", run=run, stale=stale)
+        return self.render("admin/vez_import_run.html", run=run, stale=stale)
+
+
+def _locale():
+    from flask_babel import get_locale
+
+    return get_locale()
