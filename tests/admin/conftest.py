@@ -46,3 +46,9 @@ def operator_client(app, make_staff):
     c = https_client(app)
     assert totp_login(c, "petro").status_code == 303
     return c
+
+
+@pytest.fixture(autouse=True)
+def uploads_in_tmp(app, tmp_path):
+    """Uploaded files wait in the test's own directory, not in instance/."""
+    app.config["IMPORT_UPLOAD_DIR"] = str(tmp_path / "imports")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
 
 from vez.auth.totp import TOTP
-from vez.models import AuditEvent, Role, User
+from vez.models import AuditEvent, User
 from tests.admin.conftest import SECRET, totp_login
 from tests.conftest import PASSWORD, csrf_token, https_client
 
@@ -116,8 +115,9 @@ def test_the_panel_speaks_ukrainian_and_english(admin_client):
     uk = admin_client.get("/admin/accounts/?lang=uk").get_data(as_text=True)
     assert "Особові рахунки" in uk or "Рахунки" in uk
     assert "Пошук" in uk  # Flask-Admin's own catalog
+    assert '<html lang="uk">' in uk
     en = admin_client.get("/admin/accounts/?lang=en").get_data(as_text=True)
-    assert "Accounts" in en and "Search" in en
+    assert "Accounts" in en and "Search" in en and '<html lang="en">' in en
 
 
 # ---- the second factor ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import time
 
 from sqlalchemy import select
 
-from vez.models import AuditEvent, ImportRun, Letter, LetterStatus, Payment, PaymentStatus, Role, User
+from vez.models import AuditEvent, ImportRun, Letter, LetterStatus, Payment, PaymentStatus, User
 from tests.conftest import csrf_token
 
 
@@ -263,3 +263,38 @@ def test_an_upload_larger_than_the_general_body_limit_is_accepted(admin_client, 
 def test_an_operator_sees_the_imports_but_cannot_upload(operator_client):
     page = operator_client.get("/admin/import/").get_data(as_text=True)
     assert 'enctype="multipart/form-data"' not in page
+
+
+def test_an_operator_unlocks_an_accounts_identification(operator_client, db, make_account):
+    """SECURITY.md A: five wrong answers lock an account's identification; the call centre unlocks it."""
+    from vez.models import IdentificationFailure
+    from vez.registration.identify import account_locked
+
+    account = make_account()
+    db.session.add_all([IdentificationFailure(ip="10.0.0.1", reason="mismatch", account_id=account.id) for _ in range(5)])
+    db.session.commit()
+    assert account_locked(account.id)
+    page = operator_client.get(f"/admin/accounts/details/?id={account.id}").get_data(as_text=True)
+    assert "unlock-identification" in page
+    response = operator_client.post(f"/admin/accounts/{account.id}/unlock-identification",
+                                    data={"csrf_token": csrf_token(operator_client, "/admin/")})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert not account_locked(account.id)
+    assert events(db, "identify.unlocked")[0].actor_id is not None
+
+
+def test_a_login_edit_checks_the_phone_and_never_touches_secrets(admin_client, db, make_user):
+    user = make_user("ivan")
+    token = csrf_token(admin_client, "/admin/")
+    data = {"csrf_token": token, "phone": "12345", "role": "consumer", "language": "uk",
+            "password_hash": "x", "totp_secret": "AAAA", "session_version": "99"}
+    assert admin_client.post(f"/admin/logins/edit/?id={user.id}", data=data).status_code == 200  # the form again
+    data["phone"] = "+380671112233"
+    assert admin_client.post(f"/admin/logins/edit/?id={user.id}", data=data).status_code == 302
+    old_hash = user.password_hash
+    db.session.refresh(user)
+    assert user.phone == "+380671112233" and user.password_hash == old_hash
+    assert user.totp_secret is None and user.session_version == 1
+    [event] = events(db, "admin.users_edited")
+    assert event.data["before"] == {"phone": "+380501234567"} and event.data["after"] == {"phone": "+380671112233"}

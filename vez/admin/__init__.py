@@ -17,6 +17,24 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
+def serve_admin_static(app: Flask) -> None:
+    """Flask-Admin's Bootstrap, jQuery and friends from the package, through WhiteNoise like our own files.
+
+    Local, never a CDN; WhiteNoise answers before Flask (no streamed send_file for Flask-Compress to hold).
+    """
+    import os
+
+    import flask_admin
+    from whitenoise import WhiteNoise
+
+    wsgi = app.wsgi_app
+    while not isinstance(wsgi, WhiteNoise) and hasattr(wsgi, "app"):
+        wsgi = wsgi.app
+    if isinstance(wsgi, WhiteNoise):
+        wsgi.add_files(os.path.join(os.path.dirname(flask_admin.__file__), "static"),
+                       prefix=ADMIN_URL.strip("/") + "/static/")
+
+
 def init_admin(app: Flask) -> None:
     from flask_admin import Admin
     from flask_admin.theme import Bootstrap4Theme
@@ -46,6 +64,7 @@ def init_admin(app: Flask) -> None:
     admin.add_view(views.SubdivisionView(m.Subdivision, db, name=_l("Subdivisions"), endpoint="subdivisions",
                                          category=_l("Records")))
     app.extensions["vez_admin"] = admin
+    serve_admin_static(app)
 
     @app.url_value_preprocessor
     def import_body_limit(endpoint, values) -> None:

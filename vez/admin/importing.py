@@ -14,7 +14,6 @@ import csv
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -345,7 +344,3 @@ def is_stale(run: ImportRun) -> bool:
     return not run.finished and run.updated_at is not None and (
         (utcnow() - run.updated_at).total_seconds() > STALE_AFTER
     )
-
-
-def wait(seconds: float) -> None:  # for the CLI's last frame
-    time.sleep(seconds)

@@ -18,7 +18,6 @@ from vez import audit
 from vez.auth.sessions import end_all_sessions
 from vez.extensions import db
 from vez.ledger import recompute_balances
-from vez.mail import queue_letter
 from vez.models import Letter, LetterStatus, Payment, PaymentStatus, User, utcnow
 
 # Never shown, never written to the audit log.
@@ -190,3 +189,18 @@ def reverse_payment(payment: Payment, reason: str, *, actor_id: int, ip: str | N
                  amount=payment.amount)
     db.session.expire(payment)
     return True
+
+
+def identification_locked(account_id: int) -> bool:
+    try:
+        from vez.registration.identify import account_locked
+    except ImportError:
+        return False
+    return account_locked(account_id)
+
+
+def unlock_identification(account_id: int, *, actor_id: int, ip: str | None) -> int:
+    """The registration part's unlock (it audits as identify.unlocked); returns the failures cleared."""
+    from vez.registration.identify import unlock_account
+
+    return unlock_account(account_id, actor_id=actor_id, ip=ip)

@@ -7,14 +7,19 @@ who, what, before and after (vez.admin.staff).
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
 from flask import abort, current_app, flash, has_request_context, redirect, render_template, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.model import typefmt
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.utils import secure_filename
+from wtforms.validators import AnyOf, Regexp
 
 from vez.admin import importing, staff, stats
 from vez.admin.forms import ReasonForm, UploadForm
@@ -22,8 +27,9 @@ from vez.extensions import db
 from vez.htmx import is_partial_request
 from vez.i18n import money
 from vez.ledger import recompute_balances
-from vez.models import Bill, Charge, ImportRun, Letter, Payment, Role, User, UserAccount
+from vez.models import Bill, Charge, ImportRun, Letter, Payment, PersonalAccount, Role, User, UserAccount
 
+KYIV = ZoneInfo("Europe/Kyiv")
 WRITE_VIEWS = frozenset({"create_view", "edit_view", "delete_view", "action_view", "ajax_update"})
 
 
@@ -52,6 +58,15 @@ class StaffOnly:
         return redirect(url_for("auth.login_page", next=target))
 
 
+def _kyiv_time(view, value, name) -> str:
+    """Timestamps are stored as naive UTC; staff read them in Kyiv time."""
+    return value.replace(tzinfo=timezone.utc).astimezone(KYIV).strftime("%Y-%m-%d %H:%M:%S")
+
+
+TYPE_FORMATTERS = {**typefmt.BASE_FORMATTERS, datetime: _kyiv_time}
+DETAIL_TYPE_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, datetime: _kyiv_time}
+
+
 def _money(view, context, model, name):
     return money(getattr(model, name))
 
@@ -67,6 +82,8 @@ class StaffModelView(StaffOnly, ModelView):
     action_disallowed_list = ["delete"]  # bulk actions need inline JavaScript the CSP refuses
     details_template = "admin/vez_details.html"
     details_extra: str | None = None
+    column_type_formatters = TYPE_FORMATTERS
+    column_type_formatters_detail = DETAIL_TYPE_FORMATTERS
 
     @property
     def can_create(self) -> bool:
@@ -145,7 +162,18 @@ class AccountView(StaffModelView):
             kwargs["logins"] = db.session.scalars(
                 select(User).join(UserAccount, UserAccount.user_id == User.id)
                 .where(UserAccount.account_id == model.id)).all()
+            kwargs["identification_locked"] = staff.identification_locked(model.id)
         return super().render(template, **kwargs)
+
+    @expose("/<int:account_id>/unlock-identification", methods=["POST"])
+    def unlock_identification(self, account_id: int):
+        """SECURITY.md A: the call centre lifts the 5-wrong-answers lock of an account (operators too)."""
+        account = db.get_or_404(PersonalAccount, account_id)
+        cleared = staff.unlock_identification(account.id, actor_id=current_user.id, ip=ip())
+        db.session.commit()
+        flash(_("The identification of this account is unlocked.") if cleared else
+              _("Nothing to do: the account's identification is not locked."), "success" if cleared else "warning")
+        return redirect(url_for(".details_view", id=account_id), code=303)
 
 
 class UserView(StaffModelView):
@@ -154,6 +182,10 @@ class UserView(StaffModelView):
     column_details_list = ("login", "email", "phone", "role", "language", "paperless", "created_at",
                            "activated_at", "locked_at", "locked_reason", "last_login_at")
     form_columns = ("phone", "role", "language", "paperless")
+    form_args = {
+        "phone": {"validators": [Regexp(r"^\+380\d{9}$", message=_l("A phone number like +380501234567"))]},
+        "language": {"validators": [AnyOf(("uk", "en"))]},
+    }
     column_searchable_list = ("login", "email", "phone")
     column_filters = ("role", "activated_at", "locked_at", "created_at")
     column_default_sort = ("created_at", True)
