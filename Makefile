@@ -23,7 +23,7 @@ translations: install
 
 # Re-extract message ids and merge them into the catalogs (run after changing texts).
 messages: install
-	flock translations/.lock sh -c '$(PYBABEL) extract -F babel.cfg -k _l -k lazy_ngettext:1,2 --no-location --sort-output -o translations/messages.pot . && $(PYBABEL) -q update --no-fuzzy-matching -i translations/messages.pot -d translations'
+	flock translations/.lock sh -c '$(PYBABEL) extract -F babel.cfg -k _l -k lazy_ngettext:1,2 --no-location --sort-output -o translations/messages.pot . && $(PYBABEL) -q update --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations'
 
 # Precompressed copies of the static files for WhiteNoise (built, never committed).
 static: install
