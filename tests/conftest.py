@@ -29,10 +29,10 @@ ON_POSTGRES = os.environ.get("VEZ_TEST_BACKEND") == "postgres"
 PASSWORD = "лісова пісня волині"  # passes the policy; shared by the factories and the auth helper
 
 
-def _worker_pg_url(worker: str) -> str:
-    """A database of its own for each xdist worker, created on first use."""
+def pg_database(suffix: str) -> str:
+    """The URL of a PostgreSQL database of its own beside VEZ_TEST_DATABASE_URL's, created on first use."""
     url = make_url(PG_URL)
-    name = f"{url.database}_{worker}"
+    name = f"{url.database}_{suffix}"
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
@@ -46,7 +46,7 @@ def database_url(tmp_path_factory, worker_id) -> str:
     if ON_POSTGRES:
         if not PG_URL:
             pytest.fail("VEZ_TEST_BACKEND=postgres needs VEZ_TEST_DATABASE_URL")
-        return _worker_pg_url(worker_id)
+        return pg_database(worker_id)  # one per xdist worker
     return ""  # each test gets its own SQLite file
 
 

@@ -80,34 +80,19 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from vez.activation import bp as activation_bp
+    from vez.admin import init_admin
     from vez.auth import bp as auth_bp
     from vez.cabinet import bp as cabinet_bp
+    from vez.devmail import bp as devmail_bp
     from vez.home import bp as home_bp
+    from vez.payments import bp as payments_bp
+    from vez.recovery import bp as recovery_bp
+    from vez.registration import bp as registration_bp
 
-    app.register_blueprint(home_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(cabinet_bp)
-    for name in ("registration", "activation", "recovery", "devmail", "payments", "company"):
-        register_optional(app, name)
-    register_admin(app)
-
-
-def register_optional(app: Flask, name: str) -> None:
-    """Blueprints that are built by their own issues register here once they exist."""
-    import importlib
-
-    module = importlib.import_module(f"vez.{name}")
-    bp = getattr(module, "bp", None)
-    if bp is not None:
+    for bp in (home_bp, auth_bp, registration_bp, activation_bp, recovery_bp, cabinet_bp, payments_bp, devmail_bp):
         app.register_blueprint(bp)
-
-
-def register_admin(app: Flask) -> None:
-    from vez import admin
-
-    init = getattr(admin, "init_admin", None)
-    if init is not None:
-        init(app)
+    init_admin(app)
 
 
 def register_hooks(app: Flask) -> None:

@@ -113,3 +113,12 @@ def screenshot(page, name: str, width: int = 360) -> Path:
     path = ARTIFACTS / f"{name}-{width}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def log_in(page, login: str = "demo", password: str = "demo12345", path: str = "/login") -> None:
+    """Log in through the form, as a person would, and wait for the cabinet."""
+    page.goto(path)
+    page.fill("#login", login)
+    page.fill("#password", password)
+    page.locator("#login-form button[type=submit]").click()
+    page.wait_for_url("**/cabinet")

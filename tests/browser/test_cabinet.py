@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.conftest import ARTIFACTS, screenshot
-
-
-def login_demo(page):
-    page.goto("/login")
-    page.fill("#login", "demo")
-    page.fill("#password", "demo12345")
-    page.get_by_role("button", name="Увійти").click()
-    page.wait_for_url("**/cabinet")
+from tests.browser.conftest import ARTIFACTS, log_in, screenshot
 
 
 def test_demo_opens_an_account_and_downloads_a_bill_pdf(page, live_server):
-    login_demo(page)
+    log_in(page)
     assert page.locator(".account").count() == 2
     assert page.get_by_role("link", name="Сплатити").first.is_visible()
     screenshot(page, "cabinet", 360)
@@ -49,11 +41,7 @@ def test_demo_opens_an_account_and_downloads_a_bill_pdf(page, live_server):
 
 def test_cabinet_in_english_without_javascript(page_nojs):
     page = page_nojs
-    page.goto("/login?lang=en")
-    page.fill("#login", "demo")
-    page.fill("#password", "demo12345")
-    page.get_by_role("button", name="Enter").click()
-    page.wait_for_url("**/cabinet")
+    log_in(page, path="/login?lang=en")
     page.locator(".account h2 a").nth(1).click()
     page.locator(".years a").first.click()
     assert "year=" in page.url and page.locator("svg.chart").count() == 1

@@ -1,6 +1,6 @@
 """The home page in a real browser."""
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import log_in, screenshot
 
 
 def test_home_page_renders_and_tabs_swap_in_place(page, live_server):
@@ -19,9 +19,5 @@ def test_home_page_renders_and_tabs_swap_in_place(page, live_server):
 
 def test_login_as_demo_without_javascript(page_nojs):
     page = page_nojs
-    page.goto("/")
-    page.fill("#login", "demo")
-    page.fill("#password", "demo12345")
-    page.get_by_role("button", name="Увійти").click()
-    page.wait_for_url("**/cabinet")
+    log_in(page, path="/")
     assert page.locator(".account").count() == 2

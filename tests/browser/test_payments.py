@@ -10,20 +10,12 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import select
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import log_in, screenshot
 from vez.extensions import db
 from vez.models import Payment, PaymentStatus, Service, User
 from vez.payments.providers.envelope import encode, hmac_signature
 
 STATUS = "#payment-status"
-
-
-def login_demo(page):
-    page.goto("/login")
-    page.fill("#login", "demo")
-    page.fill("#password", "demo12345")
-    page.get_by_role("button", name="Увійти").click()
-    page.wait_for_url("**/cabinet")
 
 
 @pytest.fixture
@@ -65,7 +57,7 @@ def pay_until_the_gateway(page, number: str, amount: str) -> int:
 
 
 def test_demo_pays_100_and_sees_the_balance_fall_without_reloading(page, live_server, demo_gas_account, restore_balances):
-    login_demo(page)
+    log_in(page)
     page.goto(f"/cabinet/accounts/{demo_gas_account}/pay")
     before = int(page.locator(".pay-balance").get_attribute("data-balance"))
     screenshot(page, "payments-pay", 360)
@@ -105,7 +97,7 @@ def test_demo_pays_100_and_sees_the_balance_fall_without_reloading(page, live_se
 
 
 def test_declining_in_english_leaves_the_balance(page, live_server, demo_gas_account):
-    login_demo(page)
+    log_in(page)
     page.goto(f"/cabinet/accounts/{demo_gas_account}/pay?lang=en")
     before = page.locator(".pay-balance").get_attribute("data-balance")
     page.fill("#amount", "0,50")
@@ -128,7 +120,7 @@ def test_declining_in_english_leaves_the_balance(page, live_server, demo_gas_acc
 
 def test_without_javascript_the_result_page_refreshes_itself(page_nojs, live_server, demo_gas_account, restore_balances):
     page = page_nojs
-    login_demo(page)
+    log_in(page)
     payment_id = pay_until_the_gateway(page, demo_gas_account, "100.00")
     watcher = page.context.new_page()
     watcher.goto(f"/payments/{payment_id}")

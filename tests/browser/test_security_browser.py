@@ -2,6 +2,8 @@
 
 import re
 
+from tests.browser.conftest import log_in
+
 
 def test_37_no_csp_violations_and_no_htmx_history_after_logout(page):
     page.goto("/")
@@ -9,10 +11,7 @@ def test_37_no_csp_violations_and_no_htmx_history_after_logout(page):
     page.wait_for_url("**/company")
     page.get_by_role("link", name="Для дому").click()
     page.wait_for_url(re.compile(r".*/$"))
-    page.fill("#login", "demo")
-    page.fill("#password", "demo12345")
-    page.get_by_role("button", name="Увійти").click()
-    page.wait_for_url("**/cabinet")
+    log_in(page, path=page.url)
     account_links = page.locator("a[href^='/cabinet/accounts/']")
     if account_links.count():
         account_links.first.click()

@@ -6,10 +6,9 @@ import os
 import threading
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
-from tests.conftest import ON_POSTGRES, https_client
+from tests.conftest import ON_POSTGRES, https_client, pg_database
 from tests.payments.conftest import audit_actions, credits, place_order, post_callback, sandbox_callback, state
 from vez import create_app
 from vez.extensions import db as _db
@@ -59,15 +58,7 @@ def pg_app(worker_id):
         if os.environ.get("CI") == "true":
             pytest.fail("CI must prove H40 on PostgreSQL: set VEZ_TEST_DATABASE_URL (scripts/pg-throwaway start)")
         pytest.skip("PostgreSQL test: set VEZ_TEST_DATABASE_URL (scripts/pg-throwaway start)")
-    url = make_url(PG_URL)
-    name = f"{url.database}_payments_{worker_id}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    app = create_app({"TESTING": True,
-                      "SQLALCHEMY_DATABASE_URI": url.set(database=name).render_as_string(hide_password=False)})
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": pg_database(f"payments_{worker_id}")})
     with app.app_context():
         _db.drop_all()
         _db.create_all()

@@ -33,31 +33,28 @@ def login():
 @bp.route("/password", methods=["POST"])
 def password_post():
     form = PasswordRecoveryForm(prefix="pw")
-    if not form.validate():
-        return _page(password_form=form, status=422)
-    started = time.monotonic()
-    if not reset.allowed(form.email.data, request.remote_addr):
-        db.session.commit()
-        return _page(status=429, throttled=True)
-    reset.request_password_reset(form.login.data, form.email.data, ip=request.remote_addr)
-    db.session.commit()
-    pad_answer_time(started, "RECOVERY_ANSWER_SECONDS")
-    return redirect(url_for("recovery.password", sent="password"), code=303)
+    return _answer(form, "password_form", "password",
+                   lambda: reset.request_password_reset(form.login.data, form.email.data, ip=request.remote_addr))
 
 
 @bp.route("/login", methods=["POST"])
 def login_post():
     form = LoginRecoveryForm(prefix="lg")
+    return _answer(form, "login_form", "login", lambda: reset.request_login_reminder(form.email.data, ip=request.remote_addr))
+
+
+def _answer(form, form_name: str, sent: str, send):
+    """The same answer, in the same time, whether or not anything matched (SECURITY.md 19, 23)."""
     if not form.validate():
-        return _page(login_form=form, status=422)
+        return _page(**{form_name: form}, status=422)
     started = time.monotonic()
     if not reset.allowed(form.email.data, request.remote_addr):
         db.session.commit()
         return _page(status=429, throttled=True)
-    reset.request_login_reminder(form.email.data, ip=request.remote_addr)
+    send()
     db.session.commit()
     pad_answer_time(started, "RECOVERY_ANSWER_SECONDS")
-    return redirect(url_for("recovery.login", sent="login"), code=303)
+    return redirect(url_for(f"recovery.{sent}", sent=sent), code=303)
 
 
 @bp.route("/password/<token>", methods=["GET", "POST"])

@@ -1,1 +1,0 @@
-"""Built by its own issue."""
