@@ -35,8 +35,11 @@ def wait_for(url: str, seconds: float = 30) -> None:
 @contextmanager
 def gunicorn(app: str, env: dict | None = None, workers: int = 2, probe: str = "/"):
     port = free_port()
+    # The same worker model for the bare app and ours (sync, as gunicorn.conf.py runs production).
+    worker = os.environ.get("BENCH_WORKER", "sync")
+    threads = ["--threads", os.environ.get("BENCH_THREADS", "4")] if worker == "gthread" else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "sync", "-b", f"127.0.0.1:{port}",
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", worker, *threads, "-b", f"127.0.0.1:{port}",
          "--log-level", "warning", "--backlog", "2048", app],
         cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )

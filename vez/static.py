@@ -13,8 +13,10 @@ YEAR = 365 * 24 * 3600
 
 
 @lru_cache(maxsize=None)
-def fingerprint(path: str) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+def fingerprint(path: str) -> str | None:
+    """The first 12 hex digits of the file's sha256, or None when there is no such file."""
+    file = Path(path)
+    return hashlib.sha256(file.read_bytes()).hexdigest()[:12] if file.is_file() else None
 
 
 def drop_stale_compressed(folder: str) -> None:
@@ -34,9 +36,12 @@ def init_app(app: Flask) -> None:
     @app.url_defaults
     def add_fingerprint(endpoint: str, values: dict) -> None:
         if endpoint == "static" and "filename" in values and "v" not in values:
-            file = Path(static_folder) / values["filename"]
-            if file.is_file():
-                values["v"] = fingerprint(str(file))
+            path = str(Path(static_folder) / values["filename"])
+            if app.debug:  # files change under `flask run --debug`: hash them afresh
+                fingerprint.cache_clear()
+            version = fingerprint(path)
+            if version:
+                values["v"] = version
 
     def add_headers(headers, path: str, url: str) -> None:
         headers["X-Content-Type-Options"] = "nosniff"

@@ -43,35 +43,33 @@ class Card:
 
 
 def cards_of(user_id: int) -> list[Card]:
-    """The /cabinet cards: each account with its newest bill and newest payment (three statements in all)."""
-    cards = [Card(account) for account in accounts_of(user_id)]
-    if not cards:
-        return cards
-    by_id = {card.account.id: card for card in cards}
-    ids = list(by_id)
+    """The /cabinet cards: each account with its newest bill and newest payment, in one statement."""
     newest_bill = (
-        select(Bill.account_id, func.max(Bill.month).label("month"))
-        .where(Bill.account_id.in_(ids))
-        .group_by(Bill.account_id)
-        .subquery()
+        select(Bill.id)
+        .where(Bill.account_id == PersonalAccount.id)
+        .order_by(Bill.month.desc())
+        .limit(1)
+        .correlate(PersonalAccount)
+        .scalar_subquery()
     )
-    for bill in db.session.scalars(
-        select(Bill).join(newest_bill, (Bill.account_id == newest_bill.c.account_id) & (Bill.month == newest_bill.c.month))
-    ):
-        by_id[bill.account_id].bill = bill
-    ranked = (
-        select(
-            Payment.id,
-            func.row_number()
-            .over(partition_by=Payment.account_id, order_by=(Payment.paid_at.desc(), Payment.id.desc()))
-            .label("rank"),
-        )
-        .where(Payment.account_id.in_(ids), Payment.status.in_((PaymentStatus.received, PaymentStatus.pending)))
-        .subquery()
+    newest_payment = (
+        select(Payment.id)
+        .where(Payment.account_id == PersonalAccount.id,
+               Payment.status.in_((PaymentStatus.received, PaymentStatus.pending)))
+        .order_by(Payment.paid_at.desc(), Payment.id.desc())
+        .limit(1)
+        .correlate(PersonalAccount)
+        .scalar_subquery()
     )
-    for payment in db.session.scalars(select(Payment).join(ranked, ranked.c.id == Payment.id).where(ranked.c.rank == 1)):
-        by_id[payment.account_id].last_payment = payment
-    return cards
+    rows = db.session.execute(
+        select(PersonalAccount, Bill, Payment)
+        .join(UserAccount, UserAccount.account_id == PersonalAccount.id)
+        .outerjoin(Bill, Bill.id == newest_bill)
+        .outerjoin(Payment, Payment.id == newest_payment)
+        .where(UserAccount.user_id == user_id)
+        .order_by(PersonalAccount.service, PersonalAccount.number)
+    )
+    return [Card(account, bill, payment) for account, bill, payment in rows]
 
 
 @dataclass
