@@ -10,9 +10,9 @@ gunicorn.SERVER = "vez"
 
 bind = os.environ.get("VEZ_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("VEZ_WORKERS", multiprocessing.cpu_count() * 2))
-# Sync workers behind a buffering proxy (nginx): the fairest tail latency in `make bench`.
-worker_class = os.environ.get("VEZ_WORKER_CLASS", "sync")
-threads = int(os.environ.get("VEZ_THREADS", 1))
+# Threads keep the proxy's connections alive; the work is CPU-bound, so a few are enough.
+worker_class = os.environ.get("VEZ_WORKER_CLASS", "gthread")
+threads = int(os.environ.get("VEZ_THREADS", 4))
 timeout = 30
 graceful_timeout = 20
 keepalive = 5

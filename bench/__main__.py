@@ -18,7 +18,7 @@ def main() -> int:
     print("== page weight of / (compressed, headers included)")
     print(f"first visit  {w['first_visit_bytes'] / 1024:6.1f} KB   budget 25 KB   assets: {', '.join(w['assets'])}")
     print(f"repeat visit {w['repeat_visit_bytes'] / 1024:6.1f} KB   budget  6 KB")
-    print(f"== throughput under gunicorn (2 sync workers, wrk -t2 -c32), bare Flask hello: {hello:.0f} req/s")
+    print(f"== throughput under gunicorn (2 gthread workers × 4 threads, wrk -t2 -c32), bare Flask hello: {hello:.0f} req/s")
     for path, budget in BUDGET.items():
         r = results[path]
         print(f"{path:14} {r['rps']:8.0f} req/s  {r['rps'] / hello:5.2f} x hello (budget {budget} x)"

@@ -35,8 +35,9 @@ def wait_for(url: str, seconds: float = 30) -> None:
 @contextmanager
 def gunicorn(app: str, env: dict | None = None, workers: int = 2, probe: str = "/"):
     port = free_port()
-    # The same worker model for the bare app and ours (sync, as gunicorn.conf.py runs production).
-    worker = os.environ.get("BENCH_WORKER", "sync")
+    # The same worker model for the bare app and ours, as gunicorn.conf.py runs production: threads keep
+    # connections alive (sync workers close each one, and wrk then exhausts loopback ports in TIME_WAIT).
+    worker = os.environ.get("BENCH_WORKER", "gthread")
     threads = ["--threads", os.environ.get("BENCH_THREADS", "4")] if worker == "gthread" else []
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", worker, *threads, "-b", f"127.0.0.1:{port}",
