@@ -62,7 +62,3 @@ def cached_page(view):
 
     return wrapper
 
-
-def clear() -> None:
-    with _lock:
-        _cache().clear()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import select
 
 from tests.browser.conftest import screenshot

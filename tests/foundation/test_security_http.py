@@ -6,7 +6,6 @@ import pytest
 from werkzeug.routing import BaseConverter
 
 from tests.conftest import PASSWORD, csrf_token, https_client
-from vez import create_app
 
 EVIL_NEXT = [
     "//evil.example", "https://evil.example", "/\\evil.example", "javascript:alert(1)", "\\\\evil.example",

@@ -10,7 +10,6 @@ import time_machine
 from tests.conftest import PASSWORD, csrf_token, https_client
 from vez.auth.passwords import hash_password, password_problem
 from vez.config import Config
-from vez.models import User
 
 PROD_ARGON2 = {k: getattr(Config, k) for k in ("ARGON2_TIME_COST", "ARGON2_MEMORY_COST", "ARGON2_PARALLELISM")}
 

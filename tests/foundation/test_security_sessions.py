@@ -5,7 +5,7 @@ from datetime import timedelta
 import time_machine
 from flask_login import login_fresh
 
-from tests.conftest import PASSWORD, csrf_token, https_client
+from tests.conftest import csrf_token, https_client
 
 
 def cookies(response):

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from tests.conftest import https_client
-from tests.registration.conftest import Registration, errors
+from tests.registration.conftest import errors
 from vez.models import AuditEvent, IdentificationFailure
 from vez.registration import identify as ident
 from vez.registration.signup import identification_token

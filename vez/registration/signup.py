@@ -115,14 +115,26 @@ class NewLogin:
     language: str
 
 
-def create_registration(account: PersonalAccount, data: NewLogin, *, ip: str | None) -> User:
-    """The unactivated login, its account and its activation letter, in the caller's one transaction."""
+def release_from_unactivated(account: PersonalAccount, *, ip: str | None, actor_id: int | None = None) -> None:
+    """An account held by a registration never activated is taken back from it (its link then dies)."""
     replaced = unactivated_holder(account.id)
     if replaced is not None:
-        audit.record("registration.replaced", ip=ip, target=replaced, account=account.number)
+        audit.record("registration.replaced", actor_id=actor_id, ip=ip, target=replaced, account=account.number)
         db.session.execute(delete(UserAccount).where(UserAccount.user_id == replaced.id))
         db.session.delete(replaced)
         db.session.flush()
+
+
+def attach_account(user: User, account: PersonalAccount, *, ip: str | None) -> None:
+    """A second personal account under a login already in use (the cabinet's "add another account")."""
+    release_from_unactivated(account, ip=ip, actor_id=user.id)
+    db.session.add(UserAccount(user_id=user.id, account_id=account.id))
+    audit.record("cabinet.account_added", actor_id=user.id, ip=ip, target=account)
+
+
+def create_registration(account: PersonalAccount, data: NewLogin, *, ip: str | None) -> User:
+    """The unactivated login, its account and its activation letter, in the caller's one transaction."""
+    release_from_unactivated(account, ip=ip)
     _drop_stale(data.login.casefold(), data.email.casefold())
     db.session.flush()
     user = User(

@@ -3,17 +3,16 @@ from __future__ import annotations
 import secrets
 import time
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from vez import audit
 from vez.auth.views import PENDING_USER
 from vez.extensions import db
 from vez.htmx import is_partial_request, render
-from vez.models import User, UserAccount
+from vez.models import User
 from vez.pagecache import cached_page
 from vez.registration import bp, signup
 from vez.registration import identify as ident
@@ -201,15 +200,7 @@ def add_account():
         return _render_identify(form, None, 200, adding=True)
     result, status = run_identification(form, actor_id=current_user.id)
     if result is not None and result.outcome is ident.Outcome.ok:
-        replaced = result.replaces
-        if replaced is not None:
-            audit.record("registration.replaced", actor_id=current_user.id, ip=request.remote_addr, target=replaced)
-            db.session.query(UserAccount).filter_by(user_id=replaced.id).delete()
-            db.session.delete(replaced)
-            db.session.flush()
-        db.session.add(UserAccount(user_id=current_user.id, account_id=result.account.id))
-        audit.record("cabinet.account_added", actor_id=current_user.id, ip=request.remote_addr,
-                     target=result.account)
+        signup.attach_account(current_user, result.account, ip=request.remote_addr)
         db.session.commit()
         flash(_("Personal account № %(number)s is added to your cabinet.", number=result.account.number), "info")
         return redirect_to("cabinet.index")
