@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from vez import create_app
-from vez.auth.passwords import hash_password
+from vez.identity.passwords import hash_password
 from vez.extensions import db as _db
 from vez.extensions import limiter
 from vez.models import (

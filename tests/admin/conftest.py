@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vez.auth.totp import TOTP
+from vez.identity.totp import TOTP
 import pytest
 
 from vez.models import Role

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 
-from vez.auth.totp import TOTP
+from vez.identity.totp import TOTP
 from vez.models import AuditEvent, User
 from tests.admin.conftest import SECRET, totp_login
 from tests.conftest import PASSWORD, csrf_token, https_client

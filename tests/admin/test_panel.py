@@ -268,7 +268,7 @@ def test_an_operator_sees_the_imports_but_cannot_upload(operator_client):
 def test_an_operator_unlocks_an_accounts_identification(operator_client, db, make_account):
     """SECURITY.md A: five wrong answers lock an account's identification; the call centre unlocks it."""
     from vez.models import IdentificationFailure
-    from vez.registration.identify import account_locked
+    from vez.identity.limits import account_locked
 
     account = make_account()
     db.session.add_all([IdentificationFailure(ip="10.0.0.1", reason="mismatch", account_id=account.id) for _ in range(5)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 
-from vez.auth.totp import TOTP
+from vez.identity.totp import TOTP
 from vez.demo import ADMIN_TOTP_SECRET, describe_accounts
 from tests.browser.conftest import screenshot
 

@@ -45,10 +45,9 @@ def object_routes(app):
 
 @pytest.fixture
 def token_of_b(app, db, petro):
-    from vez.cabinet.profile import _serializer, _fingerprint
+    from vez.identity.profile import email_change_token
 
-    user = petro[0]
-    return _serializer().dumps({"u": user.id, "e": "new-petro@example.com", "f": _fingerprint(user)})
+    return email_change_token(petro[0], "new-petro@example.com")
 
 
 def test_E29_every_route_with_an_object_id_refuses_another_logins_ids_with_404(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD, https_client
-from vez.auth.passwords import verify_password
+from vez.identity.passwords import verify_password
 from vez.models import AuditEvent, Letter
 
 NEW_PASSWORD = "зелений човен на світязі"
@@ -74,10 +76,10 @@ def test_weak_new_password_is_refused_with_the_reason(logged_in):
 
 def test_D28_phone_change_needs_the_password_and_ends_other_sessions(app, db, logged_in, ivan):
     other = second_browser(app)
-    refused = post(logged_in, "/cabinet/profile/phone", **{"phone-phone": "067 123 45 67",
+    refused = post(logged_in, "/cabinet/profile/phone", **{"phone-phone": "+38 067 123 45 67",
                                                             "phone-current_password": "wrong password here"})
     assert refused.status_code == 422
-    response = post(logged_in, "/cabinet/profile/phone", **{"phone-phone": "067 123 45 67",
+    response = post(logged_in, "/cabinet/profile/phone", **{"phone-phone": "+38 067 123 45 67",
                                                              "phone-current_password": PASSWORD})
     assert response.status_code == 303
     db.session.refresh(ivan[0])
@@ -86,10 +88,20 @@ def test_D28_phone_change_needs_the_password_and_ends_other_sessions(app, db, lo
     assert len(letters(db, "account-changed")) == 1
 
 
-def test_phone_must_be_a_ukrainian_mobile(logged_in):
-    response = post(logged_in, "/cabinet/profile/phone", **{"phone-phone": "+12025550123",
+@pytest.mark.parametrize("phone", ["+12025550123", "067 123 45 67", "+380001234567"])
+def test_phone_follows_the_registration_rule(logged_in, phone):
+    """One rule for User.phone (docs/registration.md, "Phone"): +38 and a valid Ukrainian number."""
+    response = post(logged_in, "/cabinet/profile/phone", **{"phone-phone": phone, "phone-current_password": PASSWORD})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Номер повинен починатися з +38" in page or "Це не дійсний український номер" in page
+
+
+def test_a_landline_is_a_contact_phone_too(logged_in, ivan):
+    response = post(logged_in, "/cabinet/profile/phone", **{"phone-phone": "+38 (0332) 72-35-00",
                                                              "phone-current_password": PASSWORD})
-    assert response.status_code == 422 and "мобільний номер" in response.get_data(as_text=True)
+    assert response.status_code == 303
+    assert ivan[0].phone == "+380332723500"
 
 
 def test_D28_email_changes_only_after_the_letter_to_the_new_address(app, db, logged_in, ivan):
@@ -143,9 +155,9 @@ def test_language_and_paperless_choice_are_saved(db, logged_in, ivan):
 def test_wrong_current_passwords_are_throttled(app, db, logged_in):
     limit = int(app.config["LOGIN_LIMIT_PER_LOGIN"].split()[0])
     for _ in range(limit):
-        post(logged_in, "/cabinet/profile/phone", **{"phone-phone": "0671234567",
+        post(logged_in, "/cabinet/profile/phone", **{"phone-phone": "+380671234567",
                                                      "phone-current_password": "wrong password here"})
-    response = post(logged_in, "/cabinet/profile/phone", **{"phone-phone": "0671234567",
+    response = post(logged_in, "/cabinet/profile/phone", **{"phone-phone": "+380671234567",
                                                              "phone-current_password": PASSWORD})
     assert response.status_code == 422 and "Забагато" in response.get_data(as_text=True)
 

@@ -47,7 +47,7 @@ def test_9_forty_tries_against_five_per_minute_across_four_workers(tmp_path, red
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         db.create_all()
-    from vez.auth.passwords import hash_password
+    from vez.identity.passwords import hash_password
     from vez.models import User, utcnow
     with app.app_context():
         db.session.add(User(login="ivan", login_key="ivan", email="i@example.com", email_key="i@example.com",

@@ -41,7 +41,7 @@ def test_35_a_two_mebibyte_body_is_refused(client):
 
 
 def test_35_a_100_kib_password_is_refused_before_hashing(client, make_user, monkeypatch):
-    import vez.auth.login as login_module
+    import vez.identity.login as login_module
     calls = []
     monkeypatch.setattr(login_module, "verify_password", lambda *a: calls.append(a) or (False, None))
     make_user("ivan")

@@ -145,12 +145,12 @@ def test_inline_check_needs_an_identification(client):
 
 def test_a_failure_after_the_user_is_written_leaves_nothing_half_made(identified, db, monkeypatch):
     """One transaction: the login, its account and its letter are written together or not at all."""
-    import vez.registration.signup as signup
+    import vez.identity.activation as activation
 
     def broken(*args, **kwargs):
         raise RuntimeError("the outbox is broken")
 
-    monkeypatch.setattr(signup, "queue_letter", broken)
+    monkeypatch.setattr(activation, "queue_letter", broken)
     response = identified.step2()
     assert response.status_code == 500
     db.session.expire_all()
@@ -210,7 +210,7 @@ def test_the_sent_page_names_the_address_its_webmail_and_the_advice(reg, account
     ("a@volyn-firm.com.ua", None),
 ])
 def test_webmail_table(email, webmail):
-    from vez.registration.signup import webmail_for
+    from vez.identity.signup import webmail_for
 
     assert webmail_for(email) == webmail
 

@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 from tests.conftest import https_client
 from tests.registration.conftest import errors
 from vez.models import AuditEvent, IdentificationFailure
-from vez.registration import identify as ident
-from vez.registration.signup import identification_token
+from vez.identity import identification as ident
+from vez.identity import limits
+from vez.identity.signup import identification_token
 
 OUTCOME = re.compile(r'<section class="alert outcome.*?</section>', re.S)
 TOKEN = re.compile(r'value="[^"]+" name="csrf_token"|name="csrf_token" type="hidden" value="[^"]+"|"X-CSRFToken": "[^"]+"')
@@ -81,12 +82,12 @@ def test_b12_five_wrong_amounts_from_five_addresses_lock_the_account_for_a_day(r
 
 
 def test_b12_staff_unlock_clears_the_lock(reg, account, db):
-    """B12: the call centre unlocks from the admin panel (vez.registration.identify.unlock_account)."""
+    """B12: the call centre unlocks from the admin panel (vez.identity.limits.unlock_account)."""
     for i in range(5):
         reg.identify(account, "1.00", ip=f"10.3.0.{i}")
-    assert ident.account_locked(account.id)
-    assert ident.locked_account_ids() == [account.id]
-    ident.unlock_account(account.id, actor_id=None, ip="10.0.0.9")
+    assert limits.account_locked(account.id)
+    assert limits.locked_account_ids() == [account.id]
+    limits.unlock_account(account.id, actor_id=None, ip="10.0.0.9")
     db.session.commit()
     assert reg.identify(account, "1234.56", ip="10.3.1.1").status_code == 303
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "identify.unlocked"))
@@ -95,10 +96,10 @@ def test_b12_staff_unlock_clears_the_lock(reg, account, db):
 def test_b13_one_address_trying_eleven_accounts_is_throttled_from_the_eleventh(reg, make_account, db):
     """B13: ten failures per address per hour; the 11th is refused (429) and the alarm counter moves."""
     accounts = [make_account(f"52947{i:04d}", last_payment=50000) for i in range(12)]
-    before = ident.recent_failures()
+    before = limits.recent_failures()
     for account in accounts[:10]:
         assert reg.identify(account, "123.00", ip="10.4.0.1").status_code == 422
-    assert ident.recent_failures() == before + 10
+    assert limits.recent_failures() == before + 10
     throttled = reg.identify(accounts[10], "500.00", ip="10.4.0.1")
     assert throttled.status_code == 429
     assert "Забагато невдалих спроб" in throttled.get_data(as_text=True)

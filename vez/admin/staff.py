@@ -15,8 +15,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect, select, update
 
 from vez import audit
-from vez.auth.sessions import end_all_sessions
 from vez.extensions import db
+from vez.identity.activation import ACTIVATION_BY_STAFF, send_activation_letter
+from vez.identity.limits import account_locked, unlock_account
+from vez.identity.recovery import request_password_reset
+from vez.identity.sessions import end_all_sessions
 from vez.ledger import recompute_balances
 from vez.models import Letter, LetterStatus, Payment, PaymentStatus, User, utcnow
 
@@ -112,12 +115,10 @@ def reset_second_factor(user: User, *, actor_id: int, ip: str | None) -> bool:
 
 
 def send_activation(user: User, *, actor_id: int, ip: str | None) -> bool:
-    """A new activation letter (the registration part's letter and token)."""
+    """A new activation letter (the same letter and token as registration's)."""
     if user.activated_at is not None:
         return False
-    from vez.registration.signup import send_activation_letter
-
-    letter = send_activation_letter(user, kind="activation_by_staff")
+    letter = send_activation_letter(user, kind=ACTIVATION_BY_STAFF)
     db.session.flush()
     record_change("admin.letter_activation", user, actor_id=actor_id, ip=ip, before={}, after={},
                   letter_id=letter.id)
@@ -125,11 +126,9 @@ def send_activation(user: User, *, actor_id: int, ip: str | None) -> bool:
 
 
 def send_recovery(user: User, *, actor_id: int, ip: str | None) -> bool:
-    """A password recovery letter, as if the holder asked for one (the recovery part's link)."""
+    """A password recovery letter, as if the holder asked for one (the same link as recovery's)."""
     if user.activated_at is None or user.locked_at is not None:
         return False
-    from vez.recovery.reset import request_password_reset
-
     if not request_password_reset(user.login, user.email, ip=ip):
         return False
     record_change("admin.letter_recovery", user, actor_id=actor_id, ip=ip, before={}, after={})
@@ -192,15 +191,9 @@ def reverse_payment(payment: Payment, reason: str, *, actor_id: int, ip: str | N
 
 
 def identification_locked(account_id: int) -> bool:
-    try:
-        from vez.registration.identify import account_locked
-    except ImportError:
-        return False
     return account_locked(account_id)
 
 
 def unlock_identification(account_id: int, *, actor_id: int, ip: str | None) -> int:
-    """The registration part's unlock (it audits as identify.unlocked); returns the failures cleared."""
-    from vez.registration.identify import unlock_account
-
+    """Identification's unlock (it audits as identify.unlocked); returns the failures cleared."""
     return unlock_account(account_id, actor_id=actor_id, ip=ip)

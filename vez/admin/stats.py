@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from vez.extensions import db
-from vez.models import AuditEvent, ImportRun, Letter, LetterStatus, Payment, PaymentStatus, User, utcnow
+from vez.identity.limits import recent_failures
+from vez.models import ImportRun, Letter, LetterStatus, Payment, PaymentStatus, User, utcnow
 
 KYIV = ZoneInfo("Europe/Kyiv")
 
@@ -33,13 +34,6 @@ def start_of_today() -> datetime:
 
 
 def identification_failures(hours: int = 24) -> int:
-    try:
-        from vez.registration.identify import recent_failures
-    except ImportError:
-        return db.session.scalar(select(func.count(AuditEvent.id)).where(
-            AuditEvent.action.like("identify.%"), AuditEvent.action != "identify.ok",
-            AuditEvent.at > utcnow() - timedelta(hours=hours),
-        )) or 0
     return recent_failures(hours)
 
 

@@ -19,13 +19,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.utils import secure_filename
-from wtforms.validators import AnyOf, Regexp
+from wtforms.validators import AnyOf
 
 from vez.admin import importing, staff, stats
 from vez.admin.forms import ReasonForm, UploadForm
 from vez.extensions import db
 from vez.htmx import is_partial_request
 from vez.i18n import money
+from vez.identity.contact import PhoneRule
 from vez.ledger import recompute_balances
 from vez.models import Bill, Charge, ImportRun, Letter, Payment, PersonalAccount, Role, User, UserAccount
 
@@ -183,7 +184,7 @@ class UserView(StaffModelView):
                            "activated_at", "locked_at", "locked_reason", "last_login_at")
     form_columns = ("phone", "role", "language", "paperless")
     form_args = {
-        "phone": {"validators": [Regexp(r"^\+380\d{9}$", message=_l("A phone number like +380501234567"))]},
+        "phone": {"validators": [PhoneRule()]},
         "language": {"validators": [AnyOf(("uk", "en"))]},
     }
     column_searchable_list = ("login", "email", "phone")

@@ -10,7 +10,7 @@ bp = Blueprint("auth", __name__)
 
 
 def init_login_manager(manager: LoginManager) -> None:
-    from vez.auth import sessions
+    from vez.identity import sessions
 
     manager.login_view = "auth.login"
     manager.login_message = _l("Please log in to open this page.")

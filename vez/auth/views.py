@@ -1,18 +1,22 @@
 from __future__ import annotations
 
-from flask import redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
 from vez.auth import bp
-from vez.auth import totp
 from vez.auth.forms import CodeForm, LoginForm
-from vez.auth.login import Outcome, authenticate
-from vez.auth.sessions import end_session, start_session
 from vez.auth.urls import safe_next
 from vez.extensions import db
+from vez.identity import totp
+from vez.identity.login import LoginOutcome, authenticate
+from vez.identity.sessions import end_session, remember_pending, start_session
+from vez.identity.totp import SecondFactorOutcome
 from vez.pagecache import cached_page
 
-PENDING_USER = "pending_user_id"  # the not-yet-activated login whose letter /registration/sent can resend
+LOGIN_STATUS = {LoginOutcome.bad_credentials: 422, LoginOutcome.throttled: 429,
+                LoginOutcome.not_activated: 403, LoginOutcome.locked: 403}
+SECOND_FACTOR_STATUS = {SecondFactorOutcome.throttled: 429, SecondFactorOutcome.wrong_code: 422,
+                        SecondFactorOutcome.unread: 422}
 
 
 @bp.get("/login")
@@ -31,19 +35,18 @@ def login():
     status, problem = 422, None
     if form.validate_on_submit():
         result = authenticate(form.login.data, form.password.data, request.remote_addr)
-        if result.outcome is Outcome.ok and totp.needs_second_factor(result.user):
+        if result.outcome is LoginOutcome.ok and totp.needs_second_factor(result.user):
             totp.begin(result.user, remember=False, next_url=safe_next(form.next.data))
-            db.session.commit()
-            return redirect(url_for("auth.second_factor"), code=303)
-        if result.outcome is Outcome.ok:
+        elif result.outcome is LoginOutcome.ok:
             start_session(result.user, remember=form.remember.data)
-            db.session.commit()
+        db.session.commit()  # the audit event and a rehash stay, whatever the outcome
+        if result.outcome is LoginOutcome.ok:
+            if totp.needs_second_factor(result.user):
+                return redirect(url_for("auth.second_factor"), code=303)
             return redirect(safe_next(form.next.data) or url_for("cabinet.index"), code=303)
-        db.session.commit()
-        problem = result.outcome.value
-        status = 429 if result.outcome is Outcome.throttled else 422 if problem == "bad_credentials" else 403
-        if result.outcome is Outcome.not_activated:
-            session[PENDING_USER] = result.user.id
+        problem, status = result.outcome.value, LOGIN_STATUS[result.outcome]
+        if result.outcome is LoginOutcome.not_activated:
+            remember_pending(result.user)
     form.password.data = ""
     return render_template("auth/login.html", form=form, problem=problem), status
 
@@ -58,17 +61,16 @@ def second_factor():
     secret = totp.enrolment_secret(user)
     status, problem = 200, None
     if request.method == "POST":
-        status = 422
-        if totp.throttled(user):
-            status, problem = 429, "throttled"
-        elif form.validate_on_submit():
-            if totp.check_code(user, form.code.data, ip=request.remote_addr):
-                remember, next_url = totp.finish()
-                start_session(user, remember=remember)
-                db.session.commit()
-                return redirect(next_url or url_for("admin.index"), code=303)
-            db.session.commit()
-            problem = "wrong_code"
+        code = form.code.data if form.validate_on_submit() else None
+        outcome = totp.check_code(user, code, ip=request.remote_addr)
+        if outcome is SecondFactorOutcome.ok:
+            remember, next_url = totp.finish()
+            start_session(user, remember=remember)
+        db.session.commit()
+        if outcome is SecondFactorOutcome.ok:
+            return redirect(next_url or url_for("admin.index"), code=303)
+        status = SECOND_FACTOR_STATUS[outcome]
+        problem = None if outcome is SecondFactorOutcome.unread else outcome.value
     form.code.data = ""
     qr = totp.qr_data_uri(totp.provisioning_uri(user, secret)) if secret else None
     return render_template("auth/code.html", form=form, problem=problem, secret=secret, qr=qr), status

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectChoice, StringField
-from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
+from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
-from vez.cabinet.profile import normalise_phone
+from vez.identity.contact import normalize_email, normalize_phone
 
 
 def _current_password():
@@ -23,17 +23,22 @@ class PhoneForm(FlaskForm):
     current_password = _current_password()
 
     def validate_phone(self, field):
-        normalised = normalise_phone(field.data or "")
-        if normalised is None:
-            raise ValidationError(_l("Enter a Ukrainian mobile number, e.g. +380501234567."))
-        field.data = normalised
+        phone, problem = normalize_phone(field.data)
+        if problem:
+            raise ValidationError(problem)
+        field.data = phone
 
 
 class EmailChangeForm(FlaskForm):
-    email = EmailField(_l("New email address"), validators=[InputRequired(), Length(max=254), Email(
-        message=_l("Enter a valid email address."), check_deliverability=False)],
-        render_kw={"autocomplete": "email"})
+    email = EmailField(_l("New email address"), validators=[InputRequired(), Length(max=254)],
+                       render_kw={"autocomplete": "email"})
     current_password = _current_password()
+
+    def validate_email(self, field):
+        email, problem = normalize_email(field.data)
+        if problem:
+            raise ValidationError(problem)
+        field.data = email
 
 
 class PasswordChangeForm(FlaskForm):

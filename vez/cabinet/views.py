@@ -10,14 +10,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from vez import audit
-from vez.auth.sessions import start_session
 from vez.billing import parse_month
-from vez.cabinet import bp, documents, profile, queries
+from vez.cabinet import bp, documents, queries
 from vez.cabinet.chart import chart
 from vez.cabinet.export import account_csv
 from vez.cabinet.forms import ConfirmForm, EmailChangeForm, PasswordChangeForm, PhoneForm, PreferencesForm
 from vez.extensions import db
 from vez.htmx import is_partial_request, render
+from vez.identity import profile
+from vez.identity.passwords import password_message
+from vez.identity.sessions import start_session
 from vez.models import Certificate
 from vez.urls import external_url
 
@@ -206,7 +208,7 @@ def profile_email():
     profile.request_email_change(current_user, form.email.data, request.remote_addr)
     db.session.commit()
     return _done(_("We have sent a letter to %(email)s. The new address takes effect when you follow the link "
-                   "in it.", email=form.email.data.strip()))
+                   "in it.", email=form.email.data))
 
 
 @bp.route("/profile/email/<token>", methods=["GET", "POST"])
@@ -235,21 +237,11 @@ def profile_password():
         return _profile_page(422, password=form)
     problem = profile.change_password(current_user, form.password.data, request.remote_addr)
     if problem:
-        form.password.errors.append(PASSWORD_PROBLEMS[problem]())
+        form.password.errors.append(password_message(problem))
         return _profile_page(422, password=form)
     _stay_logged_in()
     db.session.commit()
     return _done(_("Your password has been changed. Your other sessions have been ended."))
-
-
-PASSWORD_PROBLEMS = {
-    "short": lambda: _("The password must be at least %(num)d characters long.",
-                       num=current_app.config["PASSWORD_MIN_LENGTH"]),
-    "long": lambda: _("The password must be at most %(num)d characters long.",
-                      num=current_app.config["PASSWORD_MAX_LENGTH"]),
-    "personal": lambda: _("The password must not be your login, account number or a place name."),
-    "common": lambda: _("This password is too common. Choose a longer or less usual one."),
-}
 
 
 @bp.route("/profile/preferences", methods=["POST"])

@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from vez.auth.passwords import hash_password
+from vez.identity.passwords import hash_password
 from vez.billing import generate_bills, next_month
 from vez.demo import places
 from vez.extensions import db

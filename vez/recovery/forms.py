@@ -5,8 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from vez.auth.passwords import password_problem
-from vez.registration.forms import PASSWORD_PROBLEMS
+from vez.identity.passwords import new_password_message
 
 
 class PasswordRecoveryForm(FlaskForm):
@@ -30,11 +29,9 @@ class NewPasswordForm(FlaskForm):
         self.login, self.account_numbers = login, account_numbers
 
     def validate_password(self, field):
-        if not field.data:
-            raise ValidationError(_l("Enter a password."))
-        problem = password_problem(field.data, login=self.login, account_numbers=self.account_numbers)
+        problem = new_password_message(field.data or "", login=self.login, account_numbers=self.account_numbers)
         if problem:
-            raise ValidationError(PASSWORD_PROBLEMS[problem])
+            raise ValidationError(problem)
 
     def validate_confirm(self, field):
         if field.data != self.password.data:

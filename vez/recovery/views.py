@@ -6,9 +6,10 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from vez.extensions import db
-from vez.recovery import bp, reset
+from vez.identity import recovery as reset
+from vez.identity.timing import pad_answer_time
+from vez.recovery import bp
 from vez.recovery.forms import LoginRecoveryForm, NewPasswordForm, PasswordRecoveryForm
-from vez.registration.identify import pad_answer_time
 
 
 def _page(password_form=None, login_form=None, status=200, sent=None, throttled=False):
@@ -48,7 +49,7 @@ def _answer(form, form_name: str, sent: str, send):
     if not form.validate():
         return _page(**{form_name: form}, status=422)
     started = time.monotonic()
-    if not reset.allowed(form.email.data, request.remote_addr):
+    if not reset.take_request(form.email.data, request.remote_addr):
         db.session.commit()
         return _page(status=429, throttled=True)
     send()
@@ -61,7 +62,8 @@ def _answer(form, form_name: str, sent: str, send):
 def new_password(token: str):
     result = reset.check_reset(token)
     if result.state is not reset.ResetState.ready:
-        return render_template("recovery/problem.html", state=result.state.value), 410 if result.state.value != "damaged" else 404
+        status = 404 if result.state is reset.ResetState.damaged else 410
+        return render_template("recovery/problem.html", state=result.state.value), status
     user = result.user
     form = NewPasswordForm(login=user.login, account_numbers=tuple(a.number for a in user.accounts))
     status = 200

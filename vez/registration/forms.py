@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import re
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import ValidationError
 
-from vez.auth.passwords import password_problem
+from vez.identity import identification as ident
+from vez.identity.contact import normalize_email, normalize_phone
+from vez.identity.passwords import new_password_message
+from vez.identity.signup import email_taken, login_taken
 from vez.models import Service
-from vez.registration import identify as ident
 
 NUMBER_PROBLEMS = {
     "empty": _l("Enter the personal account number."),
@@ -29,14 +29,7 @@ AMOUNT_PROBLEMS = {
     "format": _l("Amount format: 0.00 (digits, a point or a comma, two digits of kopiykas)."),
     "zero": _l("The amount of a payment is greater than zero."),
 }
-PASSWORD_PROBLEMS = {
-    "short": _l("The password is too short: at least 12 characters."),
-    "long": _l("The password is too long: at most 128 characters."),
-    "personal": _l("The password must not be your login, your personal account number or the supplier's or a town's name."),
-    "common": _l("This password is too common and easy to guess. Try a phrase of three unrelated words."),
-}
 LOGIN_CHARS = re.compile(r"[^\W]|[.\-]")
-PHONE_JUNK = re.compile(r"[\s\-()]")
 
 
 class IdentifyForm(FlaskForm):
@@ -93,34 +86,6 @@ class IdentifyForm(FlaskForm):
             raise ValidationError(_l("Enter the meter number as printed on the bill."))
 
 
-def normalize_phone(raw: str) -> tuple[str | None, str | None]:
-    """(E.164, None) or (None, the message)."""
-    text = PHONE_JUNK.sub("", (raw or "")[:40])
-    if not text or text == "+38":
-        return None, _l("Enter a contact phone number.")
-    if not re.fullmatch(r"\+38[0-9]{10}", text, re.ASCII):
-        return None, _l("The number must start with +38 followed by 10 digits, e.g. +38 050 123 45 67.")
-    try:
-        parsed = phonenumbers.parse(text, "UA")
-    except phonenumbers.NumberParseException:
-        parsed = None
-    if parsed is None or not phonenumbers.is_valid_number_for_region(parsed, "UA"):
-        return None, _l("This is not a valid Ukrainian phone number.")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), None
-
-
-def normalize_email(raw: str) -> tuple[str | None, str | None]:
-    text = (raw or "").strip()
-    if not text:
-        return None, _l("Enter an email address.")
-    if len(text) > 254 or any(c in text for c in "\r\n\0"):
-        return None, _l("This is not a valid email address.")
-    try:
-        return validate_email(text, check_deliverability=False).normalized, None
-    except EmailNotValidError:
-        return None, _l("This is not a valid email address.")
-
-
 class AccountForm(FlaskForm):
     login = StringField(_l("Login"), render_kw={"autocomplete": "username", "maxlength": 40, "autocapitalize": "none", "spellcheck": "false"})
     phone = StringField(_l("Phone number"), default="+38", render_kw={"autocomplete": "tel", "inputmode": "tel", "maxlength": 25})
@@ -141,8 +106,6 @@ class AccountForm(FlaskForm):
         self.normalized: dict[str, str] = {}
 
     def validate_login(self, field):
-        from vez.registration.signup import login_taken
-
         login = (field.data or "").strip()
         field.data = login
         if not login:
@@ -162,11 +125,10 @@ class AccountForm(FlaskForm):
         self.normalized["phone"] = phone
 
     def validate_password(self, field):
-        if not field.data:
-            raise ValidationError(_l("Enter a password."))
-        problem = password_problem(field.data, login=(self.login.data or "").strip(), account_numbers=(self.account_number,))
+        problem = new_password_message(field.data or "", login=(self.login.data or "").strip(),
+                                       account_numbers=(self.account_number,))
         if problem:
-            raise ValidationError(PASSWORD_PROBLEMS[problem])
+            raise ValidationError(problem)
 
     def validate_confirm(self, field):
         if not field.data:
@@ -175,8 +137,6 @@ class AccountForm(FlaskForm):
             raise ValidationError(_l("The passwords do not match."))
 
     def validate_email(self, field):
-        from vez.registration.signup import email_taken
-
         email, problem = normalize_email(field.data)
         if problem:
             raise ValidationError(problem)

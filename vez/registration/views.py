@@ -9,20 +9,24 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from vez.auth.views import PENDING_USER
 from vez.extensions import db
 from vez.htmx import is_partial_request, render
+from vez.identity import activation, signup
+from vez.identity import identification as ident
+from vez.identity.identification import IdentificationOutcome
+from vez.identity.sessions import pending_user, remember_pending
+from vez.identity.timing import pad_answer_time
 from vez.models import User
 from vez.pagecache import cached_page
-from vez.registration import bp, signup
-from vez.registration import identify as ident
+from vez.registration import bp
 from vez.registration.forms import AccountForm, IdentifyForm
 
 IDENTIFICATION = "identification"  # the signed proof handed from step 1 to step 2
 BINDING = "identification_binding"  # a random value of this session the proof is bound to
 FAILURE_STATUS = {
-    ident.Outcome.not_found: 422, ident.Outcome.mismatch: 422, ident.Outcome.registered: 422,
-    ident.Outcome.locked: 422, ident.Outcome.own: 422, ident.Outcome.throttled: 429,
+    IdentificationOutcome.not_found: 422, IdentificationOutcome.mismatch: 422,
+    IdentificationOutcome.registered: 422, IdentificationOutcome.locked: 422, IdentificationOutcome.own: 422,
+    IdentificationOutcome.throttled: 429,
 }
 
 
@@ -61,7 +65,7 @@ def run_identification(form: IdentifyForm, actor_id: int | None = None):
         )
         db.session.commit()
         status = FAILURE_STATUS.get(result.outcome, 200)
-    ident.pad_answer_time(started, "IDENTIFY_ANSWER_SECONDS")
+    pad_answer_time(started, "IDENTIFY_ANSWER_SECONDS")
     return result, status
 
 
@@ -83,7 +87,7 @@ def identify_page():
 def identify():
     form = _identify_form()
     result, status = run_identification(form)
-    if result is not None and result.outcome is ident.Outcome.ok:
+    if result is not None and result.outcome is IdentificationOutcome.ok:
         binding = session.get(BINDING) or secrets.token_urlsafe(16)
         session[BINDING] = binding
         session[IDENTIFICATION] = signup.identification_token(result.account.id, binding)
@@ -122,7 +126,7 @@ def account():
             user = _create(form, account)
             if user is not None:
                 session.pop(IDENTIFICATION, None)
-                session[PENDING_USER] = user.id
+                remember_pending(user)
                 return redirect_to("registration.sent")
         status = 422
     form.password.data = form.confirm.data = ""
@@ -160,35 +164,24 @@ def check_field():
 
 @bp.route("/registration/sent", methods=["GET"])
 def sent():
-    user = _pending_user()
+    user = pending_user()
     if user is None:
         return redirect(url_for("registration.identify"))
     return render_template("registration/sent.html", user=user, webmail=signup.webmail_for(user.email),
-                           resends_left=signup.resends_left(user))
+                           resends_left=activation.resends_left(user))
 
 
 @bp.route("/registration/sent", methods=["POST"])
 def resend():
-    user = _pending_user()
+    user = pending_user()
     if user is None:
         return redirect(url_for("registration.identify"), code=303)
-    if signup.resend_activation(user, ip=request.remote_addr):
+    if activation.resend_activation(user, ip=request.remote_addr):
         flash(_("We have sent the letter again."), "info")
-        status = 303
     else:
         flash(_("The letter has been sent several times in the last hour. Please wait an hour before asking again."), "error")
-        status = 303
     db.session.commit()
-    return redirect(url_for("registration.sent"), code=status)
-
-
-def _pending_user() -> User | None:
-    user_id = session.get(PENDING_USER)
-    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
-    if user is None or user.activated_at is not None:
-        session.pop(PENDING_USER, None)
-        return None
-    return user
+    return redirect(url_for("registration.sent"), code=303)
 
 
 @bp.route("/cabinet/accounts/add", methods=["GET", "POST"])
@@ -199,7 +192,7 @@ def add_account():
     if request.method == "GET":
         return _render_identify(form, None, 200, adding=True)
     result, status = run_identification(form, actor_id=current_user.id)
-    if result is not None and result.outcome is ident.Outcome.ok:
+    if result is not None and result.outcome is IdentificationOutcome.ok:
         signup.attach_account(current_user, result.account, ip=request.remote_addr)
         db.session.commit()
         flash(_("Personal account № %(number)s is added to your cabinet.", number=result.account.number), "info")

@@ -116,7 +116,7 @@ def test_c20_a_newer_link_kills_the_older(client, ivan, db):
 
 def test_c20_a_password_changed_by_other_means_kills_the_link(client, ivan, db):
     """C20: the link carries a fingerprint of the password hash."""
-    from vez.auth.passwords import hash_password
+    from vez.identity.passwords import hash_password
 
     ask_password(client, "ivan", "ivan@ukr.net")
     path = reset_path(db)

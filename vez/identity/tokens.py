@@ -1,4 +1,5 @@
-"""Signed tokens, one salt per purpose, each with a maximum age and a fingerprint that dies with its use."""
+"""Signed tokens for every purpose: one salt each, the maximum age from the configuration, and a fingerprint of
+the state the token's use changes, so a used token is dead (single use)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 IDENTIFICATION = "vez.identification"
 ACTIVATION = "vez.activation"
 RESET = "vez.password-reset"
+EMAIL_CHANGE = "vez.email-change"
 
 MAX_AGE_KEYS = {
     IDENTIFICATION: "IDENTIFICATION_MAX_AGE",
     ACTIVATION: "ACTIVATION_MAX_AGE",
     RESET: "RESET_MAX_AGE",
+    EMAIL_CHANGE: "EMAIL_CHANGE_MAX_AGE",
 }
 
 
@@ -28,6 +31,8 @@ class TokenProblem(Exception):
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    if purpose not in MAX_AGE_KEYS:
+        raise ValueError(f"unknown token purpose {purpose!r}")
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=purpose)
 
 

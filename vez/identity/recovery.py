@@ -10,26 +10,19 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from vez import audit
-from vez.auth.passwords import hash_password
-from vez.auth.sessions import end_all_sessions
 from vez.extensions import db
+from vez.identity import tokens
+from vez.identity.limits import RECOVERY_PER_ADDRESS, RECOVERY_PER_EMAIL, take_all
+from vez.identity.passwords import hash_password
+from vez.identity.sessions import end_all_sessions
 from vez.mail import queue_letter
 from vez.models import ResetRequest, User, utcnow
-from vez.registration import tokens
-from vez.throttle import Throttle
-
-PER_EMAIL = Throttle("recovery-email", "RECOVERY_LIMIT_PER_EMAIL")
-PER_ADDRESS = Throttle("recovery-address", "RECOVERY_LIMIT_PER_ADDRESS")
 
 
-def allowed(email: str, ip: str | None) -> bool:
-    """Counts this request against the email and the address; False once either is over its limit."""
+def take_request(email: str, ip: str | None) -> bool:
+    """Counts this request (matched or not) against the email and the address; False once either is full."""
     key = email.strip().casefold()[:254]
-    ok = PER_EMAIL.allowed(key) and PER_ADDRESS.allowed(ip or "")
-    if ok:
-        PER_EMAIL.hit(key)
-        PER_ADDRESS.hit(ip or "")
-    return ok
+    return take_all((RECOVERY_PER_EMAIL, key), (RECOVERY_PER_ADDRESS, ip or ""))
 
 
 def _recoverable(user: User | None) -> bool:

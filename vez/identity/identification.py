@@ -1,27 +1,23 @@
 """Identification of a consumer by a personal account and its last payment (or surname and meter).
 
 The last payment carries only a few bits of entropy, so guessing is limited per account and per address,
-counted in the database, audited, and every outcome takes the same time (SECURITY.md B).
+counted in the database (`vez.identity.limits`), audited, and every outcome takes the same time (SECURITY.md B,
+`vez.identity.timing`). Used by registration's step 1, the cabinet's add-account and the admin's unlock.
 """
 
 from __future__ import annotations
 
 import enum
 import re
-import time
 from dataclasses import dataclass
-from datetime import timedelta
 
-from flask import current_app
-from limits import parse
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 
 from vez import audit
 from vez.extensions import db
+from vez.identity import limits
 from vez.ledger import last_payment
-from vez.models import (
-    IdentificationFailure, PersonalAccount, Service, Subdivision, User, UserAccount, utcnow,
-)
+from vez.models import PersonalAccount, Service, Subdivision, User, UserAccount
 
 NUMBER_LENGTH = 9
 LONGEST_INPUT = 64  # anything longer is refused unread
@@ -29,7 +25,7 @@ _AMOUNT = re.compile(r"[0-9]{1,9}(?:[.,][0-9]{1,2})?", re.ASCII)
 _DIGITS = re.compile(r"[0-9]+", re.ASCII)
 
 
-class Outcome(str, enum.Enum):
+class IdentificationOutcome(str, enum.Enum):
     ok = "ok"
     not_found = "not_found"
     mismatch = "mismatch"  # wrong amount (or wrong surname / meter number)
@@ -40,9 +36,12 @@ class Outcome(str, enum.Enum):
     own = "own"  # already in the current login's cabinet (adding an account)
 
 
+Outcome = IdentificationOutcome  # short name inside this module
+
+
 @dataclass
-class Result:
-    outcome: Outcome
+class Identification:
+    outcome: IdentificationOutcome
     account: PersonalAccount | None = None
     replaces: User | None = None  # an unactivated registration of this account, replaced on success
 
@@ -88,88 +87,11 @@ def normalize_surname(raw: str | None) -> str:
     return re.sub(r"\s+", " ", (raw or "")[:LONGEST_INPUT]).strip().replace("’", "'").replace("`", "'").casefold()
 
 
-# ---- the limits ----------------------------------------------------------------------------------
-
-def _limit(key: str) -> tuple[int, timedelta]:
-    item = parse(current_app.config[key])
-    return item.amount, timedelta(seconds=item.get_expiry())
-
-
-def account_failures(account_id: int) -> int:
-    _, window = _limit("IDENTIFY_LIMIT_PER_ACCOUNT")
-    return db.session.scalar(
-        select(func.count(IdentificationFailure.id)).where(
-            IdentificationFailure.account_id == account_id,
-            IdentificationFailure.reason == Outcome.mismatch.value,
-            IdentificationFailure.cleared_at.is_(None),
-            IdentificationFailure.at > utcnow() - window,
-        )
-    ) or 0
-
-
-def account_locked(account_id: int) -> bool:
-    amount, _ = _limit("IDENTIFY_LIMIT_PER_ACCOUNT")
-    return account_failures(account_id) >= amount
-
-
-def address_throttled(ip: str) -> bool:
-    amount, window = _limit("IDENTIFY_LIMIT_PER_ADDRESS")
-    count = db.session.scalar(
-        select(func.count(IdentificationFailure.id)).where(
-            IdentificationFailure.ip == ip, IdentificationFailure.at > utcnow() - window
-        )
-    ) or 0
-    return count >= amount
-
-
-def recent_failures(hours: int = 1) -> int:
-    """The global alarm counter: failed identifications in the last `hours`, every account and address."""
-    return db.session.scalar(
-        select(func.count(IdentificationFailure.id)).where(
-            IdentificationFailure.at > utcnow() - timedelta(hours=hours)
-        )
-    ) or 0
-
-
-def locked_account_ids() -> list[int]:
-    """Accounts whose identification is refused now (for the admin panel)."""
-    amount, window = _limit("IDENTIFY_LIMIT_PER_ACCOUNT")
-    rows = db.session.execute(
-        select(IdentificationFailure.account_id, func.count(IdentificationFailure.id))
-        .where(
-            IdentificationFailure.account_id.is_not(None),
-            IdentificationFailure.reason == Outcome.mismatch.value,
-            IdentificationFailure.cleared_at.is_(None),
-            IdentificationFailure.at > utcnow() - window,
-        )
-        .group_by(IdentificationFailure.account_id)
-    ).all()
-    return [account_id for account_id, count in rows if count >= amount]
-
-
-def unlock_account(account_id: int, *, actor_id: int | None = None, ip: str | None = None) -> int:
-    """Staff unlock: the account's wrong answers stop counting. Returns how many were cleared; audited."""
-    cleared = db.session.execute(
-        update(IdentificationFailure)
-        .where(IdentificationFailure.account_id == account_id, IdentificationFailure.cleared_at.is_(None))
-        .values(cleared_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    audit.record("identify.unlocked", actor_id=actor_id, ip=ip, target_type="personal_accounts",
-                 target_id=account_id, cleared=cleared)
-    return cleared
-
-
-def _fail(reason: Outcome, ip: str, account: PersonalAccount | None = None, **data) -> None:
-    db.session.add(IdentificationFailure(ip=ip, reason=reason.value, account_id=account.id if account else None))
-    audit.record(f"identify.{reason.value}", ip=ip, target=account, **data)
-
-
 # ---- the identification ----------------------------------------------------------------------------
 
 def record_malformed(ip: str | None, actor_id: int | None = None, **fields) -> None:
     """Input refused before any lookup still counts against the address (SECURITY.md B14)."""
-    db.session.add(IdentificationFailure(ip=ip or "", reason=Outcome.malformed.value))
+    limits.count_identification_failure(ip or "", IdentificationOutcome.malformed.value)
     audit.record("identify.malformed", actor_id=actor_id, ip=ip, **fields)
 
 
@@ -182,7 +104,7 @@ def identify(
     meter: str | None = None,
     ip: str | None,
     actor_id: int | None = None,
-) -> Result:
+) -> Identification:
     """Check one answer. `amount` (kopiykas) or, when no payment was ever made, `surname` and `meter`.
 
     Writes the failure and the audit event into the session; the caller commits.
@@ -191,35 +113,39 @@ def identify(
     data = {"number": number, "mode": "amount" if amount is not None else "no_payments"}
     if actor_id is not None:
         data["actor"] = actor_id
-    if address_throttled(ip):
+    attempt = limits.IdentificationAttempt.take(ip)
+    if attempt is None:
         audit.record("identify.throttled", actor_id=actor_id, ip=ip, **data)
-        return Result(Outcome.throttled)
+        return Identification(Outcome.throttled)
     account = db.session.scalar(
         select(PersonalAccount).where(
             PersonalAccount.number == number, PersonalAccount.subdivision_id == subdivision_id
         )
     )
     if account is None:
-        _fail(Outcome.not_found, ip, **data)
-        return Result(Outcome.not_found)
-    if account_locked(account.id):
-        db.session.add(IdentificationFailure(ip=ip, reason=Outcome.locked.value))
+        attempt.fail(Outcome.not_found.value)
+        audit.record("identify.not_found", ip=ip, target=None, **data)
+        return Identification(Outcome.not_found)
+    if not attempt.take_account(account.id):
+        attempt.fail(Outcome.locked.value)
         audit.record("identify.locked", actor_id=actor_id, ip=ip, target=account, **data)
-        return Result(Outcome.locked, account)
+        return Identification(Outcome.locked, account)
     if not _answer_matches(account, amount, surname, meter):
-        _fail(Outcome.mismatch, ip, account, **data)
-        return Result(Outcome.mismatch, account)
+        attempt.fail(Outcome.mismatch.value)
+        audit.record("identify.mismatch", ip=ip, target=account, **data)
+        return Identification(Outcome.mismatch, account)
+    attempt.refund()  # a right answer counts against nothing
     holder = db.session.scalar(
         select(User).join(UserAccount, UserAccount.user_id == User.id).where(UserAccount.account_id == account.id)
     )
     if holder is not None and actor_id is not None and holder.id == actor_id:
         audit.record("identify.own", actor_id=actor_id, ip=ip, target=account, **data)
-        return Result(Outcome.own, account)
+        return Identification(Outcome.own, account)
     if holder is not None and holder.activated_at is not None:
         audit.record("identify.registered", actor_id=actor_id, ip=ip, target=account, **data)
-        return Result(Outcome.registered, account)
+        return Identification(Outcome.registered, account)
     audit.record("identify.ok", actor_id=actor_id, ip=ip, target=account, **data)
-    return Result(Outcome.ok, account, replaces=holder)
+    return Identification(Outcome.ok, account, replaces=holder)
 
 
 def _answer_matches(account: PersonalAccount, amount: int | None, surname: str | None, meter: str | None) -> bool:
@@ -239,10 +165,3 @@ def subdivisions() -> list[Subdivision]:
     return list(db.session.scalars(
         select(Subdivision).order_by((Subdivision.service == Service.gas).asc(), Subdivision.sort_order, Subdivision.id)
     ))
-
-
-def pad_answer_time(started: float, config_key: str) -> None:
-    """Sleep until the configured answer time has passed since `started` (time.monotonic())."""
-    remaining = current_app.config[config_key] - (time.monotonic() - started)
-    if remaining > 0:
-        time.sleep(remaining)

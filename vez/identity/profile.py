@@ -1,4 +1,4 @@
-"""The profile: phone, email (confirmed by a letter to the new address), password, language, paperless bills.
+"""A login's own changes: phone, email (confirmed by a letter to the new address), password, language, paperless.
 
 SECURITY.md D28: a change of email, phone or password asks for the current password, ends every other
 session and sends a notice to the old address.
@@ -6,50 +6,30 @@ session and sends a notice to the old address.
 
 from __future__ import annotations
 
-import hashlib
-
-import phonenumbers
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from vez import audit
-from vez.auth.passwords import hash_password, password_problem, verify_password
-from vez.auth.sessions import end_all_sessions
 from vez.extensions import db
+from vez.identity import tokens
+from vez.identity.limits import PROFILE_PASSWORD
+from vez.identity.passwords import hash_password, password_problem, verify_password
+from vez.identity.sessions import end_all_sessions
 from vez.mail import queue_letter
 from vez.models import User
-from vez.throttle import Throttle
-
-WRONG_PASSWORD = Throttle("profile-password", "LOGIN_LIMIT_PER_LOGIN")
-EMAIL_SALT = "vez.email-change"
-MOBILE = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
-
-
-def normalise_phone(text: str) -> str | None:
-    """A Ukrainian mobile number in E.164 (+380XXXXXXXXX), or None."""
-    try:
-        parsed = phonenumbers.parse(text.strip(), "UA")
-    except phonenumbers.NumberParseException:
-        return None
-    if parsed.country_code != 380 or not phonenumbers.is_valid_number(parsed):
-        return None
-    if phonenumbers.number_type(parsed) not in MOBILE:
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def check_current_password(user: User, password: str, ip: str | None) -> str | None:
     """None when the password is the login's; else "wrong" or "throttled" (failures counted per login)."""
     key = str(user.id)
-    if not WRONG_PASSWORD.allowed(key):
+    if not PROFILE_PASSWORD.take(key):
         return "throttled"
     matches, _new_hash = verify_password(user.password_hash, password) if len(password) <= 1024 else (False, None)
     if not matches:
-        WRONG_PASSWORD.hit(key)
         audit.record("profile.password_wrong", actor_id=user.id, ip=ip, target=user)
         return "wrong"
+    PROFILE_PASSWORD.refund(key)
     return None
 
 
@@ -71,9 +51,7 @@ def change_phone(user: User, phone: str, ip: str | None) -> None:
 
 def change_password(user: User, password: str, ip: str | None) -> str | None:
     """None when changed; else the policy's reason ("short", "common", ...)."""
-    from vez.cabinet.queries import accounts_of
-
-    numbers = tuple(a.number for a in accounts_of(user.id))
+    numbers = tuple(a.number for a in user.accounts)
     problem = password_problem(password, login=user.login, account_numbers=numbers)
     if problem:
         return problem
@@ -84,22 +62,22 @@ def change_password(user: User, password: str, ip: str | None) -> str | None:
     return None
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=EMAIL_SALT)
-
-
-def _fingerprint(user: User) -> str:
+def _email_fingerprint(user: User) -> str:
     """Changes when the email changes: a used link is dead."""
-    return hashlib.sha256(f"{user.id}:{user.email_key}".encode()).hexdigest()[:16]
+    return tokens.fingerprint(user.id, user.email_key)
+
+
+def email_change_token(user: User, new_email: str) -> str:
+    return tokens.make(tokens.EMAIL_CHANGE, {"u": user.id, "e": new_email, "f": _email_fingerprint(user)})
 
 
 def request_email_change(user: User, new_email: str, ip: str | None) -> None:
-    """The new address gets a confirmation link; nothing changes until it is followed."""
-    token = _serializer().dumps({"u": user.id, "e": new_email.strip(), "f": _fingerprint(user)})
+    """The new address (normalized by `contact.normalize_email`) gets a confirmation link; nothing changes
+    until it is followed."""
     queue_letter(
-        "email-change", to=new_email.strip(), subject=_l("Confirm your new email address"),
-        template="email_change", language=user.language, user_id=user.id, login=user.login, token=token,
-        hours=current_app.config["EMAIL_CHANGE_MAX_AGE"] // 3600,
+        "email-change", to=new_email, subject=_l("Confirm your new email address"),
+        template="email_change", language=user.language, user_id=user.id, login=user.login,
+        token=email_change_token(user, new_email), hours=current_app.config["EMAIL_CHANGE_MAX_AGE"] // 3600,
     )
     audit.record("profile.email_change_requested", actor_id=user.id, ip=ip, target=user)
 
@@ -107,10 +85,10 @@ def request_email_change(user: User, new_email: str, ip: str | None) -> None:
 def email_change_of(user: User, token: str) -> str | None:
     """The new address a valid, unused token of this login carries; None otherwise."""
     try:
-        data = _serializer().loads(token, max_age=current_app.config["EMAIL_CHANGE_MAX_AGE"])
-    except BadSignature:
+        data = tokens.read(tokens.EMAIL_CHANGE, token)
+    except tokens.TokenProblem:
         return None
-    if not isinstance(data, dict) or data.get("u") != user.id or data.get("f") != _fingerprint(user):
+    if data.get("u") != user.id or data.get("f") != _email_fingerprint(user):
         return None
     email = data.get("e")
     return email if isinstance(email, str) and email else None

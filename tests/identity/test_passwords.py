@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from tests.conftest import PASSWORD, csrf_token, https_client
-from vez.auth.passwords import hash_password, password_problem
+from vez.identity.passwords import hash_password, password_problem
 from vez.config import Config
 
 PROD_ARGON2 = {k: getattr(Config, k) for k in ("ARGON2_TIME_COST", "ARGON2_MEMORY_COST", "ARGON2_PARALLELISM")}
@@ -54,7 +54,7 @@ def test_3_the_login_and_the_account_number_are_refused(app):
 
 
 def test_3_the_common_list_holds_at_least_3000_entries(app):
-    from vez.auth.passwords import common_passwords
+    from vez.identity.passwords import common_passwords
     assert len(common_passwords()) >= 3000
 
 

@@ -1,4 +1,5 @@
-"""Sessions (SECURITY.md D): the version check, the idle and absolute timeouts, login and logout."""
+"""Sessions (SECURITY.md D): the version check, the idle and absolute timeouts, login and logout, and the
+not-yet-activated login a visitor's session remembers (`PENDING_USER`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from vez.extensions import db
 from vez.models import User, utcnow
 
 AUTH_AT = "auth_at"
+PENDING_USER = "pending_user_id"  # the not-yet-activated login whose letter /registration/sent can resend
 
 
 def load_user(user_id: str) -> User | None:
@@ -33,12 +35,9 @@ def load_user(user_id: str) -> User | None:
 
 def start_session(user: User, remember: bool = False) -> None:
     """A fresh session: whatever the visitor's cookie held before login is dropped (no fixation)."""
-    lang = session.get("lang")
     session.clear()
     session.permanent = True  # re-signed on every request: the 30-minute idle timeout
     session[AUTH_AT] = int(time.time())
-    if lang:
-        session["lang"] = lang
     user.last_login_at = utcnow()
     login_user(user, remember=remember)
 
@@ -53,3 +52,22 @@ def end_session(user: User | None) -> None:
         end_all_sessions(user)
     logout_user()
     session.clear()
+
+
+def remember_pending(user: User) -> None:
+    """This visitor registered (or tried to log in to) a login not yet activated: /registration/sent may resend."""
+    session[PENDING_USER] = user.id
+
+
+def forget_pending() -> None:
+    session.pop(PENDING_USER, None)
+
+
+def pending_user() -> User | None:
+    """The not-yet-activated login this session remembers; forgotten once it is activated or gone."""
+    user_id = session.get(PENDING_USER)
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or user.activated_at is not None:
+        forget_pending()
+        return None
+    return user

@@ -1,4 +1,8 @@
-"""Passwords: the policy (SECURITY.md A) and Argon2id hashing with rehash on login."""
+"""Passwords: the policy (SECURITY.md A) with its one message table, and Argon2id hashing with rehash on login.
+
+Registration, recovery and the profile all check a new password with `password_problem` and show
+`password_message` (docs/security.md A).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from functools import lru_cache
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import gettext, ngettext
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
@@ -52,6 +57,29 @@ def password_problem(password: str, *, login: str = "", account_numbers: tuple[s
         if zxcvbn(candidate[:64], user_inputs=inputs)["guesses"] < MIN_GUESSES:
             return "common"
     return None
+
+
+def password_message(problem: str) -> str:
+    """The one message for each reason of `password_problem`, in the current language (plural forms)."""
+    cfg = current_app.config
+    if problem == "short":
+        return ngettext("The password is too short: at least %(num)d character.",
+                        "The password is too short: at least %(num)d characters.", cfg["PASSWORD_MIN_LENGTH"])
+    if problem == "long":
+        return ngettext("The password is too long: at most %(num)d character.",
+                        "The password is too long: at most %(num)d characters.", cfg["PASSWORD_MAX_LENGTH"])
+    if problem == "personal":
+        return gettext("The password must not be your login, your personal account number or the supplier's or "
+                       "a town's name.")
+    return gettext("This password is too common and easy to guess. Try a phrase of three unrelated words.")
+
+
+def new_password_message(password: str, *, login: str = "", account_numbers: tuple[str, ...] = ()) -> str | None:
+    """The message why a new password is refused, or None (the check every form of a new password runs)."""
+    if not password:
+        return gettext("Enter a password.")
+    problem = password_problem(password, login=login, account_numbers=account_numbers)
+    return password_message(problem) if problem else None
 
 
 def _hasher() -> PasswordHasher:

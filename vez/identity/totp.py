@@ -8,6 +8,7 @@ an accepted code's time step is remembered so the same code never opens a second
 from __future__ import annotations
 
 import base64
+import enum
 import io
 import time
 
@@ -17,13 +18,19 @@ from flask import current_app, session
 
 from vez import audit
 from vez.extensions import db
+from vez.identity.limits import TOTP_PER_LOGIN
 from vez.models import User
-from vez.throttle import Throttle
 
 PENDING = "second_factor"
 ENROL_SECRET = "second_factor_secret"
 PENDING_MAX_AGE = 300  # seconds from the right password to the code
-PER_LOGIN = Throttle("totp", "TOTP_LIMIT")
+
+
+class SecondFactorOutcome(str, enum.Enum):
+    ok = "ok"
+    wrong_code = "wrong_code"
+    throttled = "throttled"
+    unread = "unread"  # the form was not valid: nothing checked, nothing counted
 
 
 class TOTP(pyotp.TOTP):
@@ -41,10 +48,7 @@ def needs_second_factor(user: User) -> bool:
 
 def begin(user: User, *, remember: bool, next_url: str | None) -> None:
     """The password was right: remember who is half-way in (the session is renewed at the end)."""
-    lang = session.get("lang")
     session.clear()
-    if lang:
-        session["lang"] = lang
     session[PENDING] = {"u": user.id, "v": user.session_version, "at": int(time.time()), "next": next_url,
                         "r": bool(remember)}
 
@@ -57,10 +61,6 @@ def pending_user() -> User | None:
     if user is None or user.session_version != state.get("v") or not user.is_active or not user.is_staff:
         return None
     return user
-
-
-def pending_next() -> str | None:
-    return (session.get(PENDING) or {}).get("next")
 
 
 def enrolment_secret(user: User) -> str | None:
@@ -84,26 +84,30 @@ def qr_data_uri(uri: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode()
 
 
-def throttled(user: User) -> bool:
-    return not PER_LOGIN.allowed(str(user.id))
+def check_code(user: User, code: str | None, *, ip: str | None) -> SecondFactorOutcome:
+    """Right for this moment (±30 s) and not used before? Wrong codes count against TOTP_LIMIT.
 
-
-def check_code(user: User, code: str, *, ip: str | None) -> bool:
-    """True when the code is right for this moment (±30 s) and was not used before; counts failures."""
+    `code` None: the form was not valid; only the limit is looked at. The caller commits.
+    """
+    key = str(user.id)
+    if not TOTP_PER_LOGIN.take(key):
+        return SecondFactorOutcome.throttled
+    if code is None:
+        TOTP_PER_LOGIN.refund(key)
+        return SecondFactorOutcome.unread
     secret = user.totp_secret or session.get(ENROL_SECRET)
     code = "".join(code.split())
     step = _matching_step(secret, code) if secret else None
     if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
-        PER_LOGIN.hit(str(user.id))
         audit.record("login.second_factor_failed", actor_id=user.id, ip=ip, target=user)
-        return False
+        return SecondFactorOutcome.wrong_code
     if not user.totp_secret:
         user.totp_secret = secret
         audit.record("login.second_factor_enrolled", actor_id=user.id, ip=ip, target=user)
     user.totp_last_step = step
-    PER_LOGIN.reset(str(user.id))
+    TOTP_PER_LOGIN.reset(key)
     audit.record("login.second_factor_ok", actor_id=user.id, ip=ip, target=user)
-    return True
+    return SecondFactorOutcome.ok
 
 
 def _matching_step(secret: str, code: str) -> int | None:

@@ -1,25 +1,21 @@
-"""Creating a login from an identified account, its activation letter, resending it, and activation."""
+"""Signup: the identification handed from step 1 to step 2, and creating a login from an identified account
+(its activation letter: `vez.identity.activation`); the cabinet's add-account attaches one more account."""
 
 from __future__ import annotations
 
-import enum
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
-from limits import parse
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from vez import audit
-from vez.auth.passwords import hash_password
 from vez.extensions import db
-from vez.mail import queue_letter
-from vez.models import Letter, PersonalAccount, User, UserAccount, utcnow
-from vez.registration import tokens
-
-ACTIVATION_LETTER, ACTIVATION_AGAIN = "activation", "activation_again"
+from vez.identity import tokens
+from vez.identity.activation import ACTIVATION_LETTER, send_activation_letter
+from vez.identity.passwords import hash_password
+from vez.models import PersonalAccount, User, UserAccount, utcnow
 
 # The webmail of common domains, for "the probable address of your mail server".
 WEBMAIL = {
@@ -145,99 +141,5 @@ def create_registration(account: PersonalAccount, data: NewLogin, *, ip: str | N
     db.session.flush()
     db.session.add(UserAccount(user_id=user.id, account_id=account.id))
     audit.record("registration.created", actor_id=user.id, ip=ip, target=user, account=account.number)
-    send_activation_letter(user, account, kind=ACTIVATION_LETTER)
+    send_activation_letter(user, kind=ACTIVATION_LETTER)
     return user
-
-
-def activation_token(user: User) -> str:
-    return tokens.make(tokens.ACTIVATION, {"u": user.id, "f": _activation_fingerprint(user)})
-
-
-def _activation_fingerprint(user: User) -> str:
-    return tokens.fingerprint(user.id, user.created_at.isoformat(), user.email_key, user.activated_at)
-
-
-def send_activation_letter(user: User, account: PersonalAccount | None = None, *, kind: str) -> Letter:
-    return queue_letter(
-        kind, to=user.email, subject=_l("Registration"), template="activation", language=user.language,
-        user_id=user.id, token=activation_token(user), user=user,
-    )
-
-
-def resends_left(user: User) -> int:
-    item = parse(current_app.config["RESEND_LIMIT"])
-    since = utcnow() - timedelta(seconds=item.get_expiry())
-    sent = db.session.scalar(
-        select(func.count(Letter.id)).where(
-            Letter.user_id == user.id, Letter.kind == ACTIVATION_AGAIN, Letter.created_at > since
-        )
-    ) or 0
-    return max(0, item.amount - sent)
-
-
-def resend_activation(user: User, *, ip: str | None) -> bool:
-    """Another activation letter, at most RESEND_LIMIT; False when the limit is reached."""
-    if user.activated_at is not None or resends_left(user) <= 0:
-        audit.record("registration.resend_refused", ip=ip, target=user)
-        return False
-    send_activation_letter(user, kind=ACTIVATION_AGAIN)
-    audit.record("registration.resent", ip=ip, target=user)
-    return True
-
-
-# ---- activation -------------------------------------------------------------------------------------------
-
-class ActivationState(str, enum.Enum):
-    ready = "ready"
-    used = "used"  # already activated
-    expired = "expired"
-    replaced = "replaced"  # a newer registration replaced this one, or it was removed
-    damaged = "damaged"
-
-
-@dataclass
-class Activation:
-    state: ActivationState
-    user: User | None = None
-    account: PersonalAccount | None = None
-
-
-def check_activation(token: str) -> Activation:
-    try:
-        payload = tokens.read(tokens.ACTIVATION, token)
-    except tokens.TokenProblem as problem:
-        if problem.kind == "expired" and isinstance(problem.payload, dict):
-            user = _user(problem.payload.get("u"))
-            if user is not None and user.activated_at is not None:
-                return Activation(ActivationState.used, user)
-            return Activation(ActivationState.expired, user)
-        return Activation(ActivationState.damaged)
-    user = _user(payload.get("u"))
-    if user is None:
-        return Activation(ActivationState.replaced)
-    if user.activated_at is not None:
-        return Activation(ActivationState.used, user)
-    if not secrets.compare_digest(str(payload.get("f", "")), _activation_fingerprint(user)):
-        return Activation(ActivationState.replaced, user)
-    account = user.accounts[0] if user.accounts else None
-    return Activation(ActivationState.ready, user, account)
-
-
-def _user(user_id) -> User | None:
-    return db.session.get(User, user_id) if isinstance(user_id, int) else None
-
-
-def activate(token: str, *, ip: str | None) -> Activation:
-    """Activate the login (POST only) and queue the welcome letter; the caller commits."""
-    result = check_activation(token)
-    if result.state is not ActivationState.ready:
-        audit.record(f"activation.{result.state.value}", ip=ip, target=result.user)
-        return result
-    user = result.user
-    user.activated_at = utcnow()
-    audit.record("activation.done", actor_id=user.id, ip=ip, target=user)
-    queue_letter(
-        "welcome", to=user.email, subject=_l("Registration completed"), template="welcome",
-        language=user.language, user_id=user.id, user=user, account=result.account,
-    )
-    return result
