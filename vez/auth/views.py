@@ -35,14 +35,15 @@ def login():
     status, problem = 422, None
     if form.validate_on_submit():
         result = authenticate(form.login.data, form.password.data, request.remote_addr)
-        if result.outcome is LoginOutcome.ok and totp.needs_second_factor(result.user):
+        staff = result.outcome is LoginOutcome.ok and totp.needs_second_factor(result.user)
+        if staff:
             totp.begin(result.user, remember=False, next_url=safe_next(form.next.data))
         elif result.outcome is LoginOutcome.ok:
             start_session(result.user, remember=form.remember.data)
         db.session.commit()  # the audit event and a rehash stay, whatever the outcome
+        if staff:
+            return redirect(url_for("auth.second_factor"), code=303)
         if result.outcome is LoginOutcome.ok:
-            if totp.needs_second_factor(result.user):
-                return redirect(url_for("auth.second_factor"), code=303)
             return redirect(safe_next(form.next.data) or url_for("cabinet.index"), code=303)
         problem, status = result.outcome.value, LOGIN_STATUS[result.outcome]
         if result.outcome is LoginOutcome.not_activated:

@@ -43,7 +43,6 @@ Outcome = IdentificationOutcome  # short name inside this module
 class Identification:
     outcome: IdentificationOutcome
     account: PersonalAccount | None = None
-    replaces: User | None = None  # an unactivated registration of this account, replaced on success
 
 
 # ---- parsing: plain values in, a value or a problem code out ------------------------------------
@@ -145,7 +144,7 @@ def identify(
         audit.record("identify.registered", actor_id=actor_id, ip=ip, target=account, **data)
         return Identification(Outcome.registered, account)
     audit.record("identify.ok", actor_id=actor_id, ip=ip, target=account, **data)
-    return Identification(Outcome.ok, account, replaces=holder)
+    return Identification(Outcome.ok, account)
 
 
 def _answer_matches(account: PersonalAccount, amount: int | None, surname: str | None, meter: str | None) -> bool:
