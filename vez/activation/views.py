@@ -6,7 +6,7 @@ from vez.activation import bp
 from vez.auth.forms import LoginForm
 from vez.extensions import db
 from vez.identity.activation import ActivationState, activate, check_activation, resend_activation
-from vez.identity.sessions import forget_pending, remember_pending
+from vez.identity.sessions import forget_unactivated, remember_unactivated
 
 STATUS = {
     ActivationState.ready: 200, ActivationState.used: 410, ActivationState.expired: 410,
@@ -26,7 +26,7 @@ def activate_login(token: str):
     result = activate(token, ip=request.remote_addr)
     db.session.commit()
     if result.state is ActivationState.ready:
-        forget_pending()
+        forget_unactivated()
         return redirect(url_for("activation.done"), code=303)
     return _page(result, token)
 
@@ -36,7 +36,7 @@ def resend(token: str):
     """An expired link offers a new letter (the same resend limit applies)."""
     result = check_activation(token)
     if result.state is ActivationState.expired and result.user is not None:
-        remember_pending(result.user)
+        remember_unactivated(result.user)
         resend_activation(result.user, ip=request.remote_addr)
         db.session.commit()
         return redirect(url_for("registration.sent"), code=303)

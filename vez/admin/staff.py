@@ -21,7 +21,7 @@ from vez.identity.limits import account_locked, unlock_account
 from vez.identity.recovery import request_password_reset
 from vez.identity.sessions import end_all_sessions
 from vez.ledger import recompute_balances
-from vez.models import Letter, LetterStatus, Payment, PaymentStatus, User, utcnow
+from vez.models import EntryKind, Letter, LetterStatus, Payment, PaymentEntry, PaymentStatus, User, utcnow
 
 # Never shown, never written to the audit log.
 SECRET_FIELDS = frozenset({"password_hash", "totp_secret", "totp_last_step", "session_version",
@@ -171,16 +171,11 @@ def reverse_payment(payment: Payment, reason: str, *, actor_id: int, ip: str | N
     ).rowcount
     if not done:
         return False
-    try:
-        from vez.models import EntryKind, PaymentEntry
-    except ImportError:  # the payments part's ledger of online money is optional here
-        pass
-    else:
-        if payment.source.value == "online" and not db.session.scalar(
-            select(PaymentEntry.id).where(PaymentEntry.payment_id == payment.id, PaymentEntry.kind == EntryKind.reversal)
-        ):
-            db.session.add(PaymentEntry(payment_id=payment.id, account_id=payment.account_id,
-                                        kind=EntryKind.reversal, balance_change=payment.amount, at=now))
+    if payment.source.value == "online" and not db.session.scalar(
+        select(PaymentEntry.id).where(PaymentEntry.payment_id == payment.id, PaymentEntry.kind == EntryKind.reversal)
+    ):
+        db.session.add(PaymentEntry(payment_id=payment.id, account_id=payment.account_id,
+                                    kind=EntryKind.reversal, balance_change=payment.amount, at=now))
     db.session.flush()
     recompute_balances([payment.account_id])
     audit.record("admin.payment_reversed", actor_id=actor_id, ip=ip, target=payment,

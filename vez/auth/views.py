@@ -9,7 +9,7 @@ from vez.auth.urls import safe_next
 from vez.extensions import db
 from vez.identity import totp
 from vez.identity.login import LoginOutcome, authenticate
-from vez.identity.sessions import end_session, remember_pending, start_session
+from vez.identity.sessions import end_session, remember_unactivated, start_session
 from vez.identity.totp import SecondFactorOutcome
 from vez.pagecache import cached_page
 
@@ -47,7 +47,7 @@ def login():
             return redirect(safe_next(form.next.data) or url_for("cabinet.index"), code=303)
         problem, status = result.outcome.value, LOGIN_STATUS[result.outcome]
         if result.outcome is LoginOutcome.not_activated:
-            remember_pending(result.user)
+            remember_unactivated(result.user)
     form.password.data = ""
     return render_template("auth/login.html", form=form, problem=problem), status
 

@@ -36,9 +36,6 @@ class IdentificationOutcome(str, enum.Enum):
     own = "own"  # already in the current login's cabinet (adding an account)
 
 
-Outcome = IdentificationOutcome  # short name inside this module
-
-
 @dataclass
 class Identification:
     outcome: IdentificationOutcome
@@ -115,36 +112,36 @@ def identify(
     attempt = limits.IdentificationAttempt.take(ip)
     if attempt is None:
         audit.record("identify.throttled", actor_id=actor_id, ip=ip, **data)
-        return Identification(Outcome.throttled)
+        return Identification(IdentificationOutcome.throttled)
     account = db.session.scalar(
         select(PersonalAccount).where(
             PersonalAccount.number == number, PersonalAccount.subdivision_id == subdivision_id
         )
     )
     if account is None:
-        attempt.fail(Outcome.not_found.value)
+        attempt.fail(IdentificationOutcome.not_found.value)
         audit.record("identify.not_found", ip=ip, target=None, **data)
-        return Identification(Outcome.not_found)
+        return Identification(IdentificationOutcome.not_found)
     if not attempt.take_account(account.id):
-        attempt.fail(Outcome.locked.value)
+        attempt.fail(IdentificationOutcome.locked.value)
         audit.record("identify.locked", actor_id=actor_id, ip=ip, target=account, **data)
-        return Identification(Outcome.locked, account)
+        return Identification(IdentificationOutcome.locked, account)
     if not _answer_matches(account, amount, surname, meter):
-        attempt.fail(Outcome.mismatch.value)
+        attempt.fail(IdentificationOutcome.mismatch.value)
         audit.record("identify.mismatch", ip=ip, target=account, **data)
-        return Identification(Outcome.mismatch, account)
+        return Identification(IdentificationOutcome.mismatch, account)
     attempt.refund()  # a right answer counts against nothing
     holder = db.session.scalar(
         select(User).join(UserAccount, UserAccount.user_id == User.id).where(UserAccount.account_id == account.id)
     )
     if holder is not None and actor_id is not None and holder.id == actor_id:
         audit.record("identify.own", actor_id=actor_id, ip=ip, target=account, **data)
-        return Identification(Outcome.own, account)
+        return Identification(IdentificationOutcome.own, account)
     if holder is not None and holder.activated_at is not None:
         audit.record("identify.registered", actor_id=actor_id, ip=ip, target=account, **data)
-        return Identification(Outcome.registered, account)
+        return Identification(IdentificationOutcome.registered, account)
     audit.record("identify.ok", actor_id=actor_id, ip=ip, target=account, **data)
-    return Identification(Outcome.ok, account)
+    return Identification(IdentificationOutcome.ok, account)
 
 
 def _answer_matches(account: PersonalAccount, amount: int | None, surname: str | None, meter: str | None) -> bool:

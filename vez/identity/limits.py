@@ -3,7 +3,7 @@
     if not LOGIN_PER_ADDRESS.take(ip):   # over the limit: refused, nothing counted
         ...
     ... the expensive check ...
-    LOGIN_PER_ADDRESS.refund(ip)         # it succeeded: only failures count (SECURITY.md A)
+    LOGIN_PER_ADDRESS.refund(ip)         # it succeeded: only failures count (docs/security.md A)
 
 Callers never "test, then work, then hit": the next step (docs/security.md A9) makes each `take` one atomic
 step in its storage without touching a caller.
@@ -11,7 +11,7 @@ step in its storage without touching a caller.
 Storage underneath today:
 - `Limit`: the rate limiter's storage (memory in development, Redis in production), moving window: logins,
   the second factor, the profile's current password, recovery requests.
-- `IdentificationAttempt` (identification, SECURITY.md B): rows of `identification_failures`, so staff can
+- `IdentificationAttempt` (identification, docs/security.md B): rows of `identification_failures`, so staff can
   see and clear them (`locked_account_ids`, `unlock_account`, `recent_failures`).
 - `LetterLimit`: the outbox itself counts the letters of one kind sent to a login (the resend limit).
 """

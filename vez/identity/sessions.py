@@ -54,20 +54,20 @@ def end_session(user: User | None) -> None:
     session.clear()
 
 
-def remember_pending(user: User) -> None:
+def remember_unactivated(user: User) -> None:
     """This visitor registered (or tried to log in to) a login not yet activated: /registration/sent may resend."""
     session[PENDING_USER] = user.id
 
 
-def forget_pending() -> None:
+def forget_unactivated() -> None:
     session.pop(PENDING_USER, None)
 
 
-def pending_user() -> User | None:
+def unactivated_user() -> User | None:
     """The not-yet-activated login this session remembers; forgotten once it is activated or gone."""
     user_id = session.get(PENDING_USER)
     user = db.session.get(User, user_id) if isinstance(user_id, int) else None
     if user is None or user.activated_at is not None:
-        forget_pending()
+        forget_unactivated()
         return None
     return user

@@ -1,5 +1,5 @@
 """The answer-time pad: an answer that must not tell what matched takes the same time either way
-(SECURITY.md B, C)."""
+(docs/security.md B, C)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from vez.htmx import is_partial_request, render
 from vez.identity import activation, signup
 from vez.identity import identification as ident
 from vez.identity.identification import IdentificationOutcome
-from vez.identity.sessions import pending_user, remember_pending
+from vez.identity.sessions import remember_unactivated, unactivated_user
 from vez.identity.timing import pad_answer_time
 from vez.models import User
 from vez.pagecache import cached_page
@@ -126,7 +126,7 @@ def account():
             user = _create(form, account)
             if user is not None:
                 session.pop(IDENTIFICATION, None)
-                remember_pending(user)
+                remember_unactivated(user)
                 return redirect_to("registration.sent")
         status = 422
     form.password.data = form.confirm.data = ""
@@ -164,7 +164,7 @@ def check_field():
 
 @bp.route("/registration/sent", methods=["GET"])
 def sent():
-    user = pending_user()
+    user = unactivated_user()
     if user is None:
         return redirect(url_for("registration.identify"))
     return render_template("registration/sent.html", user=user, webmail=signup.webmail_for(user.email),
@@ -173,7 +173,7 @@ def sent():
 
 @bp.route("/registration/sent", methods=["POST"])
 def resend():
-    user = pending_user()
+    user = unactivated_user()
     if user is None:
         return redirect(url_for("registration.identify"), code=303)
     if activation.resend_activation(user, ip=request.remote_addr):
