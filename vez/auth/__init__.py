@@ -6,12 +6,12 @@ from flask import Blueprint
 from flask_login import LoginManager
 from flask_babel import lazy_gettext as _l
 
+from vez.identity import sessions
+
 bp = Blueprint("auth", __name__)
 
 
 def init_login_manager(manager: LoginManager) -> None:
-    from vez.identity import sessions
-
     manager.login_view = "auth.login"
     manager.login_message = _l("Please log in to open this page.")
     manager.login_message_category = "info"
