@@ -177,7 +177,7 @@ def _make_logins(accounts: list[PersonalAccount]) -> None:
 
 def describe_accounts() -> list[dict]:
     """The demo personal accounts as they stand now, in the contract's JSON shape."""
-    from vez.i18n import amount_plain
+    from vez.money import format_plain
 
     rows = []
     for account in db.session.scalars(select(PersonalAccount).order_by(PersonalAccount.id)):
@@ -189,8 +189,8 @@ def describe_accounts() -> list[dict]:
             "service": account.service.value,
             "holder_surname": account.holder_surname,
             "meter_number": account.meter_number,
-            "last_payment": amount_plain(last.amount) if last else None,
-            "balance": amount_plain(account.balance),
+            "last_payment": format_plain(last.amount) if last else None,
+            "balance": format_plain(account.balance),
         })
     return rows
 

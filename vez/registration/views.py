@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from vez.auth.views import PENDING_USER
 from vez.extensions import db
+from vez import htmx
 from vez.htmx import is_partial_request, render
 from vez.models import User
 from vez.pagecache import cached_page
@@ -28,12 +29,7 @@ FAILURE_STATUS = {
 
 def redirect_to(endpoint: str, **values):
     """303 for a plain form, HX-Redirect for htmx."""
-    target = url_for(endpoint, **values)
-    if is_partial_request():
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = target
-        return response
-    return redirect(target, code=303)
+    return htmx.redirect(url_for(endpoint, **values))
 
 
 def _identify_form() -> IdentifyForm:
