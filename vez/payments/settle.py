@@ -50,7 +50,8 @@ class Settled(str, enum.Enum):
 
 
 def handle_callback(provider_name: str, content_type: str | None, form: Mapping[str, str], ip: str | None) -> Settled:
-    """A server callback as posted by the gateway, settled; rejections are audited."""
+    """A server callback as posted by the gateway, settled (apply commits it); a rejection is audited and
+    the view commits that."""
     provider = providers.get(provider_name)
     if provider is None:
         return Settled.unknown_provider
@@ -66,20 +67,26 @@ def handle_callback(provider_name: str, content_type: str | None, form: Mapping[
 
 def reject(provider: str, reason: str, ip: str | None, *, order_id: str | None = None,
            payment: Payment | None = None, **data) -> Settled:
-    db.session.rollback()
+    """A gateway's word that changes nothing; only the audit event is written."""
     audit.record(
         "payment.callback_rejected", ip=ip, target_type="payments", target_id=payment.id if payment else None,
         provider=provider, reason=reason, order_id=order_id, **data,
     )
-    db.session.commit()
     return Settled.rejected
 
 
 def apply(provider_name: str, result: GatewayResult, *, ip: str | None, via: str) -> Settled:
-    """Check a verified result against its order, then settle it; SQLite's busy writer is waited out."""
+    """Check a verified result against its order, then settle it: one unit of work, committed here.
+
+    Where the payments domain commits itself (docs/payments.md): SQLite's busy writer is waited out by
+    running the whole unit again, its COMMIT included, and a crash anywhere leaves nothing half-done.
+    The callback view and reconcile (a batch, one order at a time) commit everything else.
+    """
     for attempt in range(RETRIES):
         try:
-            return _apply(provider_name, result, ip=ip, via=via)
+            settled = _apply(provider_name, result, ip=ip, via=via)
+            db.session.commit()
+            return settled
         except OperationalError as error:
             db.session.rollback()
             if "locked" not in str(error).lower() or attempt == RETRIES - 1:
@@ -118,7 +125,6 @@ def _apply(provider_name: str, result: GatewayResult, *, ip: str | None, via: st
         update(Payment).where(Payment.id == payment.id, Payment.status == PaymentStatus.pending)
         .values(gateway_status=result.status[:40]).execution_options(synchronize_session=False)
     )
-    db.session.commit()
     return Settled.waiting
 
 
@@ -134,7 +140,7 @@ def _compare_and_set(payment_id: int, from_: tuple[PaymentStatus, ...], to: Paym
 
 def _repeated(payment: Payment, result: GatewayResult, *, ip: str | None, via: str) -> Settled:
     """The order was settled already: a replay or a late duplicate (the gateway is told OK, so it stops)."""
-    db.session.rollback()
+    db.session.rollback()  # this unit's own failed step (apply's transaction), then the order as it stands
     payment_id = payment.id
     db.session.expire_all()
     current = db.session.get(Payment, payment_id).status
@@ -143,7 +149,6 @@ def _repeated(payment: Payment, result: GatewayResult, *, ip: str | None, via: s
     action = "payment.callback_repeated" if repeated else "payment.callback_ignored"
     audit.record(action, ip=ip, target_type="payments", target_id=payment.id, order_id=result.order_id,
                  via=via, gateway_status=result.status)
-    db.session.commit()
     return Settled.repeated
 
 
@@ -168,7 +173,6 @@ def credit(payment: Payment, result: GatewayResult, *, ip: str | None, via: str)
     audit.record("payment.received", ip=ip, target_type="payments", target_id=payment_id, amount=amount,
                  order_id=result.order_id, via=via, gateway_status=result.status, balance=balance)
     _receipt_letter(payment_id, user_id)
-    db.session.commit()
     return Settled.credited
 
 
@@ -186,7 +190,6 @@ def fail(payment: Payment, result: GatewayResult, *, ip: str | None, via: str, a
         return _repeated(payment, result, ip=ip, via=via)
     audit.record(action, ip=ip, target_type="payments", target_id=payment.id, amount=payment.amount,
                  order_id=result.order_id, via=via, gateway_status=result.status)
-    db.session.commit()
     return Settled.failed
 
 
@@ -217,7 +220,6 @@ def reverse(payment: Payment, result: GatewayResult, *, ip: str | None, via: str
         return _repeated(payment, result, ip=ip, via=via)
     audit.record("payment.reversed", ip=ip, target_type="payments", target_id=payment.id, amount=payment.amount,
                  order_id=result.order_id, via=via, gateway_status=result.status)
-    db.session.commit()
     return Settled.reversed
 
 
@@ -269,6 +271,7 @@ def reconcile(now: datetime | None = None, limit: int = 500) -> Counter:
             result = provider.query_status(payment.reference)
         except CallbackRejected as rejected:
             reject(payment.provider, rejected.reason, None, order_id=payment.reference, payment=payment, via="reconcile")
+            db.session.commit()
             counts["rejected"] += 1
             continue
         except (OSError, ValueError) as error:  # unreachable or garbled: ask again next run
@@ -278,6 +281,7 @@ def reconcile(now: datetime | None = None, limit: int = 500) -> Counter:
         if result.outcome is GatewayOutcome.not_found:
             if payment.created_at <= expire_before:
                 fail(payment, result, ip=None, via="reconcile", action="payment.expired")
+                db.session.commit()
                 counts["expired"] += 1
             else:
                 counts["waiting"] += 1

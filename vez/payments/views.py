@@ -118,7 +118,9 @@ def receipt(payment_id: int):
 @csrf.exempt
 def callback(provider: str):
     """The gateway's server-to-server call: no session, no CSRF token; only a valid signature counts."""
-    status, body = CALLBACK_ANSWERS[settle.handle_callback(provider, request.mimetype, request.form, request.remote_addr)]
+    settled = settle.handle_callback(provider, request.mimetype, request.form, request.remote_addr)
+    db.session.commit()  # a rejection's audit event (a settlement is committed by settle.apply)
+    status, body = CALLBACK_ANSWERS[settled]
     return body, status, {"Content-Type": "text/plain; charset=utf-8"}
 
 
@@ -162,6 +164,7 @@ def sandbox_decide():
     order = _sandbox_order(provider)
     status = "success" if request.form.get("decision") == "pay" else "failure"
     settle.handle_callback(provider.name, settle.FORM, provider.callback_for(order, status), request.remote_addr)
+    db.session.commit()
     return redirect(_local_result_path(order), code=303)
 
 
