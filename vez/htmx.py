@@ -1,10 +1,11 @@
-"""One place decides whether a request gets a partial (htmx) or the whole page."""
+"""One place decides whether a request gets a partial (htmx) or the whole page, and how it is sent on."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, request
+from flask import Response, make_response, render_template, request
+from flask import redirect as flask_redirect
 
 
 def is_partial_request() -> bool:
@@ -20,3 +21,12 @@ def is_partial_request() -> bool:
 def render(page: str, partial: str, **context: Any) -> str:
     """The partial for htmx, the page (which includes the same partial) for everyone else."""
     return render_template(partial if is_partial_request() else page, **context)
+
+
+def redirect(url: str) -> Response:
+    """After a state change: `HX-Redirect` for an htmx request (it loads the whole page), 303 otherwise."""
+    if request.headers.get("HX-Request") == "true":
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return flask_redirect(url, code=303)

@@ -1,4 +1,4 @@
-"""Languages: the choice (?lang=, a cookie, the login's setting) and money and date formats per locale."""
+"""Languages: the choice (?lang=, a cookie, the login's setting) and number and date formats per locale (money: vez.money)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, g, request
-from flask_babel import format_currency, format_date, format_decimal, get_locale
+from flask_babel import format_date, format_decimal, get_locale
 from flask_login import current_user
 from jinja2 import pass_context
+
+from vez.money import format_money, format_plain
 
 LANG_COOKIE = "lang"
 
@@ -31,22 +33,6 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
-
-
-def money(kopiykas: int | None) -> str:
-    """Kopiykas as hryvnias in the current locale: `1 234,50 ₴` (uk), `1,234.50 UAH` (en)."""
-    if kopiykas is None:
-        return ""
-    return format_currency(Decimal(kopiykas) / 100, "UAH", format="#,##0.00\xa0¤")
-
-
-def amount_plain(kopiykas: int | None) -> str:
-    """Kopiykas as `1234.50`: the form value and the guide's format 0.00, in any locale."""
-    if kopiykas is None:
-        return ""
-    sign = "-" if kopiykas < 0 else ""
-    whole, cents = divmod(abs(kopiykas), 100)
-    return f"{sign}{whole}.{cents:02d}"
 
 
 def number(value: Decimal | int | None) -> str:
@@ -76,7 +62,7 @@ def _per_request(format_function):
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        money=_per_request(money), amount_plain=amount_plain, number=_per_request(number), day=_per_request(day)
+        money=_per_request(format_money), amount_plain=format_plain, number=_per_request(number), day=_per_request(day)
     )
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.policies["ext.i18n.trimmed"] = True

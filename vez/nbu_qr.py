@@ -13,6 +13,8 @@ import segno
 from stdnum import iban as std_iban
 from stdnum.ua import edrpou as std_edrpou
 
+from vez.money import format_plain
+
 PREFIX = "https://bank.gov.ua/qr/"
 UTF8, CP1251 = "1", "2"
 MAX_NAME, MAX_PURPOSE, MAX_BYTES = 70, 140, 500
@@ -25,8 +27,7 @@ def amount_field(kopiykas: int | None) -> str:
         return ""
     if kopiykas > MAX_AMOUNT:
         raise ValueError("amount above 999999999.99")
-    whole, cents = divmod(kopiykas, 100)
-    return f"UAH{whole}" if cents == 0 else f"UAH{whole}.{cents:02d}"
+    return "UAH" + format_plain(kopiykas, drop_zero_cents=True)
 
 
 def open_data(*, name: str, iban: str, amount: int | None, code: str, purpose: str, encoding: str) -> str:

@@ -7,7 +7,8 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 from flask_babel import force_locale, ngettext
 
-from vez.i18n import amount_plain, money
+from vez.money import format_money as money
+from vez.money import format_plain as amount_plain
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -128,3 +128,38 @@ def test_the_ledger_refuses_a_second_credit_row(app, client, payer, db):
 @pytest.mark.skipif(ON_POSTGRES, reason="the SQLite variant")
 def test_h40_sqlite_file_database_is_what_the_threads_share(app):
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///") and ":memory:" not in app.config["SQLALCHEMY_DATABASE_URI"]
+
+
+def test_the_same_pay_form_sent_from_eight_threads_at_once_makes_one_order(app, client, payer):
+    """The form key is a unique row: parallel double submits find one order and none is rolled back."""
+    from tests.conftest import csrf_token
+    from tests.payments.conftest import KEY
+
+    pay = "/cabinet/accounts/529471247/pay"
+    key = KEY.search(client.get(pay).get_data(as_text=True)).group(1)
+    token = csrf_token(client, pay)
+    clients = [https_client(app) for _ in range(8)]
+    for other in clients:  # the same browser session in eight connections
+        for cookie in client._cookies.values():
+            other.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path,
+                             secure=cookie.secure, httponly=cookie.http_only)
+    barrier = threading.Barrier(len(clients))
+    answers: list[tuple[int, str | None]] = []
+    lock = threading.Lock()
+
+    def send(other):
+        barrier.wait(timeout=10)
+        response = other.post(pay, data={"amount": "100.00", "key": key, "csrf_token": token},
+                              headers={"HX-Request": "true"})
+        with lock:
+            answers.append((response.status_code, response.headers.get("HX-Redirect")))
+
+    workers = [threading.Thread(target=send, args=(c,)) for c in clients]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert len(answers) == 8 and {status for status, _ in answers} == {204}
+    assert len({target for _, target in answers}) == 1  # every answer sends the browser to the same checkout
+    assert _db.session.scalar(select(func.count(Payment.id)).where(Payment.idempotency_key == key)) == 1
+    assert audit_actions().count("payment.created") == 1

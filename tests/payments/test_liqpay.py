@@ -11,7 +11,7 @@ from tests.conftest import https_client
 from tests.payments.conftest import audit_actions, credits, liqpay_envelope, place_order, post_callback, state
 from vez import create_app
 from vez.models import PaymentStatus
-from vez.payments.providers import Outcome
+from vez.payments.providers import GatewayOutcome
 from vez.payments.providers.liqpay import LiqPayProvider, map_status
 
 PUBLIC, PRIVATE = "i00000000001", "sandbox_private_key_0123456789abcdef"
@@ -166,9 +166,9 @@ def test_liqpay_callback_is_404_without_keys(app, client, payer):
 
 
 @pytest.mark.parametrize("status,outcome", [
-    ("success", Outcome.success), ("failure", Outcome.failure), ("error", Outcome.failure),
-    ("reversed", Outcome.reversed), ("processing", Outcome.waiting), ("wait_secure", Outcome.waiting),
-    ("phone_verify", Outcome.waiting), ("something_new", Outcome.waiting),
+    ("success", GatewayOutcome.success), ("failure", GatewayOutcome.failure), ("error", GatewayOutcome.failure),
+    ("reversed", GatewayOutcome.reversed), ("processing", GatewayOutcome.waiting), ("wait_secure", GatewayOutcome.waiting),
+    ("phone_verify", GatewayOutcome.waiting), ("something_new", GatewayOutcome.waiting),
 ])
 def test_status_mapping(status, outcome):
     assert map_status(status) is outcome
@@ -205,7 +205,7 @@ def test_status_request_is_the_documented_envelope(liqpay, order):
     from vez.payments import providers
 
     result = providers.get("liqpay").query_status(payment.reference)
-    assert result.outcome is Outcome.success and result.amount == 10_000
+    assert result.outcome is GatewayOutcome.success and result.amount == 10_000
     url, body, timeout = sent[0]
     assert url == "https://www.liqpay.ua/api/request" and timeout == 10
     form = {k: v[0] for k, v in parse_qs(body.decode()).items()}

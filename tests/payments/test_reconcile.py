@@ -97,13 +97,13 @@ def test_a_late_success_after_expiry_still_credits(app, liqpay_order):
     with later(app.config["PAYMENT_EXPIRE_AFTER"] + 1):
         reconcile()
     answer(app, result="ok", status="success", order_id=payment.reference, amount="100.00", currency="UAH")
-    from vez.payments.providers import Outcome
-    from vez.payments.settle import apply
+    from vez.payments.providers import GatewayOutcome
+    from vez.payments.settle import Settled, apply
     from vez.payments import providers
 
     result = providers.get("liqpay").query_status(payment.reference)
-    assert result.outcome is Outcome.success
-    assert apply("liqpay", result, ip=None, via="reconcile") == (200, "OK")
+    assert result.outcome is GatewayOutcome.success
+    assert apply("liqpay", result, ip=None, via="reconcile") is Settled.credited
     assert state(payment, account) == (PaymentStatus.received, 40_000)
 
 

@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Callable
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import to_utc
 from sqlalchemy import select
 
 from vez.extensions import db
 from vez.models import PersonalAccount, Service, Subdivision, utcnow
+from vez.money import MoneyError, parse_kopiykas
 
-KYIV = ZoneInfo("Europe/Kyiv")
 NUMBER = re.compile(r"\d{9}")
 MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
-MONEY = re.compile(r"(-?)(\d{1,12})\.(\d\d)")
 DECIMAL3 = re.compile(r"(\d{1,12})(?:\.(\d{1,3}))?")
 PAID_AT = re.compile(r"(\d{4})-(\d\d)-(\d\d)(?:[ T](\d\d):(\d\d)(?::(\d\d))?)?")
 FIRST_DIGITS = {Service.electricity.value: "345", Service.gas.value: "9"}
@@ -70,12 +69,10 @@ def thousandths(raw: str, field: str) -> int:
 
 
 def kopiykas(raw: str, field: str) -> int:
-    m = MONEY.fullmatch(raw)
-    if m is None:
-        raise BadRow(E_MONEY, field=field)
-    sign, whole, cents = m.groups()
-    value = int(whole) * 100 + int(cents)
-    return -value if sign else value
+    try:
+        return parse_kopiykas(raw, grammar="plain", signed=True)  # a charge may be negative (a recalculation)
+    except MoneyError:
+        raise BadRow(E_MONEY, field=field) from None
 
 
 def text(raw: str, field: str, longest: int, required: bool = True) -> str | None:
@@ -202,10 +199,10 @@ def payments_parser() -> Callable[[list[str], int], tuple]:
         if m is None:
             raise BadRow(E_PAID_AT)
         try:
-            local = datetime(*(int(part or 0) for part in m.groups()), tzinfo=KYIV)
+            local = datetime(*(int(part or 0) for part in m.groups()))  # the supplier's time zone
         except ValueError:
             raise BadRow(E_PAID_AT) from None
-        utc = local.astimezone(timezone.utc).replace(tzinfo=None)
+        utc = to_utc(local)
         if utc > now + timedelta(minutes=5):
             raise BadRow(E_FUTURE)
         kop = kopiykas(amount, "amount")

@@ -1,4 +1,4 @@
-"""What staff do to logins, letters and payments from the panel: plain functions, each audited.
+"""What staff do to logins and letters from the panel: plain functions, each audited (payments: vez.payments.settle).
 
 Every function takes the acting staff member's id and address and records who, what, before and after
 in the audit log, in the same transaction as the change (the caller commits).
@@ -12,7 +12,7 @@ from enum import Enum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import inspect, select, update
+from sqlalchemy import inspect
 
 from vez import audit
 from vez.extensions import db
@@ -20,8 +20,7 @@ from vez.identity.activation import ACTIVATION_BY_STAFF, send_activation_letter
 from vez.identity.limits import account_locked, unlock_account
 from vez.identity.recovery import request_password_reset
 from vez.identity.sessions import end_all_sessions
-from vez.ledger import recompute_balances
-from vez.models import EntryKind, Letter, LetterStatus, Payment, PaymentEntry, PaymentStatus, User, utcnow
+from vez.models import Letter, LetterStatus, User, utcnow
 
 # Never shown, never written to the audit log.
 SECRET_FIELDS = frozenset({"password_hash", "totp_secret", "totp_last_step", "session_version",
@@ -156,32 +155,6 @@ def resend_letter(letter: Letter, *, actor_id: int, ip: str | None) -> bool:
     letter.sent_at = None
     before, after = changes(letter)
     record_change("admin.letter_resent", letter, actor_id=actor_id, ip=ip, before=before, after=after)
-    return True
-
-
-def reverse_payment(payment: Payment, reason: str, *, actor_id: int, ip: str | None) -> bool:
-    """Staff reversal of a received payment (a wrong account, a bank's recall): the balance rises again.
-
-    One compare-and-set on the status, so two clicks reverse once; the balance follows the ledger.
-    """
-    now = utcnow()
-    done = db.session.execute(
-        update(Payment).where(Payment.id == payment.id, Payment.status == PaymentStatus.received)
-        .values(status=PaymentStatus.reversed).execution_options(synchronize_session=False)
-    ).rowcount
-    if not done:
-        return False
-    if payment.source.value == "online" and not db.session.scalar(
-        select(PaymentEntry.id).where(PaymentEntry.payment_id == payment.id, PaymentEntry.kind == EntryKind.reversal)
-    ):
-        db.session.add(PaymentEntry(payment_id=payment.id, account_id=payment.account_id,
-                                    kind=EntryKind.reversal, balance_change=payment.amount, at=now))
-    db.session.flush()
-    recompute_balances([payment.account_id])
-    audit.record("admin.payment_reversed", actor_id=actor_id, ip=ip, target=payment,
-                 before={"status": "received"}, after={"status": "reversed"}, reason=reason[:500],
-                 amount=payment.amount)
-    db.session.expire(payment)
     return True
 
 

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
+from flask_babel import to_user_timezone, to_utc
 from sqlalchemy import func, select
 
 from vez.extensions import db
 from vez.identity.limits import recent_failures
 from vez.models import ImportRun, Letter, LetterStatus, Payment, PaymentStatus, User, utcnow
-
-KYIV = ZoneInfo("Europe/Kyiv")
 
 
 @dataclass
@@ -28,13 +26,8 @@ class Figures:
 
 
 def start_of_today() -> datetime:
-    """Midnight in Kyiv, as naive UTC."""
-    local = datetime.now(KYIV).replace(hour=0, minute=0, second=0, microsecond=0)
-    return local.astimezone(timezone.utc).replace(tzinfo=None)
-
-
-def identification_failures(hours: int = 24) -> int:
-    return recent_failures(hours)
+    """Midnight in the supplier's time zone (Flask-Babel's), as naive UTC."""
+    return to_utc(to_user_timezone(utcnow()).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None))
 
 
 def figures() -> Figures:
@@ -58,5 +51,5 @@ def figures() -> Figures:
         letters_failing=failing,
         imports_7d=sum(n for _status, n in imports),
         imports_failed_7d=sum(n for status, n in imports if status.value in ("failed", "rejected")),
-        identification_failures_24h=identification_failures(24),
+        identification_failures_24h=recent_failures(24),
     )

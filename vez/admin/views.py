@@ -7,8 +7,7 @@ who, what, before and after (vez.admin.staff).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from flask import abort, current_app, flash, has_request_context, redirect, render_template, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
@@ -16,6 +15,7 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import to_user_timezone
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.utils import secure_filename
@@ -25,12 +25,12 @@ from vez.admin import importing, staff, stats
 from vez.admin.forms import ReasonForm, UploadForm
 from vez.extensions import db
 from vez.htmx import is_partial_request
-from vez.i18n import money
 from vez.identity.contact import PhoneRule
+from vez.money import format_money
 from vez.ledger import recompute_balances
 from vez.models import Bill, Charge, ImportRun, Letter, Payment, PersonalAccount, Role, User, UserAccount
+from vez.payments import settle
 
-KYIV = ZoneInfo("Europe/Kyiv")
 WRITE_VIEWS = frozenset({"create_view", "edit_view", "delete_view", "action_view", "ajax_update"})
 
 
@@ -59,17 +59,17 @@ class StaffOnly:
         return redirect(url_for("auth.login_page", next=target))
 
 
-def _kyiv_time(view, value, name) -> str:
-    """Timestamps are stored as naive UTC; staff read them in Kyiv time."""
-    return value.replace(tzinfo=timezone.utc).astimezone(KYIV).strftime("%Y-%m-%d %H:%M:%S")
+def _local_time(view, value, name) -> str:
+    """Timestamps are stored as naive UTC; staff read them in the supplier's time zone (Flask-Babel's)."""
+    return to_user_timezone(value).strftime("%Y-%m-%d %H:%M:%S")
 
 
-TYPE_FORMATTERS = {**typefmt.BASE_FORMATTERS, datetime: _kyiv_time}
-DETAIL_TYPE_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, datetime: _kyiv_time}
+TYPE_FORMATTERS = {**typefmt.BASE_FORMATTERS, datetime: _local_time}
+DETAIL_TYPE_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, datetime: _local_time}
 
 
 def _money(view, context, model, name):
-    return money(getattr(model, name))
+    return format_money(getattr(model, name))
 
 
 class StaffModelView(StaffOnly, ModelView):
@@ -286,7 +286,7 @@ class PaymentView(StaffModelView):
         form = ReasonForm()
         if not form.validate_on_submit():
             flash(_("Give the reason for the reversal."), "error")
-        elif staff.reverse_payment(payment, form.reason.data, actor_id=current_user.id, ip=ip()):
+        elif settle.reverse_by_staff(payment, form.reason.data, actor_id=current_user.id, ip=ip()):
             db.session.commit()
             flash(_("The payment is reversed; the account's balance is recomputed."), "success")
         else:

@@ -14,7 +14,8 @@ from vez import nbu_qr
 from vez.billing import purpose_line
 from vez.cabinet import queries
 from vez.extensions import db
-from vez.i18n import day, money, number
+from vez.i18n import day, number
+from vez.money import format_money
 from vez.models import Bill, Certificate, Charge, Payment, PersonalAccount, Service
 from vez.pdf import FAMILY, Document
 
@@ -112,23 +113,23 @@ def bill_pdf(view: BillView) -> bytes:
                 number(charge.reading_end) or "—",
                 f"{number(charge.volume)} {_unit(charge)}",
                 number(charge.tariff),
-                money(charge.amount),
+                format_money(charge.amount),
             ])
         else:
-            table.row([account.meter_number or "—", "—", "—", "—", "—", money(0)])
+            table.row([account.meter_number or "—", "—", "—", "—", "—", format_money(0)])
     doc.ln(3)
     rows = [
-        (_("Balance at the start of the month"), money(bill.opening_balance)),
-        (_("Charged for the month"), money(bill.charged)),
-        (_("Payments received"), money(bill.paid)),
-        *[("    " + day(payment.paid_at), money(payment.amount)) for payment in view.payments],
-        (_("Balance at the end of the month"), money(bill.closing_balance)),
+        (_("Balance at the start of the month"), format_money(bill.opening_balance)),
+        (_("Charged for the month"), format_money(bill.charged)),
+        (_("Payments received"), format_money(bill.paid)),
+        *[("    " + day(payment.paid_at), format_money(payment.amount)) for payment in view.payments],
+        (_("Balance at the end of the month"), format_money(bill.closing_balance)),
     ]
     doc.pairs(rows, label_width=80)
     doc.ln(2)
     doc.set_font(FAMILY, "B", 13)
     doc.cell(80, 8, _("Amount due"))
-    doc.cell(0, 8, money(bill.amount_due), new_x="LMARGIN", new_y="NEXT")
+    doc.cell(0, 8, format_money(bill.amount_due), new_x="LMARGIN", new_y="NEXT")
     doc.set_font(FAMILY, size=10)
     doc.pairs([(_("Pay by"), day(bill.due_date)), (_("Payment purpose"), view.purpose)], label_width=80)
     doc.ln(3)
@@ -188,8 +189,8 @@ def certificate_pdf(certificate: Certificate, check_url: str) -> bytes:
         (_("Personal account"), account.number),
         (_("Account holder"), account.holder_name),
         (_("Address"), account.address),
-        (_("Balance"), _("overpayment %(amount)s", amount=money(-certificate.balance)) if certificate.balance < 0
-         else money(0)),
+        (_("Balance"), _("overpayment %(amount)s", amount=format_money(-certificate.balance)) if certificate.balance < 0
+         else format_money(0)),
     ])
     doc.ln(6)
     doc.multi_cell(0, 6, _("This is to certify that on %(date)s the personal account No. %(number)s has no debt "

@@ -9,7 +9,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 
 from vez.cabinet import queries
-from vez.i18n import amount_plain
+from vez.money import format_plain
 from vez.models import PersonalAccount
 
 
@@ -40,9 +40,9 @@ def account_csv(account: PersonalAccount) -> str:
     for c in queries.all_charges(account):
         writer.writerow([_cell(v) for v in (
             _("charge"), account.number, f"{c.month:%Y-%m}", _plain(c.volume), c.unit, _plain(c.tariff),
-            _plain(c.reading_start), _plain(c.reading_end), amount_plain(c.amount), "", "")])
+            _plain(c.reading_start), _plain(c.reading_end), format_plain(c.amount), "", "")])
     for p in queries.all_payments(account):
         writer.writerow([_cell(v) for v in (
             _("payment"), account.number, f"{p.paid_at:%Y-%m-%d %H:%M}", "", "", "", "", "",
-            amount_plain(p.amount), p.source.value, p.status.value)])
+            format_plain(p.amount), p.source.value, p.status.value)])
     return out.getvalue()

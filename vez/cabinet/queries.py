@@ -13,26 +13,8 @@ from sqlalchemy import func, select
 
 from vez.billing import next_month
 from vez.extensions import db
-from vez.models import Bill, Certificate, Charge, Payment, PaymentStatus, PersonalAccount, UserAccount
-
-
-def _owned(user_id: int):
-    return (
-        select(PersonalAccount)
-        .join(UserAccount, UserAccount.account_id == PersonalAccount.id)
-        .where(UserAccount.user_id == user_id)
-    )
-
-
-def accounts_of(user_id: int) -> list[PersonalAccount]:
-    return list(db.session.scalars(_owned(user_id).order_by(PersonalAccount.service, PersonalAccount.number)))
-
-
-def account_of(user_id: int, number: str) -> PersonalAccount | None:
-    """The login's account with this number; None for another's account and for no account alike."""
-    if not (isinstance(number, str) and number.isdigit() and len(number) == 9):
-        return None
-    return db.session.scalar(_owned(user_id).where(PersonalAccount.number == number))
+from vez.holdings import account_of, accounts_of, held_by  # noqa: F401 (the cabinet's callers use these names)
+from vez.models import Bill, Certificate, Charge, Payment, PaymentStatus, PersonalAccount
 
 
 @dataclass
@@ -62,11 +44,10 @@ def cards_of(user_id: int) -> list[Card]:
         .scalar_subquery()
     )
     rows = db.session.execute(
-        select(PersonalAccount, Bill, Payment)
-        .join(UserAccount, UserAccount.account_id == PersonalAccount.id)
+        held_by(user_id)
+        .add_columns(Bill, Payment)
         .outerjoin(Bill, Bill.id == newest_bill)
         .outerjoin(Payment, Payment.id == newest_payment)
-        .where(UserAccount.user_id == user_id)
         .order_by(PersonalAccount.service, PersonalAccount.number)
     )
     return [Card(account, bill, payment) for account, bill, payment in rows]

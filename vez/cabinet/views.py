@@ -2,38 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import to_user_timezone
 from flask_login import current_user, login_required
 
-from vez import audit
+from vez import audit, htmx
 from vez.billing import parse_month
 from vez.cabinet import bp, documents, queries
 from vez.cabinet.chart import chart
 from vez.cabinet.export import account_csv
 from vez.cabinet.forms import ConfirmForm, EmailChangeForm, PasswordChangeForm, PhoneForm, PreferencesForm
 from vez.extensions import db
-from vez.htmx import is_partial_request, render
+from vez.htmx import render
 from vez.identity import profile
 from vez.identity.passwords import password_message
 from vez.identity.sessions import start_session
-from vez.models import Certificate
+from vez.models import Certificate, utcnow
 from vez.urls import external_url
-
-
-@bp.context_processor
-def cabinet_helpers() -> dict:
-    return {"pay_url": pay_url}
-
-
-def pay_url(number: str) -> str:
-    """The payment flow is its own blueprint; until it exists the link is the documented path."""
-    if "payments.pay" in current_app.view_functions:
-        return url_for("payments.pay", number=number)
-    return f"/cabinet/accounts/{number}/pay"
 
 
 def _account(number: str):
@@ -114,14 +102,11 @@ def certificate_new(number: str):
     if not documents.can_certify(account):
         flash(_("A certificate of no debt is issued when the account has no debt."), "error")
         return redirect(url_for("cabinet.account", number=number), code=303)
-    today = datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    today = to_user_timezone(utcnow()).date()
     certificate = documents.issue_certificate(account, current_user.id, today)
     audit.record("cabinet.certificate", actor_id=current_user.id, ip=request.remote_addr, target=account)
     db.session.commit()
-    target = url_for("cabinet.certificate_pdf", number=number, code=certificate.code)
-    if is_partial_request():
-        return Response(status=204, headers={"HX-Redirect": target})
-    return redirect(target, code=303)
+    return htmx.redirect(url_for("cabinet.certificate_pdf", number=number, code=certificate.code))
 
 
 @bp.route("/accounts/<number>/certificates/<code>.pdf")
@@ -160,10 +145,7 @@ def _profile_page(status: int = 200, **forms):
 
 def _done(message: str):
     flash(message, "success")
-    target = url_for("cabinet.profile")
-    if is_partial_request():
-        return Response(status=204, headers={"HX-Redirect": target})
-    return redirect(target, code=303)
+    return htmx.redirect(url_for("cabinet.profile"))
 
 
 def _password_ok(form) -> bool:

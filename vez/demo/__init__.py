@@ -16,6 +16,7 @@ from vez.billing import generate_bills, next_month
 from vez.demo import places
 from vez.extensions import db
 from vez.ledger import last_payment, recompute_balances
+from vez.money import format_plain, parse_kopiykas
 from vez.models import (
     BranchKind, Charge, Payment, PaymentSource, PaymentStatus, PersonalAccount, Role, Service,
     Subdivision, User, UserAccount, utcnow,
@@ -73,8 +74,7 @@ def _volume(rng: random.Random, service: Service, month: date, base: int) -> int
 
 
 def _kopiykas(volume: int, tariff: str) -> int:
-    whole, cents = tariff.split(".")
-    return volume * (int(whole) * 100 + int(cents))
+    return volume * parse_kopiykas(tariff, grammar="plain")
 
 
 def _make_subdivisions() -> dict[str, Subdivision]:
@@ -177,8 +177,6 @@ def _make_logins(accounts: list[PersonalAccount]) -> None:
 
 def describe_accounts() -> list[dict]:
     """The demo personal accounts as they stand now, in the contract's JSON shape."""
-    from vez.i18n import amount_plain
-
     rows = []
     for account in db.session.scalars(select(PersonalAccount).order_by(PersonalAccount.id)):
         last = last_payment(account.id)
@@ -189,8 +187,8 @@ def describe_accounts() -> list[dict]:
             "service": account.service.value,
             "holder_surname": account.holder_surname,
             "meter_number": account.meter_number,
-            "last_payment": amount_plain(last.amount) if last else None,
-            "balance": amount_plain(account.balance),
+            "last_payment": format_plain(last.amount) if last else None,
+            "balance": format_plain(account.balance),
         })
     return rows
 

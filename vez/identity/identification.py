@@ -17,11 +17,11 @@ from vez import audit
 from vez.extensions import db
 from vez.identity import limits
 from vez.ledger import last_payment
+from vez.money import MoneyError, parse_kopiykas
 from vez.models import PersonalAccount, Service, Subdivision, User, UserAccount
 
 NUMBER_LENGTH = 9
 LONGEST_INPUT = 64  # anything longer is refused unread
-_AMOUNT = re.compile(r"[0-9]{1,9}(?:[.,][0-9]{1,2})?", re.ASCII)
 _DIGITS = re.compile(r"[0-9]+", re.ASCII)
 
 
@@ -63,16 +63,11 @@ def parse_number(raw: str | None, service: Service | None) -> tuple[str | None, 
 
 def parse_amount(raw: str | None) -> tuple[int | None, str | None]:
     """Hryvnias as typed (`500`, `500.0`, `500,00`) to kopiykas, never through a float; or a problem."""
-    text = (raw or "")[:LONGEST_INPUT + 1].strip()
-    if not text:
-        return None, "empty"
-    if len(text) > 20 or not _AMOUNT.fullmatch(text):
-        return None, "format"
-    whole, _, cents = text.replace(",", ".").partition(".")
-    kopiykas = int(whole) * 100 + int((cents + "00")[:2])
-    if kopiykas <= 0:
-        return None, "zero"
-    return kopiykas, None
+    try:
+        kopiykas = parse_kopiykas((raw or "")[:LONGEST_INPUT + 1].strip(), grammar="bare")
+    except MoneyError as error:
+        return None, error.reason
+    return (kopiykas, None) if kopiykas > 0 else (None, "zero")
 
 
 def normalize_meter(raw: str | None) -> str:

@@ -4,8 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import ValidationError
 
-from vez.i18n import money
-from vez.payments.orders import KEY, AmountError, parse_amount
+from vez.money import MoneyError, format_money, parse_kopiykas
+from vez.payments.orders import KEY, limit_problem
 
 
 class PayForm(FlaskForm):
@@ -19,13 +19,15 @@ class PayForm(FlaskForm):
     def validate_amount(self, field) -> None:
         low, high = current_app.config["PAYMENT_MIN_AMOUNT"], current_app.config["PAYMENT_MAX_AMOUNT"]
         try:
-            self.kopiykas = parse_amount(field.data, low, high)
-        except AmountError as error:
-            if error.reason == "low":
-                raise ValidationError(_l("The smallest amount is %(amount)s.", amount=money(low))) from None
-            if error.reason == "high":
-                raise ValidationError(_l("The largest amount is %(amount)s.", amount=money(high))) from None
+            kopiykas = parse_kopiykas(field.data)
+        except MoneyError:
             raise ValidationError(_l("Enter the amount in hryvnias, for example 250.00 or 250,00.")) from None
+        problem = limit_problem(kopiykas, low, high)
+        if problem == "low":
+            raise ValidationError(_l("The smallest amount is %(amount)s.", amount=format_money(low)))
+        if problem == "high":
+            raise ValidationError(_l("The largest amount is %(amount)s.", amount=format_money(high)))
+        self.kopiykas = kopiykas
 
     def validate_key(self, field) -> None:
         if not KEY.fullmatch(field.data or ""):

@@ -1,4 +1,4 @@
-"""Orders: the amount a consumer types, the one order a pay form makes, and who may see it."""
+"""Orders: the limits of an amount paid online, the one order a pay form makes, and who may see it."""
 
 from __future__ import annotations
 
@@ -6,39 +6,22 @@ import re
 import secrets
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from vez import audit
 from vez.extensions import db
 from vez.models import Payment, PaymentSource, PaymentStatus, PersonalAccount, UserAccount, utcnow
 
 KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
-AMOUNT = re.compile(r"([0-9]{1,9})(?:[.,]([0-9]{1,2}))?")
-SPACES = dict.fromkeys(map(ord, " \u00a0\u202f\u2009'"), None)  # thousands separators people type or paste
 
 
-class AmountError(ValueError):
-    """Why an amount was refused: `format`, `low` or `high`."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
-def parse_amount(text: str | None, minimum: int, maximum: int) -> int:
-    """`1 234,5`, `1234.50` or `100` as kopiykas (123450, 123450, 10000), by string arithmetic only."""
-    cleaned = (text or "").strip().translate(SPACES)
-    cleaned = cleaned.removesuffix("₴").removesuffix("грн").removesuffix("UAH").strip()
-    match = AMOUNT.fullmatch(cleaned)
-    if not match:
-        raise AmountError("format")
-    whole, cents = match.group(1), (match.group(2) or "").ljust(2, "0")
-    kopiykas = int(whole) * 100 + int(cents)
+def limit_problem(kopiykas: int, minimum: int, maximum: int) -> str | None:
+    """`low` or `high` when an amount is outside what can be paid online."""
     if kopiykas < minimum:
-        raise AmountError("low")
+        return "low"
     if kopiykas > maximum:
-        raise AmountError("high")
-    return kopiykas
+        return "high"
+    return None
 
 
 def proposed_amount(balance: int, minimum: int, maximum: int) -> int | None:
@@ -56,14 +39,6 @@ def new_order_id() -> str:
     return f"vez-{secrets.token_hex(10)}"
 
 
-def owned_account(user_id: int, number: str) -> PersonalAccount | None:
-    return db.session.scalar(
-        select(PersonalAccount)
-        .join(UserAccount, UserAccount.account_id == PersonalAccount.id)
-        .where(UserAccount.user_id == user_id, PersonalAccount.number == number)
-    )
-
-
 def owned_payment(user_id: int, payment_id: int) -> Payment | None:
     """An online payment of one of the login's accounts; anyone else's is as if it did not exist."""
     return db.session.scalar(
@@ -73,38 +48,34 @@ def owned_payment(user_id: int, payment_id: int) -> Payment | None:
     )
 
 
-class KeyTaken(Exception):
-    """The form's key belongs to another login's order (never by chance: 192 random bits)."""
-
-
 def create_order(
     *, user_id: int, account: PersonalAccount, amount: int, key: str, provider: str, ip: str | None
-) -> tuple[Payment, bool]:
-    """One pending order per form key: (the order, whether it is new). The caller commits."""
-    existing = _by_key(key)
-    if existing is None:
-        now = utcnow()
-        payment = Payment(
-            account_id=account.id, amount=amount, paid_at=now, created_at=now, source=PaymentSource.online,
-            status=PaymentStatus.pending, reference=new_order_id(), user_id=user_id, provider=provider,
-            idempotency_key=key,
-        )
-        db.session.add(payment)
-        try:
-            db.session.flush()
-        except IntegrityError:  # the same form, sent twice at the same moment: the other request made it
-            db.session.rollback()
-            existing = _by_key(key)
-            if existing is None:
-                raise
-        else:
-            audit.record("payment.created", actor_id=user_id, ip=ip, target=payment, amount=amount,
-                         provider=provider, order_id=payment.reference, account=account.number)
-            return payment, True
+) -> Payment | None:
+    """The one pending order of a form key, made now or by the same form before; None when the key is
+    another login's or another account's order (never by chance: 192 random bits). The view commits."""
+    now = utcnow()
+    # The same form sent twice at the same moment: the second INSERT waits for the first and adds
+    # nothing, so neither request rolls anything back (docs/payments.md).
+    inserted = db.session.execute(
+        _insert(Payment)
+        .values(account_id=account.id, amount=amount, paid_at=now, created_at=now, source=PaymentSource.online,
+                status=PaymentStatus.pending, reference=new_order_id(), user_id=user_id, provider=provider,
+                idempotency_key=key)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(Payment.id)
+    ).scalar()
+    if inserted is not None:
+        payment = db.session.get(Payment, inserted)
+        audit.record("payment.created", actor_id=user_id, ip=ip, target=payment, amount=amount,
+                     provider=provider, order_id=payment.reference, account=account.number)
+        return payment
+    existing = db.session.scalar(select(Payment).where(Payment.idempotency_key == key))
     if existing.user_id != user_id or existing.account_id != account.id:
-        raise KeyTaken
-    return existing, False
+        return None
+    return existing
 
 
-def _by_key(key: str) -> Payment | None:
-    return db.session.scalar(select(Payment).where(Payment.idempotency_key == key))
+def _insert(model):
+    """INSERT with the dialect's ON CONFLICT (SQLite and PostgreSQL spell it alike)."""
+    dialects = {"postgresql": postgresql, "sqlite": sqlite}
+    return dialects[db.session.get_bind().dialect.name].insert(model)

@@ -9,6 +9,7 @@ the gateway's own status answer settles an order.
 
 from __future__ import annotations
 
+import enum
 import logging
 import time
 from collections import Counter
@@ -27,7 +28,7 @@ from vez.models import (
     EntryKind, Payment, PaymentEntry, PaymentSource, PaymentStatus, PersonalAccount, User, utcnow,
 )
 from vez.payments import providers
-from vez.payments.providers import CallbackRejected, GatewayResult, Outcome
+from vez.payments.providers import CallbackRejected, GatewayOutcome, GatewayResult
 
 log = logging.getLogger("vez.payments")
 FORM = "application/x-www-form-urlencoded"
@@ -35,13 +36,28 @@ CURRENCY = "UAH"
 RETRIES = 5
 
 
-def handle_callback(provider_name: str, content_type: str | None, form: Mapping[str, str], ip: str | None) -> tuple[int, str]:
-    """A server callback as posted by the gateway: (HTTP status, body). Rejections are audited."""
+class Settled(str, enum.Enum):
+    """What a gateway's word did to its order; the callback view picks the HTTP answer for each."""
+
+    credited = "credited"
+    failed = "failed"
+    reversed = "reversed"
+    waiting = "waiting"  # not final yet: only the gateway's word is remembered
+    repeated = "repeated"  # settled already (a replay, a late duplicate): nothing changed
+    rejected = "rejected"  # nothing changed and the rejection is audited: signature, mismatch, unknown order
+    not_a_form = "not_a_form"  # the body is not a form post (rejected and audited too)
+    unknown_provider = "unknown_provider"
+
+
+def handle_callback(provider_name: str, content_type: str | None, form: Mapping[str, str], ip: str | None) -> Settled:
+    """A server callback as posted by the gateway, settled (apply commits it); a rejection is audited and
+    the view commits that."""
     provider = providers.get(provider_name)
     if provider is None:
-        return 404, "unknown provider"
+        return Settled.unknown_provider
     if content_type != FORM:
-        return reject(provider_name, "content_type", ip, status=415)
+        reject(provider_name, "content_type", ip)
+        return Settled.not_a_form
     try:
         result = provider.parse_callback(form)
     except CallbackRejected as rejected:
@@ -49,22 +65,28 @@ def handle_callback(provider_name: str, content_type: str | None, form: Mapping[
     return apply(provider_name, result, ip=ip, via="callback")
 
 
-def reject(provider: str, reason: str, ip: str | None, *, order_id: str | None = None, status: int = 400,
-           payment: Payment | None = None, **data) -> tuple[int, str]:
-    db.session.rollback()
+def reject(provider: str, reason: str, ip: str | None, *, order_id: str | None = None,
+           payment: Payment | None = None, **data) -> Settled:
+    """A gateway's word that changes nothing; only the audit event is written."""
     audit.record(
         "payment.callback_rejected", ip=ip, target_type="payments", target_id=payment.id if payment else None,
         provider=provider, reason=reason, order_id=order_id, **data,
     )
-    db.session.commit()
-    return status, "rejected"
+    return Settled.rejected
 
 
-def apply(provider_name: str, result: GatewayResult, *, ip: str | None, via: str) -> tuple[int, str]:
-    """Check a verified result against its order, then settle it; SQLite's busy writer is waited out."""
+def apply(provider_name: str, result: GatewayResult, *, ip: str | None, via: str) -> Settled:
+    """Check a verified result against its order, then settle it: one unit of work, committed here.
+
+    Where the payments domain commits itself (docs/payments.md): SQLite's busy writer is waited out by
+    running the whole unit again, its COMMIT included, and a crash anywhere leaves nothing half-done.
+    The callback view and reconcile (a batch, one order at a time) commit everything else.
+    """
     for attempt in range(RETRIES):
         try:
-            return _apply(provider_name, result, ip=ip, via=via)
+            settled = _apply(provider_name, result, ip=ip, via=via)
+            db.session.commit()
+            return settled
         except OperationalError as error:
             db.session.rollback()
             if "locked" not in str(error).lower() or attempt == RETRIES - 1:
@@ -76,7 +98,7 @@ def apply(provider_name: str, result: GatewayResult, *, ip: str | None, via: str
     raise AssertionError("unreachable")
 
 
-def _apply(provider_name: str, result: GatewayResult, *, ip: str | None, via: str) -> tuple[int, str]:
+def _apply(provider_name: str, result: GatewayResult, *, ip: str | None, via: str) -> Settled:
     payment = db.session.scalar(
         select(Payment).where(Payment.reference == result.order_id, Payment.source == PaymentSource.online)
     )
@@ -92,19 +114,18 @@ def _apply(provider_name: str, result: GatewayResult, *, ip: str | None, via: st
     if result.currency is not None and result.currency != CURRENCY:
         return reject(provider_name, "currency_mismatch", ip, payment=payment, currency=result.currency, **facts)
 
-    if result.outcome is Outcome.success:
+    if result.outcome is GatewayOutcome.success:
         return credit(payment, result, ip=ip, via=via)
-    if result.outcome is Outcome.failure:
+    if result.outcome is GatewayOutcome.failure:
         return fail(payment, result, ip=ip, via=via)
-    if result.outcome is Outcome.reversed:
+    if result.outcome is GatewayOutcome.reversed:
         return reverse(payment, result, ip=ip, via=via)
-    if payment.status is PaymentStatus.pending:  # still working on it: remember its word, nothing else
-        db.session.execute(
-            update(Payment).where(Payment.id == payment.id, Payment.status == PaymentStatus.pending)
-            .values(gateway_status=result.status[:40]).execution_options(synchronize_session=False)
-        )
-    db.session.commit()
-    return 200, "OK"
+    # Still working on it: remember its word on a pending order (the WHERE leaves a settled one alone).
+    db.session.execute(
+        update(Payment).where(Payment.id == payment.id, Payment.status == PaymentStatus.pending)
+        .values(gateway_status=result.status[:40]).execution_options(synchronize_session=False)
+    )
+    return Settled.waiting
 
 
 def _compare_and_set(payment_id: int, from_: tuple[PaymentStatus, ...], to: PaymentStatus, **values) -> bool:
@@ -117,22 +138,21 @@ def _compare_and_set(payment_id: int, from_: tuple[PaymentStatus, ...], to: Paym
     return done.rowcount == 1
 
 
-def _repeated(payment: Payment, result: GatewayResult, *, ip: str | None, via: str) -> tuple[int, str]:
-    """The order was settled already: a replay or a late duplicate. Answered OK so the gateway stops."""
-    db.session.rollback()
+def _repeated(payment: Payment, result: GatewayResult, *, ip: str | None, via: str) -> Settled:
+    """The order was settled already: a replay or a late duplicate (the gateway is told OK, so it stops)."""
+    db.session.rollback()  # this unit's own failed step (apply's transaction), then the order as it stands
     payment_id = payment.id
     db.session.expire_all()
     current = db.session.get(Payment, payment_id).status
-    repeated = {Outcome.success: PaymentStatus.received, Outcome.failure: PaymentStatus.failed,
-                Outcome.reversed: PaymentStatus.reversed}.get(result.outcome) is current
+    repeated = {GatewayOutcome.success: PaymentStatus.received, GatewayOutcome.failure: PaymentStatus.failed,
+                GatewayOutcome.reversed: PaymentStatus.reversed}.get(result.outcome) is current
     action = "payment.callback_repeated" if repeated else "payment.callback_ignored"
     audit.record(action, ip=ip, target_type="payments", target_id=payment.id, order_id=result.order_id,
                  via=via, gateway_status=result.status)
-    db.session.commit()
-    return 200, "OK"
+    return Settled.repeated
 
 
-def credit(payment: Payment, result: GatewayResult, *, ip: str | None, via: str) -> tuple[int, str]:
+def credit(payment: Payment, result: GatewayResult, *, ip: str | None, via: str) -> Settled:
     payment_id, account_id, amount, user_id = payment.id, payment.account_id, payment.amount, payment.user_id
     now = utcnow()
     # A failed (expired) order that the gateway still paid is credited too: the money did arrive.
@@ -153,8 +173,7 @@ def credit(payment: Payment, result: GatewayResult, *, ip: str | None, via: str)
     audit.record("payment.received", ip=ip, target_type="payments", target_id=payment_id, amount=amount,
                  order_id=result.order_id, via=via, gateway_status=result.status, balance=balance)
     _receipt_letter(payment_id, user_id)
-    db.session.commit()
-    return 200, "OK"
+    return Settled.credited
 
 
 def ledger_entry(payment_id: int, account_id: int, kind: EntryKind, change: int, at: datetime) -> None:
@@ -162,7 +181,7 @@ def ledger_entry(payment_id: int, account_id: int, kind: EntryKind, change: int,
     db.session.flush()
 
 
-def fail(payment: Payment, result: GatewayResult, *, ip: str | None, via: str, action: str = "payment.failed") -> tuple[int, str]:
+def fail(payment: Payment, result: GatewayResult, *, ip: str | None, via: str, action: str = "payment.failed") -> Settled:
     now = utcnow()
     if not _compare_and_set(
         payment.id, (PaymentStatus.pending,), PaymentStatus.failed,
@@ -171,29 +190,48 @@ def fail(payment: Payment, result: GatewayResult, *, ip: str | None, via: str, a
         return _repeated(payment, result, ip=ip, via=via)
     audit.record(action, ip=ip, target_type="payments", target_id=payment.id, amount=payment.amount,
                  order_id=result.order_id, via=via, gateway_status=result.status)
-    db.session.commit()
-    return 200, "OK"
+    return Settled.failed
 
 
-def reverse(payment: Payment, result: GatewayResult, *, ip: str | None, via: str) -> tuple[int, str]:
+def take_back(payment: Payment, at: datetime, **values) -> bool:
+    """A received payment reversed, once: False when it is not received (any more).
+
+    One compare-and-set on the status (two clicks or two callbacks reverse once), the ledger's unique
+    reversal row for online money, and the balance up again in the same statement-level way as a credit.
+    """
+    if not _compare_and_set(payment.id, (PaymentStatus.received,), PaymentStatus.reversed, **values):
+        return False
+    if payment.source is PaymentSource.online:
+        ledger_entry(payment.id, payment.account_id, EntryKind.reversal, payment.amount, at)
+    db.session.execute(
+        update(PersonalAccount).where(PersonalAccount.id == payment.account_id)
+        .values(balance=PersonalAccount.balance + payment.amount).execution_options(synchronize_session=False)
+    )
+    return True
+
+
+def reverse(payment: Payment, result: GatewayResult, *, ip: str | None, via: str) -> Settled:
     """The gateway took the money back: the balance rises again and the history says so, once."""
-    payment_id, account_id, amount = payment.id, payment.account_id, payment.amount
     now = utcnow()
-    if not _compare_and_set(payment_id, (PaymentStatus.received,), PaymentStatus.reversed,
-                            settled_at=now, gateway_status=result.status[:40]):
-        return fail(payment, result, ip=ip, via=via)  # never credited: nothing to take back
     try:
-        ledger_entry(payment_id, account_id, EntryKind.reversal, amount, now)
+        if not take_back(payment, now, settled_at=now, gateway_status=result.status[:40]):
+            return fail(payment, result, ip=ip, via=via)  # never credited: nothing to take back
     except IntegrityError:
         return _repeated(payment, result, ip=ip, via=via)
-    db.session.execute(
-        update(PersonalAccount).where(PersonalAccount.id == account_id)
-        .values(balance=PersonalAccount.balance + amount).execution_options(synchronize_session=False)
-    )
-    audit.record("payment.reversed", ip=ip, target_type="payments", target_id=payment_id, amount=amount,
+    audit.record("payment.reversed", ip=ip, target_type="payments", target_id=payment.id, amount=payment.amount,
                  order_id=result.order_id, via=via, gateway_status=result.status)
-    db.session.commit()
-    return 200, "OK"
+    return Settled.reversed
+
+
+def reverse_by_staff(payment: Payment, reason: str, *, actor_id: int, ip: str | None) -> bool:
+    """Staff reversal of a received payment (a wrong account, a bank's recall), audited; the view commits."""
+    if not take_back(payment, utcnow()):
+        return False
+    audit.record("admin.payment_reversed", actor_id=actor_id, ip=ip, target=payment,
+                 before={"status": "received"}, after={"status": "reversed"}, reason=reason[:500],
+                 amount=payment.amount)
+    db.session.expire(payment)
+    return True
 
 
 def _receipt_letter(payment_id: int, user_id: int | None) -> None:
@@ -233,20 +271,22 @@ def reconcile(now: datetime | None = None, limit: int = 500) -> Counter:
             result = provider.query_status(payment.reference)
         except CallbackRejected as rejected:
             reject(payment.provider, rejected.reason, None, order_id=payment.reference, payment=payment, via="reconcile")
+            db.session.commit()
             counts["rejected"] += 1
             continue
         except (OSError, ValueError) as error:  # unreachable or garbled: ask again next run
             log.warning("status of %s unknown: %s", payment.reference, error)
             counts["unreachable"] += 1
             continue
-        if result.outcome is Outcome.not_found:
+        if result.outcome is GatewayOutcome.not_found:
             if payment.created_at <= expire_before:
                 fail(payment, result, ip=None, via="reconcile", action="payment.expired")
+                db.session.commit()
                 counts["expired"] += 1
             else:
                 counts["waiting"] += 1
             continue
-        status, _ = apply(payment.provider, result, ip=None, via="reconcile")
-        counts[result.outcome.value if status == 200 else "rejected"] += 1
+        settled = apply(payment.provider, result, ip=None, via="reconcile")
+        counts["rejected" if settled is Settled.rejected else result.outcome.value] += 1
         db.session.expire_all()
     return counts

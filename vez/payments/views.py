@@ -5,13 +5,14 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from vez import htmx, money
 from vez.extensions import csrf, db
+from vez.holdings import account_of
 from vez.htmx import is_partial_request, render
-from vez.i18n import amount_plain
 from vez.models import PaymentStatus
 from vez.payments import bp, orders, providers, settle
 from vez.payments.forms import PayForm
@@ -20,18 +21,19 @@ from vez.payments.providers.sandbox import SandboxProvider
 from vez.urls import external_url
 
 STOP_POLLING = 286  # htmx stops an `every` trigger on this status
-
-
-def _see_other(target: str):
-    if request.headers.get("HX-Request") == "true":
-        return "", 204, {"HX-Redirect": target}
-    return redirect(target, code=303)
+# The gateway's answer to each settlement: OK stops its redelivery; anything else it retries or logs.
+CALLBACK_ANSWERS = {
+    settle.Settled.credited: (200, "OK"), settle.Settled.failed: (200, "OK"), settle.Settled.reversed: (200, "OK"),
+    settle.Settled.waiting: (200, "OK"), settle.Settled.repeated: (200, "OK"),
+    settle.Settled.rejected: (400, "rejected"), settle.Settled.not_a_form: (415, "rejected"),
+    settle.Settled.unknown_provider: (404, "unknown provider"),
+}
 
 
 @bp.route("/cabinet/accounts/<number>/pay", methods=["GET", "POST"])
 @login_required
 def pay(number: str):
-    account = orders.owned_account(current_user.id, number) or abort(404)
+    account = account_of(current_user.id, number) or abort(404)
     provider = providers.active()
     config = current_app.config
     form = PayForm()
@@ -39,18 +41,18 @@ def pay(number: str):
         return render_template("payments/pay.html", form=None, account=account), 503
     if request.method == "GET":
         proposed = orders.proposed_amount(account.balance, config["PAYMENT_MIN_AMOUNT"], config["PAYMENT_MAX_AMOUNT"])
-        form.amount.data = amount_plain(proposed)
+        form.amount.data = money.format_plain(proposed)
         form.key.data = orders.new_key()
     elif form.validate_on_submit():
-        try:
-            payment, _new = orders.create_order(
-                user_id=current_user.id, account=account, amount=form.kopiykas, key=form.key.data,
-                provider=provider.name, ip=request.remote_addr,
-            )
-        except orders.KeyTaken:
+        payment = orders.create_order(
+            user_id=current_user.id, account=account, amount=form.kopiykas, key=form.key.data,
+            provider=provider.name, ip=request.remote_addr,
+        )
+        if payment is None:  # another login's form key: as if the page did not exist
+            db.session.rollback()
             abort(404)
         db.session.commit()
-        return _see_other(url_for("payments.checkout", payment_id=payment.id))
+        return htmx.redirect(url_for("payments.checkout", payment_id=payment.id))
     if form.key.errors or not form.key.data:
         form.key.data = orders.new_key()
     status = 422 if request.method == "POST" else 200
@@ -116,7 +118,9 @@ def receipt(payment_id: int):
 @csrf.exempt
 def callback(provider: str):
     """The gateway's server-to-server call: no session, no CSRF token; only a valid signature counts."""
-    status, body = settle.handle_callback(provider, request.mimetype, request.form, request.remote_addr)
+    settled = settle.handle_callback(provider, request.mimetype, request.form, request.remote_addr)
+    db.session.commit()  # a rejection's audit event (a settlement is committed by settle.apply)
+    status, body = CALLBACK_ANSWERS[settled]
     return body, status, {"Content-Type": "text/plain; charset=utf-8"}
 
 
@@ -142,8 +146,10 @@ def sandbox_checkout():
     provider = _sandbox()
     order = _sandbox_order(provider)
     try:
-        amount = orders.parse_amount(str(order.get("amount")), 1, 10**11)
-    except orders.AmountError:
+        amount = money.parse_kopiykas(str(order.get("amount")), grammar="bare")
+    except money.MoneyError:
+        abort(400)
+    if not 1 <= amount <= 10**11:
         abort(400)
     return render_template(
         "payments/sandbox.html", order=order, data=request.form["data"], signature=request.form["signature"],
@@ -158,6 +164,7 @@ def sandbox_decide():
     order = _sandbox_order(provider)
     status = "success" if request.form.get("decision") == "pay" else "failure"
     settle.handle_callback(provider.name, settle.FORM, provider.callback_for(order, status), request.remote_addr)
+    db.session.commit()
     return redirect(_local_result_path(order), code=303)
 
 
@@ -168,7 +175,5 @@ def _local_result_path(order: dict) -> str:
 
 @bp.app_template_filter("paid_time")
 def paid_time(value) -> str:
-    """A naive UTC timestamp as the consumer's local date and time (Kyiv)."""
-    from flask_babel import format_datetime
-
+    """A naive UTC timestamp as the consumer's local date and time (Flask-Babel's time zone)."""
     return "" if value is None else format_datetime(value, "short")

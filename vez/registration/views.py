@@ -3,13 +3,14 @@ from __future__ import annotations
 import secrets
 import time
 
-from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from vez.extensions import db
+from vez import htmx
 from vez.htmx import is_partial_request, render
 from vez.identity import activation, signup
 from vez.identity import identification as ident
@@ -32,12 +33,7 @@ FAILURE_STATUS = {
 
 def redirect_to(endpoint: str, **values):
     """303 for a plain form, HX-Redirect for htmx."""
-    target = url_for(endpoint, **values)
-    if is_partial_request():
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = target
-        return response
-    return redirect(target, code=303)
+    return htmx.redirect(url_for(endpoint, **values))
 
 
 def _identify_form() -> IdentifyForm:

@@ -12,17 +12,20 @@ import ssl
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Protocol
 
 from flask import current_app
+
+from vez.money import MoneyError, parse_kopiykas
 
 # (url, form-encoded body, timeout in seconds) -> the response body. Tests inject a fake one
 # (`app.extensions["vez.payment_transport"]`); nothing in the suite reaches the network.
 Transport = Callable[[str, bytes, float], bytes]
 
 
-class Outcome(str, enum.Enum):
+class GatewayOutcome(str, enum.Enum):
+    """A gateway's word on an order, in our terms (settle decides what it does to the order)."""
+
     success = "success"
     failure = "failure"
     reversed = "reversed"
@@ -58,7 +61,7 @@ class GatewayResult:
     """A callback or a status answer, read and (for callbacks) verified."""
 
     order_id: str
-    outcome: Outcome
+    outcome: GatewayOutcome
     status: str  # the gateway's own word
     amount: int | None = None  # kopiykas
     currency: str | None = None
@@ -92,17 +95,9 @@ def kopiykas_of(value) -> int:
     if isinstance(value, bool) or value is None or isinstance(value, float):
         raise CallbackRejected("amount")
     try:
-        scaled = Decimal(str(value).strip()) * 100
-    except InvalidOperation:
+        return parse_kopiykas(str(value), grammar="bare")
+    except MoneyError:
         raise CallbackRejected("amount") from None
-    if not scaled.is_finite() or scaled != scaled.to_integral_value() or scaled < 0:
-        raise CallbackRejected("amount")
-    return int(scaled)
-
-
-def hryvnias(kopiykas: int) -> str:
-    whole, cents = divmod(kopiykas, 100)
-    return f"{whole}.{cents:02d}"
 
 
 def urllib_transport(url: str, body: bytes, timeout: float) -> bytes:

@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from vez.money import format_plain
 from vez.payments.providers import (
-    CallbackRejected, Checkout, GatewayResult, Order, Outcome, Transport, hryvnias, kopiykas_of,
+    CallbackRejected, Checkout, GatewayOutcome, GatewayResult, Order, Transport, kopiykas_of,
 )
 from vez.payments.providers.envelope import decode, encode, envelope_fields, liqpay_signature, same
 
@@ -24,17 +25,17 @@ WAITING = {
 }
 
 
-def map_status(status: str) -> Outcome:
+def map_status(status: str) -> GatewayOutcome:
     """LiqPay's word onto ours; `sandbox` (paid in test mode) is handled by the caller."""
     if status in SUCCESS:
-        return Outcome.success
+        return GatewayOutcome.success
     if status in FAILURE:
-        return Outcome.failure
+        return GatewayOutcome.failure
     if status in REVERSED:
-        return Outcome.reversed
+        return GatewayOutcome.reversed
     # 3-D Secure, OTP, CVV, phone and the other *_verify steps, and any word LiqPay adds later:
     # not final, so they change nothing until a final status comes.
-    return Outcome.waiting
+    return GatewayOutcome.waiting
 
 
 class LiqPayProvider:
@@ -63,7 +64,7 @@ class LiqPayProvider:
             "version": self.version,
             "public_key": self.public_key,
             "action": "pay",
-            "amount": hryvnias(order.amount),
+            "amount": format_plain(order.amount),
             "currency": order.currency,
             "description": order.description,
             "order_id": order.order_id,
@@ -93,12 +94,12 @@ class LiqPayProvider:
         if status == "sandbox":
             if not self.sandbox:  # a test payment is no money: refused unless we run in sandbox mode
                 raise CallbackRejected("sandbox", order_id)
-            outcome = Outcome.success
+            outcome = GatewayOutcome.success
         else:
             outcome = map_status(status)
         amount = params.get("amount")
         currency = params.get("currency")
-        if outcome is not Outcome.waiting and (amount is None or not isinstance(currency, str)):
+        if outcome is not GatewayOutcome.waiting and (amount is None or not isinstance(currency, str)):
             raise CallbackRejected("missing_field", order_id)
         payment_id = params.get("payment_id")
         info = params.get("info")
@@ -125,7 +126,7 @@ class LiqPayProvider:
             raise ValueError("LiqPay answered something that is not a JSON object")
         code = str(answer.get("err_code") or answer.get("code") or "")
         if answer.get("result") == "error" and "not_found" in code:
-            return GatewayResult(order_id=order_id, outcome=Outcome.not_found, status=code, raw=answer)
+            return GatewayResult(order_id=order_id, outcome=GatewayOutcome.not_found, status=code, raw=answer)
         answer.setdefault("order_id", order_id)
         answer.setdefault("public_key", self.public_key)
         result = self.read(answer)

@@ -11,13 +11,14 @@ from collections.abc import Mapping
 
 from flask import url_for
 
+from vez.money import format_plain
 from vez.payments.providers import (
-    CallbackRejected, Checkout, GatewayResult, Order, Outcome, hryvnias, kopiykas_of,
+    CallbackRejected, Checkout, GatewayOutcome, GatewayResult, Order, kopiykas_of,
 )
 from vez.payments.providers.envelope import decode, encode, envelope_fields, hmac_signature, same
 
-OUTCOMES = {"success": Outcome.success, "failure": Outcome.failure, "reversed": Outcome.reversed,
-            "processing": Outcome.waiting}
+OUTCOMES = {"success": GatewayOutcome.success, "failure": GatewayOutcome.failure, "reversed": GatewayOutcome.reversed,
+            "processing": GatewayOutcome.waiting}
 
 
 class SandboxProvider:
@@ -46,7 +47,7 @@ class SandboxProvider:
     def checkout(self, order: Order) -> Checkout:
         params = {
             "version": 3, "public_key": self.public_key, "action": "pay",
-            "amount": hryvnias(order.amount), "currency": order.currency, "description": order.description,
+            "amount": format_plain(order.amount), "currency": order.currency, "description": order.description,
             "order_id": order.order_id, "result_url": order.result_url, "server_url": order.server_url,
             "language": order.language, "info": order.account_number,
         }
@@ -81,4 +82,4 @@ class SandboxProvider:
         )
 
     def query_status(self, order_id: str) -> GatewayResult:
-        return GatewayResult(order_id=order_id, outcome=Outcome.not_found, status="not_found")
+        return GatewayResult(order_id=order_id, outcome=GatewayOutcome.not_found, status="not_found")
