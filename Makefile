@@ -19,9 +19,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Compile the catalogs (the .mo files are built, never committed; a built wheel carries its own, see setup.py).
-# English is the source language: its catalog compiles quietly, only the Ukrainian one reports its statistics.
+# English is the source language: every catalog compiles quietly, then the Ukrainian one reports its statistics.
 translations: install
-	$(PYBABEL) -q compile -d translations -l en
+	$(PYBABEL) -q compile -d translations
 	$(PYBABEL) compile -d translations -l uk --statistics
 
 # Re-extract message ids and merge them into the catalogs (run after changing texts).

@@ -5,6 +5,7 @@ vez/translations (package-dir in pyproject.toml), and build_py compiles the cata
 never committed). An editable install compiles them in place, into translations/, as `make translations` does.
 """
 
+import shutil
 from pathlib import Path
 
 from setuptools import find_namespace_packages, setup
@@ -27,13 +28,15 @@ def compile_catalogs(folder: Path) -> None:
 
 class BuildWithCatalogs(build_py):
     def run(self) -> None:
+        editable = getattr(self, "editable_mode", False)
+        built = Path(self.build_lib) / "vez"
+        if not editable and not self.dry_run:
+            # pip builds in the source tree: a file deleted since the last build (a migration) must not ship.
+            shutil.rmtree(built, ignore_errors=True)
         super().run()
         if self.dry_run:
             return
-        if getattr(self, "editable_mode", False):
-            compile_catalogs(HERE / "translations")
-        else:
-            compile_catalogs(Path(self.build_lib) / "vez" / "translations")
+        compile_catalogs(HERE / "translations" if editable else built / "translations")
 
 
 def mapped_packages(folder: str) -> list[str]:

@@ -103,6 +103,14 @@ def test_flask_admins_static_files_are_indexed_once_a_process_and_served():
         assert "immutable" in response.headers["Cache-Control"]
 
 
+def test_the_instance_folder_can_be_named_and_holds_the_default_database(monkeypatch, tmp_path):
+    monkeypatch.delenv("VEZ_SQLALCHEMY_DATABASE_URI", raising=False)
+    monkeypatch.setenv("VEZ_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app()
+    assert app.instance_path == str(tmp_path / "instance") and (tmp_path / "instance").is_dir()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'instance' / 'vez.sqlite3'}"
+
+
 # ---- links on the port `make run` serves -----------------------------------------------------
 
 

@@ -4,7 +4,8 @@ The wheel is built from a copy of the checkout (pip builds in the source tree; a
 checkout) and installed alone into a fresh virtualenv; the dependencies are seen from this interpreter's
 site-packages through a plain path line in a .pth file, which does not run the editable install's hook, so the
 wheel's vez is the one imported. Everything then runs in an empty folder: `flask --app vez db upgrade`,
-`flask --app vez demo-data`, gunicorn, and the home page in both languages, from the catalogs the build compiled.
+`flask --app vez demo-data`, gunicorn, and the home page in both languages, from the catalogs the build compiled;
+the security log reaches gunicorn's stderr.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -21,7 +23,11 @@ import pytest
 
 from bench.server import free_port, wait_for
 
-pytestmark = pytest.mark.live
+ON_POSTGRES = os.environ.get("VEZ_TEST_BACKEND") == "postgres"
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.skipif(ON_POSTGRES, reason="the wheel is the same on any database: the SQLite run covers it"),
+]
 ROOT = Path(__file__).resolve().parents[2]
 # Not the checkout's own state: its virtualenv, built files, databases, results.
 NOT_SOURCES = shutil.ignore_patterns(
@@ -90,8 +96,15 @@ def test_the_wheel_migrates_fills_and_serves_both_languages_from_an_empty_folder
         assert "Прийом платежів за електроенергію" in uk and "universal service supplier" not in uk
         assert '<html lang="en">' in en and "universal service supplier" in en
         assert "Receiving payments for electricity" in en and "постачальник універсальних послуг" not in en
+        # A forged gateway callback: refused, and the security log says so on gunicorn's stderr.
+        forged = urllib.request.Request(f"{base}/payments/callback/sandbox", data=b"data=e30%3D&signature=forged")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(forged, timeout=10)
+        refused.value.close()
+        assert refused.value.code == 400
     finally:
         server.terminate()
         server.wait(20)
         log.close()
+    assert "[INFO] vez.security: " in (tmp_path / "gunicorn.log").read_text()
     assert not any(folder.iterdir()), "the run wrote into the working folder"
