@@ -2,7 +2,8 @@
 
 gunicorn and `flask run` leave the root logger without handlers, so without this the security log (INFO) went
 nowhere. The handler sits on the "vez" logger (app.logger's name), which still propagates to the root: pytest's
-caplog sees every record. The level is set only while nobody else has set one (caplog.set_level, a dictConfig).
+caplog sees every record. The level is set only while nobody else has set one (caplog.set_level, a dictConfig),
+and handlers that an operator's logging configuration put on "vez" are left alone.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import logging
 import sys
 
 from flask import Flask
+from flask.logging import default_handler
 
 # gunicorn's error-log layout, plus the logger's name.
 FORMAT = "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"
@@ -33,9 +35,10 @@ class StderrHandler(logging.StreamHandler):
 
 
 def init_app(app: Flask) -> None:
-    logger = logging.getLogger("vez")
-    if any(isinstance(handler, StderrHandler) for handler in logger.handlers):
-        return  # another app of this process set it up
+    logger = logging.getLogger(app.name)  # app.logger, without Flask adding its own handler first
+    if any(handler is not default_handler for handler in logger.handlers):
+        return  # set up already: by another app of this process, or by the operator's logging configuration
+    logger.removeHandler(default_handler)
     handler = StderrHandler()
     handler.setFormatter(logging.Formatter(FORMAT, DATE_FORMAT))
     logger.addHandler(handler)
