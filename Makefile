@@ -3,11 +3,12 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app vez
 PYBABEL:= $(VENV)/bin/pybabel
+RUFF   := $(VENV)/bin/ruff
 STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 PORT   ?= 5000
 XDIST  ?= -n 2 --dist loadgroup
 
-.PHONY: install translations messages static db run test bench clean
+.PHONY: install translations messages static db run lint test bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -17,9 +18,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Compile the catalogs (the .mo files are built, never committed).
+# Compile the catalogs (the .mo files are built, never committed; a built wheel carries its own, see setup.py).
+# English is the source language: every catalog compiles quietly, then the Ukrainian one reports its statistics.
 translations: install
-	$(PYBABEL) compile -d translations --statistics
+	$(PYBABEL) -q compile -d translations
+	$(PYBABEL) compile -d translations -l uk --statistics
 
 # Re-extract message ids and merge them into the catalogs (run after changing texts).
 messages: install
@@ -33,11 +36,17 @@ db: translations
 	$(FLASK) db upgrade
 	$(FLASK) demo-data
 
+# FLASK_RUN_PORT is `flask run`'s --port, and the development default of EXTERNAL_URL follows it: the links in
+# letters and the gateway's return address point at this port (unless VEZ_EXTERNAL_URL says otherwise).
 run: translations static db
-	$(FLASK) run --debug --port $(PORT)
+	FLASK_RUN_PORT=$(PORT) $(FLASK) run --debug
+
+lint: install
+	$(RUFF) check .
+	$(RUFF) format --check .
 
 # The whole suite on SQLite; again on PostgreSQL (browser tests aside) when VEZ_TEST_DATABASE_URL is set.
-test: translations static
+test: lint translations static
 	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 	@if [ -n "$$VEZ_TEST_DATABASE_URL" ]; then \
 	  echo "== the suite again on PostgreSQL"; \

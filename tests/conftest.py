@@ -6,8 +6,10 @@ PostgreSQL (a database per xdist worker, emptied between tests).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
+import smtplib
 from datetime import date, datetime
 
 import pytest
@@ -39,6 +41,44 @@ def pg_database(suffix: str) -> str:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+# Where a mail server of the machine listens; the tests' own servers (aiosmtpd) take a free port on 127.0.0.1.
+MTA_PORTS = {25, 465, 587}
+
+
+def is_test_smtp_server(host: str, port: int) -> bool:
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    return loopback and port not in MTA_PORTS
+
+
+@pytest.fixture(autouse=True)
+def no_real_smtp(monkeypatch):
+    """Fails a test that tries to reach a real SMTP server: only the tests' own servers on 127.0.0.1 are allowed.
+
+    pytest.fail raises outside `except Exception`, so the mail code's own error handling cannot swallow it; an
+    attempt from another thread (the browser tests' live server) fails the test at teardown.
+    """
+    attempts: list[str] = []
+    connect = smtplib.SMTP.connect  # SMTP_SSL and LMTP connect through it too
+
+    def guarded_connect(self, host="localhost", port=0, source_address=None):
+        name, number = host, port
+        if not number and host.count(":") == 1:  # smtplib's "host:port"
+            name, _, number = host.partition(":")
+        number = int(number or self.default_port)
+        if not is_test_smtp_server(name, number):
+            attempts.append(f"{name}:{number}")
+            pytest.fail(f"a test tried to reach a real SMTP server at {name}:{number}", pytrace=False)
+        return connect(self, host, port, source_address)
+
+    monkeypatch.setattr(smtplib.SMTP, "connect", guarded_connect)
+    yield attempts
+    if attempts:
+        pytest.fail(f"a test tried to reach a real SMTP server: {', '.join(attempts)}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 
+class App(Flask):
+    def log_exception(self, exc_info) -> None:
+        """Nothing here: the 500 handler (vez.errors) logs the exception once, with the incident id it shows."""
+
+
 def create_app(config: dict[str, Any] | str | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, commands, error pages."""
-    app = Flask(__name__, instance_relative_config=True)
+    # The instance folder: VEZ_INSTANCE_PATH, else Flask's (instance/ in a checkout, <prefix>/var/vez-instance
+    # for an installed wheel).
+    instance_path = os.environ.get("VEZ_INSTANCE_PATH")
+    instance_path = os.path.abspath(instance_path) if instance_path else None
+    app = App(__name__, instance_path=instance_path, instance_relative_config=True)
     configure(app, config)
+    configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_hooks(app)
@@ -32,6 +43,7 @@ def configure(app: Flask, config: dict[str, Any] | str | None) -> None:
     if isinstance(config, dict):
         app.config.update(config)
     os.makedirs(app.instance_path, exist_ok=True)
+    apply_defaults(app)
 
     if app.config["ENV_MODE"] == "production":
         if is_weak_secret(app.config["SECRET_KEY"]):
@@ -45,6 +57,25 @@ def configure(app: Flask, config: dict[str, Any] | str | None) -> None:
     if app.config["TRUSTED_HOSTS"]:
         hosts = app.config["TRUSTED_HOSTS"]
         app.config["TRUSTED_HOSTS"] = hosts.split(",") if isinstance(hosts, str) else hosts
+
+
+def apply_defaults(app: Flask) -> None:
+    """The settings whose default depends on where vez is installed and how it is run."""
+    from vez.resources import resource_dir
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'vez.sqlite3'}"
+    if not app.config["BABEL_TRANSLATION_DIRECTORIES"]:
+        app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(resource_dir("translations"))
+    if not app.config["EXTERNAL_URL"]:
+        # Development: links point where `flask run` serves (FLASK_RUN_PORT is its --port; `make run` sets it).
+        app.config["EXTERNAL_URL"] = f"http://127.0.0.1:{os.environ.get('FLASK_RUN_PORT') or 5000}"
+
+
+def configure_logging(app: Flask) -> None:
+    from vez import logs
+
+    logs.init_app(app)
 
 
 def refuse_demo_logins(app: Flask) -> None:
@@ -65,9 +96,10 @@ def refuse_demo_logins(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from vez import auth, i18n, static
     from vez.extensions import babel, compress, csrf, db, limiter, login_manager, mail, migrate
+    from vez.resources import resource_dir
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.normpath(os.path.join(app.root_path, os.pardir, "migrations")))
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")))
     csrf.init_app(app)
     mail.init_app(app)
     compress.init_app(app)

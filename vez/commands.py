@@ -19,3 +19,13 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(mail_command)
     app.cli.add_command(bills_cli)
     app.cli.add_command(payments_cli)
+    app.shell_context_processor(shell_context)
+
+
+def shell_context() -> dict:
+    """`flask --app vez shell` starts with db, the models module and every model class by name."""
+    from vez import models
+    from vez.extensions import db
+
+    classes = {mapper.class_.__name__: mapper.class_ for mapper in db.Model.registry.mappers}
+    return {"db": db, "models": models, **classes}

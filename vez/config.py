@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-only-secret-key-change-me-in-production"
 
 
@@ -13,16 +11,19 @@ class Config:
     # "development" (make run), "testing" (the suite) or "production" (gunicorn).
     ENV_MODE = "development"
     SECRET_KEY = DEV_SECRET_KEY
-    SQLALCHEMY_DATABASE_URI = f"sqlite:///{ROOT / 'instance' / 'vez.sqlite3'}"
+    SQLALCHEMY_DATABASE_URI: str | None = None  # None: vez.sqlite3 in the instance folder
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SERVER_NAME = None
     PREFERRED_URL_SCHEME = "https"
     # Hosts a request may name; links in letters are built from EXTERNAL_URL, never from Host.
     TRUSTED_HOSTS = None
-    EXTERNAL_URL = "http://127.0.0.1:5000"
+    EXTERNAL_URL: str | None = None  # None: http://127.0.0.1:<FLASK_RUN_PORT, else 5000>, where `flask run` serves
     # Reverse proxies in front of the app; X-Forwarded-* is read only through ProxyFix with this count.
     PROXY_FIX_X_FOR = 0
     PROXY_FIX_X_PROTO = 0
+
+    # The "vez" logger's level (its records go to stderr; vez.logs).
+    LOG_LEVEL = "INFO"
 
     MAX_CONTENT_LENGTH = 1024 * 1024  # 1 MiB; the admin upload route raises its own limit
     MAX_FORM_MEMORY_SIZE = 512 * 1024
@@ -75,7 +76,7 @@ class Config:
     LANGUAGES = ("uk", "en")
     BABEL_DEFAULT_LOCALE = "uk"
     BABEL_DEFAULT_TIMEZONE = "Europe/Kyiv"
-    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
+    BABEL_TRANSLATION_DIRECTORIES: str | None = None  # None: the translations/ vez ships with (vez.resources)
 
     # Mail: letters are rows of the outbox; a sender drains it.
     MAIL_SERVER = None  # None: letters stay in the outbox (the dev page lists them)

@@ -1,11 +1,16 @@
-"""Error pages in the user's language; a 500 names an incident id and shows no traceback (SECURITY.md 45)."""
+"""Error pages in the user's language; a 500 names an incident id and shows no traceback (SECURITY.md 45).
+
+An unexpected exception is not caught here: Flask propagates it in debug (the debugger shows it) and in testing
+(the failing test sees it), and otherwise turns it into an InternalServerError, whose handler below logs it once
+under the incident id the page shows.
+"""
 
 from __future__ import annotations
 
 import logging
 import secrets
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
@@ -56,8 +61,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        if isinstance(error, InternalServerError):
-            return server_error(error)
         if error.code is None or error.code < 400:
             return error
         return render_error(error.code)
@@ -69,10 +72,10 @@ def init_app(app: Flask) -> None:
         log.error("database unavailable, incident %s: %s", incident, error.__class__.__name__)
         return render_error(503, incident)
 
-    @app.errorhandler(Exception)
-    def server_error(error: Exception):
+    @app.errorhandler(InternalServerError)
+    def server_error(error: InternalServerError):
         db.session.rollback()
         incident = secrets.token_hex(4)
-        original = getattr(error, "original_exception", None) or error
-        log.error("incident %s", incident, exc_info=original)
+        original = error.original_exception or error
+        log.error("incident %s on %s [%s]", incident, request.path, request.method, exc_info=original)
         return render_error(500, incident)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from flask import Flask
@@ -28,6 +28,42 @@ def drop_stale_compressed(folder: str) -> None:
                 packed.unlink(missing_ok=True)
 
 
+def add_headers(headers, path: str, url: str) -> None:
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
+
+
+def whitenoise_of(app: Flask) -> WhiteNoise | None:
+    """The WhiteNoise layer among the app's WSGI middlewares (init_app puts it there)."""
+    wsgi = app.wsgi_app
+    while not isinstance(wsgi, WhiteNoise) and hasattr(wsgi, "app"):
+        wsgi = wsgi.app
+    return wsgi if isinstance(wsgi, WhiteNoise) else None
+
+
+@cache
+def package_files(root: str, prefix: str) -> dict:
+    """WhiteNoise's index of an installed package's static folder, built once a process.
+
+    A package's files do not change while the process runs; indexing Flask-Admin's 1,448 files took most of
+    create_app()'s time, paid again by every app (each test makes one).
+    """
+    index = WhiteNoise(None, max_age=YEAR, add_headers_function=add_headers)
+    index.add_files(root, prefix)
+    return index.files
+
+
+def add_package_files(app: Flask, root: str, prefix: str) -> None:
+    """Serve a package's static folder under /<prefix> through the app's WhiteNoise, like our own files."""
+    whitenoise = whitenoise_of(app)
+    if whitenoise is None:
+        return
+    if whitenoise.autorefresh:  # debug: looked up per request, nothing to index
+        whitenoise.add_files(root, prefix)
+    else:
+        whitenoise.files.update(package_files(root, prefix))
+
+
 def init_app(app: Flask) -> None:
     static_folder = app.static_folder
     assert static_folder is not None
@@ -42,10 +78,6 @@ def init_app(app: Flask) -> None:
             version = fingerprint(path)
             if version:
                 values["v"] = version
-
-    def add_headers(headers, path: str, url: str) -> None:
-        headers["X-Content-Type-Options"] = "nosniff"
-        headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
 
     # Every static URL the app writes carries ?v=<sha256>, so each file is immutable under its URL.
     app.wsgi_app = WhiteNoise(  # type: ignore[method-assign]

@@ -143,7 +143,7 @@ def test_inline_check_needs_an_identification(client):
     assert response.status_code == 409
 
 
-def test_a_failure_after_the_user_is_written_leaves_nothing_half_made(identified, db, monkeypatch):
+def test_a_failure_after_the_user_is_written_leaves_nothing_half_made(app, identified, db, monkeypatch):
     """One transaction: the login, its account and its letter are written together or not at all."""
     import vez.identity.activation as activation
 
@@ -151,6 +151,7 @@ def test_a_failure_after_the_user_is_written_leaves_nothing_half_made(identified
         raise RuntimeError("the outbox is broken")
 
     monkeypatch.setattr(activation, "queue_letter", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # the 500 page, as in production
     response = identified.step2()
     assert response.status_code == 500
     db.session.expire_all()

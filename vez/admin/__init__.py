@@ -25,14 +25,11 @@ def serve_admin_static(app: Flask) -> None:
     import os
 
     import flask_admin
-    from whitenoise import WhiteNoise
 
-    wsgi = app.wsgi_app
-    while not isinstance(wsgi, WhiteNoise) and hasattr(wsgi, "app"):
-        wsgi = wsgi.app
-    if isinstance(wsgi, WhiteNoise):
-        wsgi.add_files(os.path.join(os.path.dirname(flask_admin.__file__), "static"),
-                       prefix=ADMIN_URL.strip("/") + "/static/")
+    from vez.static import add_package_files
+
+    add_package_files(app, os.path.join(os.path.dirname(flask_admin.__file__), "static"),
+                      ADMIN_URL.strip("/") + "/static/")
 
 
 def init_admin(app: Flask) -> None:
