@@ -165,7 +165,7 @@ class AccountView(StaffModelView):
             kwargs["identification_locked"] = staff.identification_locked(model.id)
         return super().render(template, **kwargs)
 
-    @expose("/<int:account_id>/unlock-identification", methods=["POST"])
+    @expose("/<id:account_id>/unlock-identification", methods=["POST"])
     def unlock_identification(self, account_id: int):
         """SECURITY.md A: the call centre lifts the 5-wrong-answers lock of an account (operators too)."""
         account = db.get_or_404(PersonalAccount, account_id)
@@ -202,7 +202,7 @@ class UserView(StaffModelView):
             kwargs["lock_form"] = ReasonForm()
         return super().render(template, **kwargs)
 
-    @expose("/<int:user_id>/do/<operation>", methods=["POST"])
+    @expose("/<id:user_id>/do/<operation>", methods=["POST"])
     def operate(self, user_id: int, operation: str):
         user = db.get_or_404(User, user_id)
         if operation == "lock":
@@ -277,7 +277,7 @@ class PaymentView(StaffModelView):
             kwargs["reverse_form"] = ReasonForm()
         return super().render(template, **kwargs)
 
-    @expose("/<int:payment_id>/reverse", methods=["POST"])
+    @expose("/<id:payment_id>/reverse", methods=["POST"])
     def reverse(self, payment_id: int):
         if not is_admin():
             abort(403)
@@ -304,7 +304,7 @@ class LetterView(StaffModelView):
                      "created_at": _l("Queued"), "sent_at": _l("Sent"), "next_attempt_at": _l("Next attempt")}
     details_extra = "admin/_letter_resend.html"
 
-    @expose("/<int:letter_id>/resend", methods=["POST"])
+    @expose("/<id:letter_id>/resend", methods=["POST"])
     def resend(self, letter_id: int):
         letter = db.get_or_404(Letter, letter_id)
         staff.resend_letter(letter, actor_id=current_user.id, ip=ip())
@@ -357,7 +357,7 @@ class ImportView(StaffOnly, BaseView):
         runs = db.session.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(20)).all()
         return self.render("admin/vez_import.html", form=form, runs=runs, is_admin=is_admin()), status
 
-    @expose("/runs/<int:run_id>")
+    @expose("/runs/<id:run_id>")
     def run(self, run_id: int):
         run = db.get_or_404(ImportRun, run_id)
         stale = importing.is_stale(run)

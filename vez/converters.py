@@ -1,0 +1,32 @@
+"""URL converters: `<id:name>` for every integer id in a path (docs/security.md, ids in URLs).
+
+Werkzeug's `<int:>` takes any run of digits (Unicode ones too: `١٠` is 10) of any length, so
+/payments/9223372036854775808 reached the database and overflowed its 64-bit column: a 500. An id here is
+ASCII digits without a leading zero, 1 … 2**63 − 1 (BIGINT, SQLite's INTEGER); anything else is a 404
+before the view runs.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.routing import IntegerConverter
+
+ID_MIN, ID_MAX = 1, 2**63 - 1
+
+
+def is_id(value: object) -> bool:
+    """A value that can be looked up as a row id: an int (not a bool) in the columns' range."""
+    return isinstance(value, int) and not isinstance(value, bool) and ID_MIN <= value <= ID_MAX
+
+
+class IdConverter(IntegerConverter):
+    # At most 19 ASCII digits, so int() never sees thousands of them; the bounds do the rest.
+    regex = r"[1-9][0-9]{0,18}"
+
+    def __init__(self, map) -> None:  # noqa: A002 (Werkzeug's name)
+        super().__init__(map, min=ID_MIN, max=ID_MAX)
+
+
+def init_app(app: Flask) -> None:
+    """Before any blueprint: a rule's converters are looked up when the rule is added."""
+    app.url_map.converters["id"] = IdConverter
