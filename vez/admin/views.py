@@ -10,13 +10,16 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, has_request_context, redirect, render_template, request, url_for
+from flask import (
+    abort, current_app, flash, has_request_context, redirect, render_template, request, session, url_for,
+)
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from werkzeug.utils import secure_filename
 from wtforms.validators import AnyOf, Regexp
@@ -39,6 +42,22 @@ def is_staff() -> bool:
 
 def is_admin() -> bool:
     return is_staff() and current_user.role is Role.admin
+
+
+def may_upload_large() -> bool:
+    """An admin in a session opened by a TOTP code: the import's own body limit applies (docs/security.md).
+
+    The session records when it began (AUTH_AT), the login the time step of its last accepted code; a TOTP
+    login begins its session in the request that accepts the code, so they agree within a step or two. A
+    session restored from a remember cookie, a consumer's session whose login was made staff since, or an
+    older session of the same login do not agree.
+    """
+    from vez.auth.sessions import AUTH_AT
+
+    if not is_admin():
+        return False
+    started, step = session.get(AUTH_AT), current_user.totp_last_step
+    return isinstance(started, int) and isinstance(step, int) and abs(started // 30 - step) <= 2
 
 
 def ip() -> str | None:
@@ -194,6 +213,13 @@ class UserView(StaffModelView):
                      "created_at": _l("Registered"), "language": _l("Language"), "paperless": _l("Paperless"),
                      "locked_reason": _l("Lock reason")}
     details_extra = "admin/_user_operations.html"
+
+    def on_model_change(self, form, model, is_created):
+        # docs/security.md (upload limit): a new role is taken up at the next login (staff through the second
+        # factor); the sessions opened under the old one end here instead of carrying the new role.
+        if sa_inspect(model).attrs.role.history.has_changes():
+            model.session_version += 1
+        super().on_model_change(form, model, is_created)
 
     def render(self, template, **kwargs):
         if template == self.details_template:
