@@ -202,7 +202,7 @@ class UserView(StaffModelView):
                            "activated_at", "locked_at", "locked_reason", "last_login_at")
     form_columns = ("phone", "role", "language", "paperless")
     form_args = {
-        "phone": {"validators": [Regexp(r"^\+380\d{9}$", message=_l("A phone number like +380501234567"))]},
+        "phone": {"validators": [Regexp(r"\A\+380[0-9]{9}\Z", message=_l("A phone number like +380501234567"))]},
         "language": {"validators": [AnyOf(("uk", "en"))]},
     }
     column_searchable_list = ("login", "email", "phone")
