@@ -7,7 +7,11 @@ who, what, before and after (vez.admin.staff).
 
 from __future__ import annotations
 
+import functools
+import math
+import re
 from datetime import datetime, timezone
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -19,10 +23,11 @@ from flask_admin.model import typefmt
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import BigInteger, Integer, SmallInteger, select
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select
 from werkzeug.utils import secure_filename
-from wtforms.validators import AnyOf, Regexp
+from wtforms.fields.core import UnboundField
+from wtforms.validators import AnyOf, Regexp, ValidationError
 
 from vez.admin import importing, staff, stats
 from vez.admin.forms import ReasonForm, UploadForm
@@ -31,8 +36,11 @@ from vez.htmx import is_partial_request
 from vez.i18n import money
 from vez.ledger import recompute_balances
 from vez.models import Bill, Charge, ImportRun, Letter, Payment, PersonalAccount, Role, User, UserAccount
+from vez.models.base import Thousandths
 
 KYIV = ZoneInfo("Europe/Kyiv")
+ID_TEXT = re.compile(r"[1-9][0-9]{0,18}", re.ASCII)
+ID_MAX_32 = 2**31 - 1  # the tables' ids are PostgreSQL integers
 WRITE_VIEWS = frozenset({"create_view", "edit_view", "delete_view", "action_view", "ajax_update"})
 
 
@@ -90,6 +98,63 @@ def _money(view, context, model, name):
     return money(getattr(model, name))
 
 
+# ---- what a URL or a form may hand the database (docs/security.md, admin inputs) ----------------------
+MAX_PAGE = 10**9  # × the largest page size stays far inside a 64-bit OFFSET
+MONEY_DIGITS = 15  # BigInteger columns (kopiykas, thousandths): the import's 12 digits and the point, summable
+
+
+def storable_range(column_type) -> tuple[int, int, int] | None:
+    """(lowest, highest, scale) of the integers a column of this type stores; None for other types."""
+    scale = 1
+    if isinstance(column_type, Thousandths):
+        scale, column_type = 1000, column_type.impl_instance
+    if isinstance(column_type, BigInteger):
+        return -(10**MONEY_DIGITS - 1), 10**MONEY_DIGITS - 1, scale
+    if isinstance(column_type, SmallInteger):
+        return -(2**15), 2**15 - 1, scale
+    if isinstance(column_type, Integer):  # PostgreSQL's integer: 32 bits
+        return -(2**31), 2**31 - 1, scale
+    return None
+
+
+def storable(value, bounds: tuple[int, int, int]) -> bool:
+    lowest, highest, scale = bounds
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return (not isinstance(value, Decimal) or value.is_finite()) and lowest <= value * scale <= highest
+    if isinstance(value, float):
+        return math.isfinite(value) and lowest <= value * scale <= highest
+    return True
+
+
+def valid_filter_value(flt, validate, value: str) -> bool:
+    """Flask-Admin's own check, then: the filter's clean() must not raise (an unknown enum name did, in
+    apply), and what it gives must fit the column (9223372036854775808 overflowed SQLite's INTEGER)."""
+    if "\x00" in value:
+        return False
+    try:
+        if not validate(value):
+            return False
+        cleaned = flt.clean(value)
+    except (ValueError, KeyError, TypeError, ArithmeticError):
+        return False
+    bounds = storable_range(getattr(getattr(flt, "column", None), "type", None))
+    values = cleaned if isinstance(cleaned, (list, tuple)) else [cleaned]
+    return bounds is None or all(storable(v, bounds) for v in values)
+
+
+class Storable:
+    """A form's number within what its column stores: a message, not the database's error."""
+
+    def __init__(self, bounds: tuple[int, int, int]) -> None:
+        self.bounds = bounds
+
+    def __call__(self, form, field) -> None:
+        if field.data is not None and not storable(field.data, self.bounds):
+            lowest, highest, scale = self.bounds
+            raise ValidationError(_("A number from %(min)s to %(max)s", min=Decimal(lowest) / scale,
+                                    max=Decimal(highest) / scale))
+
+
 class StaffModelView(StaffOnly, ModelView):
     """Read for every staff member; create/edit/delete only where the view allows it, and only for admins."""
 
@@ -135,6 +200,36 @@ class StaffModelView(StaffOnly, ModelView):
     def on_model_delete(self, model):
         staff.record_change(f"admin.{model.__tablename__}_deleted", model, actor_id=current_user.id, ip=ip(),
                             before=staff.snapshot(model), after={})
+
+    def scaffold_filters(self, name):
+        filters = super().scaffold_filters(name)
+        for flt in filters or ():
+            flt.validate = functools.partial(valid_filter_value, flt, flt.validate)
+        return filters
+
+    def scaffold_form(self):
+        form_class = super().scaffold_form()
+        for column in self.model.__table__.columns:
+            field, bounds = getattr(form_class, column.key, None), storable_range(column.type)
+            if bounds is not None and isinstance(field, UnboundField):
+                field.kwargs["validators"] = [*field.kwargs.get("validators", ()), Storable(bounds)]
+        return form_class
+
+    def _get_list_extra_args(self):
+        args = super()._get_list_extra_args()
+        if not (isinstance(args.page, int) and 0 <= args.page <= MAX_PAGE):
+            args.page = 0  # -1 and 99999999999999999999 reached OFFSET
+        if args.search:
+            args.search = args.search.replace("\x00", "")  # PostgreSQL refuses NUL in a string
+        return args
+
+    def get_one(self, id):
+        """A row by the id in ?id=: one the column cannot hold is no row (PostgreSQL refused 'x' with an error)."""
+        [key] = self.model.__mapper__.primary_key
+        if storable_range(key.type) is not None:
+            if not (isinstance(id, str) and ID_TEXT.fullmatch(id)) or int(id) > ID_MAX_32:
+                return None
+        return super().get_one(id)
 
     def render(self, template, **kwargs):
         kwargs.setdefault("details_extra", self.details_extra)
