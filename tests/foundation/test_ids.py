@@ -12,7 +12,7 @@ from tests.conftest import https_client
 from vez.converters import ID_MAX, IdConverter
 from vez.models import Role
 
-BAD_IDS = ["9223372036854775808", "0", "-1", "00000000001", "١٠", "1.5", "9" * 5000, "18446744073709551616"]
+BAD_IDS = ["9223372036854775808", "9223372036854775807", "2147483648", "0", "-1", "00000000001", "١٠", "1.5", "9" * 5000, "18446744073709551616"]
 ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 
 

@@ -31,6 +31,7 @@ from wtforms.validators import AnyOf, Regexp, ValidationError
 
 from vez.admin import importing, staff, stats
 from vez.admin.forms import ReasonForm, UploadForm
+from vez.converters import ID_MAX
 from vez.extensions import db
 from vez.htmx import is_partial_request
 from vez.i18n import money
@@ -39,8 +40,7 @@ from vez.models import Bill, Charge, ImportRun, Letter, Payment, PersonalAccount
 from vez.models.base import Thousandths
 
 KYIV = ZoneInfo("Europe/Kyiv")
-ID_TEXT = re.compile(r"[1-9][0-9]{0,18}", re.ASCII)
-ID_MAX_32 = 2**31 - 1  # the tables' ids are PostgreSQL integers
+ID_TEXT = re.compile(r"[1-9][0-9]{0,9}", re.ASCII)
 WRITE_VIEWS = frozenset({"create_view", "edit_view", "delete_view", "action_view", "ajax_update"})
 
 
@@ -227,7 +227,7 @@ class StaffModelView(StaffOnly, ModelView):
         """A row by the id in ?id=: one the column cannot hold is no row (PostgreSQL refused 'x' with an error)."""
         [key] = self.model.__mapper__.primary_key
         if storable_range(key.type) is not None:
-            if not (isinstance(id, str) and ID_TEXT.fullmatch(id)) or int(id) > ID_MAX_32:
+            if not (isinstance(id, str) and ID_TEXT.fullmatch(id)) or int(id) > ID_MAX:
                 return None
         return super().get_one(id)
 
