@@ -15,11 +15,6 @@ from werkzeug.routing import IntegerConverter
 ID_MIN, ID_MAX = 1, 2**31 - 1  # the id columns are sa.Integer: PostgreSQL integer
 
 
-def is_id(value: object) -> bool:
-    """A value that can be looked up as a row id: an int (not a bool) in the columns' range."""
-    return isinstance(value, int) and not isinstance(value, bool) and ID_MIN <= value <= ID_MAX
-
-
 class IdConverter(IntegerConverter):
     # At most 10 ASCII digits, so int() never sees thousands of them; the bounds do the rest.
     regex = r"[1-9][0-9]{0,9}"
