@@ -9,7 +9,10 @@ import gunicorn
 gunicorn.SERVER = "vez"
 
 bind = os.environ.get("VEZ_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("VEZ_WORKERS", multiprocessing.cpu_count() * 2))
+# docs/security.md (rate limits across workers): VEZ_SINGLE_PROCESS=1 lets production count limits in
+# memory://, which only holds in one process; so it means exactly one worker, whatever -w or TTIN ask.
+single_process = os.environ.get("VEZ_SINGLE_PROCESS", "").strip().lower() in ("1", "true")
+workers = int(os.environ.get("VEZ_WORKERS", 1 if single_process else multiprocessing.cpu_count() * 2))
 # Threads keep the proxy's connections alive; the work is CPU-bound, so a few are enough.
 worker_class = os.environ.get("VEZ_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("VEZ_THREADS", 4))
@@ -20,3 +23,14 @@ max_requests = 5000
 max_requests_jitter = 500
 accesslog = "-"
 forwarded_allow_ips = os.environ.get("VEZ_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def nworkers_changed(server, new_value, old_value):
+    """The worker count at start (old_value None) and on TTIN/TTOU; VEZ_SINGLE_PROCESS allows only one."""
+    if not single_process or new_value == 1:
+        return
+    if old_value is None:  # gunicorn prints a RuntimeError and exits 1
+        raise RuntimeError(f"VEZ_SINGLE_PROCESS=1 runs exactly one worker, not {new_value} "
+                           "(memory:// rate limits would count per worker); unset it and use shared storage.")
+    server.log.error("VEZ_SINGLE_PROCESS=1: staying at one worker, not %s", new_value)
+    server._num_workers = 1

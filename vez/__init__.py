@@ -9,6 +9,9 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+# docs/security.md (modes): every other spelling ("prod", "Production") is refused, never run as a lax mode.
+ENV_MODES = ("development", "testing", "production")
+
 
 class App(Flask):
     def log_exception(self, exc_info) -> None:
@@ -45,11 +48,15 @@ def configure(app: Flask, config: dict[str, Any] | str | None) -> None:
     os.makedirs(app.instance_path, exist_ok=True)
     apply_defaults(app)
 
+    if app.config["ENV_MODE"] not in ENV_MODES:
+        raise RuntimeError(f"ENV_MODE {app.config['ENV_MODE']!r} is none of {', '.join(ENV_MODES)} "
+                           "(set VEZ_ENV_MODE to one of them exactly).")
     if app.config["ENV_MODE"] == "production":
         if is_weak_secret(app.config["SECRET_KEY"]):
             raise RuntimeError("Production mode refuses the default or a short SECRET_KEY (set VEZ_SECRET_KEY).")
         if app.debug:
             raise RuntimeError("Production mode refuses debug mode.")
+        refuse_unshared_limits(app.config)
     if app.config["PROXY_FIX_X_FOR"] or app.config["PROXY_FIX_X_PROTO"]:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=app.config["PROXY_FIX_X_PROTO"]
@@ -76,6 +83,22 @@ def configure_logging(app: Flask) -> None:
     from vez import logs
 
     logs.init_app(app)
+
+
+def is_single_process(value: Any) -> bool:
+    """VEZ_SINGLE_PROCESS=1 (or true): the operator states that exactly one process serves the app."""
+    return str(value).strip().lower() in ("1", "true")
+
+
+def refuse_unshared_limits(config) -> None:
+    """docs/security.md (rate limits across workers): memory:// counts per process, so N workers allow N times
+    the limit. Production needs shared storage (Redis, Memcached, ...) unless one process is stated, and
+    gunicorn.conf.py then refuses to start more than one worker."""
+    scheme = str(config.get("RATELIMIT_STORAGE_URI") or "memory://").partition("://")[0].lower()
+    if "memory" in scheme.split("+") and not is_single_process(config.get("SINGLE_PROCESS")):
+        raise RuntimeError("Production mode refuses memory:// rate-limit storage: each worker would count on its own. "
+                           "Set VEZ_RATELIMIT_STORAGE_URI (e.g. redis://host:6379/0), or VEZ_SINGLE_PROCESS=1 "
+                           "for exactly one process (gunicorn then runs one worker).")
 
 
 def refuse_demo_logins(app: Flask) -> None:
@@ -112,6 +135,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from vez import converters
     from vez.activation import bp as activation_bp
     from vez.admin import init_admin
     from vez.auth import bp as auth_bp
@@ -122,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
     from vez.recovery import bp as recovery_bp
     from vez.registration import bp as registration_bp
 
+    converters.init_app(app)  # `<id:...>` in every route with an integer id (docs/security.md)
     for bp in (home_bp, auth_bp, registration_bp, activation_bp, recovery_bp, cabinet_bp, payments_bp, devmail_bp):
         app.register_blueprint(bp)
     init_admin(app)

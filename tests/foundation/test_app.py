@@ -8,6 +8,7 @@ from vez.demo import create_demo_data
 from vez.extensions import db
 
 STRONG = "a-production-secret-key-of-sufficient-length-0123456789"
+REDIS = "redis://127.0.0.1:6379/0"  # production refuses memory:// (tests/foundation/test_modes.py); never contacted
 
 
 def test_testing_config_is_used_for_tests(app):
@@ -39,7 +40,7 @@ def test_production_refuses_a_default_or_short_secret_key(secret, tmp_path):
 
 def test_production_refuses_debug_mode(tmp_path):
     with pytest.raises(RuntimeError, match="debug"):
-        create_app({"ENV_MODE": "production", "SECRET_KEY": STRONG, "DEBUG": True,
+        create_app({"ENV_MODE": "production", "SECRET_KEY": STRONG, "DEBUG": True, "RATELIMIT_STORAGE_URI": REDIS,
                     "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
 
 
@@ -51,11 +52,12 @@ def test_production_refuses_a_database_with_the_demo_logins(tmp_path):
         create_demo_data(accounts=5)
         db.session.commit()
     with pytest.raises(RuntimeError, match="demo logins"):
-        create_app({"ENV_MODE": "production", "SECRET_KEY": STRONG, "SQLALCHEMY_DATABASE_URI": url})
+        create_app({"ENV_MODE": "production", "SECRET_KEY": STRONG, "SQLALCHEMY_DATABASE_URI": url,
+                    "RATELIMIT_STORAGE_URI": REDIS})
 
 
 def test_production_starts_with_a_strong_secret_and_no_demo_logins(tmp_path):
-    app = create_app({"ENV_MODE": "production", "SECRET_KEY": STRONG,
+    app = create_app({"ENV_MODE": "production", "SECRET_KEY": STRONG, "RATELIMIT_STORAGE_URI": REDIS,
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
     assert not app.debug
 

@@ -58,7 +58,7 @@ def test_demo_data_leaves_a_filled_database_alone(tmp_path):
 
 
 def test_demo_data_is_refused_in_production(tmp_path):
-    app = create_app({"ENV_MODE": "production", "SECRET_KEY": "x" * 40,
+    app = create_app({"ENV_MODE": "production", "SECRET_KEY": "x" * 40, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
     result = app.test_cli_runner().invoke(args=["demo-data"])
     assert result.exit_code != 0

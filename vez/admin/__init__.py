@@ -65,8 +65,12 @@ def init_admin(app: Flask) -> None:
 
     @app.url_value_preprocessor
     def import_body_limit(endpoint, values) -> None:
-        # Runs before CSRFProtect reads the body: the upload may be far larger than MAX_CONTENT_LENGTH.
-        if endpoint == "import.index" and request.method == "POST":
+        # Runs before CSRFProtect reads the body: the upload may be far larger than MAX_CONTENT_LENGTH, but only
+        # for an admin whose session the second factor opened, and only with a declared Content-Length, which
+        # Werkzeug compares before reading a byte. Anyone else, and any chunked body, keeps MAX_CONTENT_LENGTH
+        # (docs/security.md, upload limit).
+        if (endpoint == "import.index" and request.method == "POST" and request.content_length is not None
+                and views.may_upload_large()):
             request.max_content_length = app.config["IMPORT_MAX_BYTES"]
 
     @app.after_request

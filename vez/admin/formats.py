@@ -7,7 +7,10 @@ BadRow with the reason. docs/import.md describes the formats for people.
 
 from __future__ import annotations
 
+import functools
 import re
+import sys
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
@@ -20,10 +23,12 @@ from vez.extensions import db
 from vez.models import PersonalAccount, Service, Subdivision, utcnow
 from vez.money import MoneyError, parse_kopiykas
 
-NUMBER = re.compile(r"\d{9}")
-MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
-DECIMAL3 = re.compile(r"(\d{1,12})(?:\.(\d{1,3}))?")
-PAID_AT = re.compile(r"(\d{4})-(\d\d)-(\d\d)(?:[ T](\d\d):(\d\d)(?::(\d\d))?)?")
+# docs/security.md (import characters): ASCII digits only (`\d` took ٢ and ١٠, which int() reads as 2 and 10),
+# every pattern used with fullmatch (never `$`, which lets a trailing newline through).
+NUMBER = re.compile(r"[0-9]{9}", re.ASCII)
+MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])", re.ASCII)
+DECIMAL3 = re.compile(r"([0-9]{1,12})(?:\.([0-9]{1,3}))?", re.ASCII)
+PAID_AT = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[ T]([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?)?", re.ASCII)
 FIRST_DIGITS = {Service.electricity.value: "345", Service.gas.value: "9"}
 UNITS = {Service.electricity.value: "kWh", Service.gas.value: "m3"}
 
@@ -49,6 +54,7 @@ E_SERVICE = _l("the service must be electricity or gas")
 E_SUB_SERVICE = _l("subdivision %(code)s does not serve %(service)s")
 E_PREFIX = _l("an account number of this service starts with %(digits)s")
 E_SERVICE_CHANGE = _l("the account exists with another service")
+E_CHARACTER = _l("%(field)s holds a control or invisible formatting character (%(code)s)")
 
 
 class BadRow(Exception):
@@ -58,6 +64,37 @@ class BadRow(Exception):
 
     def reason(self) -> str:
         return str(self.message) % self.params if self.params else str(self.message)
+
+
+@functools.cache
+def invisible() -> re.Pattern[str]:
+    """Control (Cc) and format (Cf) characters, and the line and paragraph separators.
+
+    docs/security.md (import characters): bidi overrides and isolates (U+202A–E, U+2066–9), marks (U+200E/F,
+    U+061C), zero-width characters and the BOM make a name or a number read otherwise than it is stored.
+    Taken from the running Python's Unicode tables, once, on the first import run.
+    """
+    chars, ranges = [c for c in range(sys.maxunicode + 1)
+                     if unicodedata.category(chr(c)) in ("Cc", "Cf", "Zl", "Zp")], []
+    for c in chars:
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    return re.compile("[" + "".join(f"\\U{a:08X}-\\U{b:08X}" for a, b in ranges) + "]")
+
+
+def check_characters(row: list[str], columns: tuple[str, ...]) -> None:
+    """Refuse a row with a control or invisible character in any field (the import calls it for a row that
+    str.isprintable() doubts: these, but also a no-break space, which passes here)."""
+    pattern = invisible()
+    if pattern.search("".join(row)) is None:
+        return
+    for index, value in enumerate(row):
+        found = pattern.search(value)
+        if found is not None:
+            field = columns[index] if index < len(columns) else str(index + 1)
+            raise BadRow(E_CHARACTER, field=field, code=f"U+{ord(found.group()):04X}")
 
 
 def thousandths(raw: str, field: str) -> int:

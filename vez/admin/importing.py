@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, text, update
 
 from vez import audit
-from vez.admin.formats import FORMATS, BadRow, Format
+from vez.admin.formats import FORMATS, BadRow, Format, check_characters
 from vez.extensions import db
 from vez.ledger import recompute_balances
 from vez.models import ImportRun, ImportStatus, utcnow
@@ -154,6 +154,9 @@ def _run(run_id: int, path: Path, on_progress: Progress | None, on_bad: OnBad | 
                         continue
                     checked += 1
                     try:
+                        # docs/security.md (import characters); isprintable() is the fast test, the check exact
+                        if not "".join(row).isprintable():
+                            check_characters(row, fmt.columns)
                         batch.append(parse(row, line))
                     except BadRow as problem:
                         report(line, problem.reason())

@@ -7,9 +7,15 @@ who, what, before and after (vez.admin.staff).
 
 from __future__ import annotations
 
+import functools
+import math
+import re
 from datetime import datetime
+from decimal import Decimal
 
-from flask import abort, current_app, flash, has_request_context, redirect, render_template, request, url_for
+from flask import (
+    abort, current_app, flash, has_request_context, redirect, render_template, request, session, url_for,
+)
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
@@ -17,20 +23,25 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import to_user_timezone
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import BigInteger, Integer, SmallInteger, select
+from sqlalchemy import inspect as sa_inspect
 from werkzeug.utils import secure_filename
-from wtforms.validators import AnyOf
+from wtforms.fields.core import UnboundField
+from wtforms.validators import AnyOf, ValidationError
 
 from vez.admin import importing, staff, stats
 from vez.admin.forms import ReasonForm, UploadForm
+from vez.converters import ID_MAX
 from vez.extensions import db
 from vez.htmx import is_partial_request
 from vez.identity.contact import PhoneRule
 from vez.money import format_money
 from vez.ledger import recompute_balances
 from vez.models import Bill, Charge, ImportRun, Letter, Payment, PersonalAccount, Role, User, UserAccount
+from vez.models.base import Thousandths
 from vez.payments import settle
 
+ID_TEXT = re.compile(r"[1-9][0-9]{0,9}", re.ASCII)
 WRITE_VIEWS = frozenset({"create_view", "edit_view", "delete_view", "action_view", "ajax_update"})
 
 
@@ -40,6 +51,22 @@ def is_staff() -> bool:
 
 def is_admin() -> bool:
     return is_staff() and current_user.role is Role.admin
+
+
+def may_upload_large() -> bool:
+    """An admin in a session opened by a TOTP code: the import's own body limit applies (docs/security.md).
+
+    The session records when it began (AUTH_AT), the login the time step of its last accepted code; a TOTP
+    login begins its session in the request that accepts the code, so they agree within a step or two. A
+    session restored from a remember cookie, a consumer's session whose login was made staff since, or an
+    older session of the same login do not agree.
+    """
+    from vez.identity.sessions import AUTH_AT
+
+    if not is_admin():
+        return False
+    started, step = session.get(AUTH_AT), current_user.totp_last_step
+    return isinstance(started, int) and isinstance(step, int) and abs(started // 30 - step) <= 2
 
 
 def ip() -> str | None:
@@ -70,6 +97,63 @@ DETAIL_TYPE_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, datetime: _local_time}
 
 def _money(view, context, model, name):
     return format_money(getattr(model, name))
+
+
+# ---- what a URL or a form may hand the database (docs/security.md, admin inputs) ----------------------
+MAX_PAGE = 10**9  # × the largest page size stays far inside a 64-bit OFFSET
+MONEY_DIGITS = 15  # BigInteger columns (kopiykas, thousandths): the import's 12 digits and the point, summable
+
+
+def storable_range(column_type) -> tuple[int, int, int] | None:
+    """(lowest, highest, scale) of the integers a column of this type stores; None for other types."""
+    scale = 1
+    if isinstance(column_type, Thousandths):
+        scale, column_type = 1000, column_type.impl_instance
+    if isinstance(column_type, BigInteger):
+        return -(10**MONEY_DIGITS - 1), 10**MONEY_DIGITS - 1, scale
+    if isinstance(column_type, SmallInteger):
+        return -(2**15), 2**15 - 1, scale
+    if isinstance(column_type, Integer):  # PostgreSQL's integer: 32 bits
+        return -(2**31), 2**31 - 1, scale
+    return None
+
+
+def storable(value, bounds: tuple[int, int, int]) -> bool:
+    lowest, highest, scale = bounds
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return (not isinstance(value, Decimal) or value.is_finite()) and lowest <= value * scale <= highest
+    if isinstance(value, float):
+        return math.isfinite(value) and lowest <= value * scale <= highest
+    return True
+
+
+def valid_filter_value(flt, validate, value: str) -> bool:
+    """Flask-Admin's own check, then: the filter's clean() must not raise (an unknown enum name did, in
+    apply), and what it gives must fit the column (9223372036854775808 overflowed SQLite's INTEGER)."""
+    if "\x00" in value:
+        return False
+    try:
+        if not validate(value):
+            return False
+        cleaned = flt.clean(value)
+    except (ValueError, KeyError, TypeError, ArithmeticError):
+        return False
+    bounds = storable_range(getattr(getattr(flt, "column", None), "type", None))
+    values = cleaned if isinstance(cleaned, (list, tuple)) else [cleaned]
+    return bounds is None or all(storable(v, bounds) for v in values)
+
+
+class Storable:
+    """A form's number within what its column stores: a message, not the database's error."""
+
+    def __init__(self, bounds: tuple[int, int, int]) -> None:
+        self.bounds = bounds
+
+    def __call__(self, form, field) -> None:
+        if field.data is not None and not storable(field.data, self.bounds):
+            lowest, highest, scale = self.bounds
+            raise ValidationError(_("A number from %(min)s to %(max)s", min=Decimal(lowest) / scale,
+                                    max=Decimal(highest) / scale))
 
 
 class StaffModelView(StaffOnly, ModelView):
@@ -117,6 +201,36 @@ class StaffModelView(StaffOnly, ModelView):
     def on_model_delete(self, model):
         staff.record_change(f"admin.{model.__tablename__}_deleted", model, actor_id=current_user.id, ip=ip(),
                             before=staff.snapshot(model), after={})
+
+    def scaffold_filters(self, name):
+        filters = super().scaffold_filters(name)
+        for flt in filters or ():
+            flt.validate = functools.partial(valid_filter_value, flt, flt.validate)
+        return filters
+
+    def scaffold_form(self):
+        form_class = super().scaffold_form()
+        for column in self.model.__table__.columns:
+            field, bounds = getattr(form_class, column.key, None), storable_range(column.type)
+            if bounds is not None and isinstance(field, UnboundField):
+                field.kwargs["validators"] = [*field.kwargs.get("validators", ()), Storable(bounds)]
+        return form_class
+
+    def _get_list_extra_args(self):
+        args = super()._get_list_extra_args()
+        if not (isinstance(args.page, int) and 0 <= args.page <= MAX_PAGE):
+            args.page = 0  # -1 and 99999999999999999999 reached OFFSET
+        if args.search:
+            args.search = args.search.replace("\x00", "")  # PostgreSQL refuses NUL in a string
+        return args
+
+    def get_one(self, id):
+        """A row by the id in ?id=: one the column cannot hold is no row (PostgreSQL refused 'x' with an error)."""
+        [key] = self.model.__mapper__.primary_key
+        if storable_range(key.type) is not None:
+            if not (isinstance(id, str) and ID_TEXT.fullmatch(id)) or int(id) > ID_MAX:
+                return None
+        return super().get_one(id)
 
     def render(self, template, **kwargs):
         kwargs.setdefault("details_extra", self.details_extra)
@@ -166,7 +280,7 @@ class AccountView(StaffModelView):
             kwargs["identification_locked"] = staff.identification_locked(model.id)
         return super().render(template, **kwargs)
 
-    @expose("/<int:account_id>/unlock-identification", methods=["POST"])
+    @expose("/<id:account_id>/unlock-identification", methods=["POST"])
     def unlock_identification(self, account_id: int):
         """SECURITY.md A: the call centre lifts the 5-wrong-answers lock of an account (operators too)."""
         account = db.get_or_404(PersonalAccount, account_id)
@@ -196,6 +310,13 @@ class UserView(StaffModelView):
                      "locked_reason": _l("Lock reason")}
     details_extra = "admin/_user_operations.html"
 
+    def on_model_change(self, form, model, is_created):
+        # docs/security.md (upload limit): a new role is taken up at the next login (staff through the second
+        # factor); the sessions opened under the old one end here instead of carrying the new role.
+        if sa_inspect(model).attrs.role.history.has_changes():
+            model.session_version += 1
+        super().on_model_change(form, model, is_created)
+
     def render(self, template, **kwargs):
         if template == self.details_template:
             kwargs["operations"] = [(name, label) for name, (_fn, admins, label) in staff.USER_OPERATIONS.items()
@@ -203,7 +324,7 @@ class UserView(StaffModelView):
             kwargs["lock_form"] = ReasonForm()
         return super().render(template, **kwargs)
 
-    @expose("/<int:user_id>/do/<operation>", methods=["POST"])
+    @expose("/<id:user_id>/do/<operation>", methods=["POST"])
     def operate(self, user_id: int, operation: str):
         user = db.get_or_404(User, user_id)
         if operation == "lock":
@@ -278,7 +399,7 @@ class PaymentView(StaffModelView):
             kwargs["reverse_form"] = ReasonForm()
         return super().render(template, **kwargs)
 
-    @expose("/<int:payment_id>/reverse", methods=["POST"])
+    @expose("/<id:payment_id>/reverse", methods=["POST"])
     def reverse(self, payment_id: int):
         if not is_admin():
             abort(403)
@@ -305,7 +426,7 @@ class LetterView(StaffModelView):
                      "created_at": _l("Queued"), "sent_at": _l("Sent"), "next_attempt_at": _l("Next attempt")}
     details_extra = "admin/_letter_resend.html"
 
-    @expose("/<int:letter_id>/resend", methods=["POST"])
+    @expose("/<id:letter_id>/resend", methods=["POST"])
     def resend(self, letter_id: int):
         letter = db.get_or_404(Letter, letter_id)
         staff.resend_letter(letter, actor_id=current_user.id, ip=ip())
@@ -358,7 +479,7 @@ class ImportView(StaffOnly, BaseView):
         runs = db.session.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(20)).all()
         return self.render("admin/vez_import.html", form=form, runs=runs, is_admin=is_admin()), status
 
-    @expose("/runs/<int:run_id>")
+    @expose("/runs/<id:run_id>")
     def run(self, run_id: int):
         run = db.get_or_404(ImportRun, run_id)
         stale = importing.is_stale(run)

@@ -20,6 +20,6 @@ def index():
     return render_template("devmail/index.html", letters=outbox())
 
 
-@bp.route("/<int:letter_id>")
+@bp.route("/<id:letter_id>")
 def letter(letter_id: int):
     return render_template("devmail/letter.html", letter=db.get_or_404(Letter, letter_id))

@@ -63,7 +63,7 @@ def _owned(payment_id: int):
     return orders.owned_payment(current_user.id, payment_id) or abort(404)
 
 
-@bp.get("/payments/<int:payment_id>/checkout")
+@bp.get("/payments/<id:payment_id>/checkout")
 @login_required
 def checkout(payment_id: int):
     """The hand-off to the gateway: a form with the signed order that the browser posts there."""
@@ -95,7 +95,7 @@ def _description(account) -> str:
     return _("Payment for natural gas, personal account № %(number)s", number=account.number)
 
 
-@bp.get("/payments/<int:payment_id>")
+@bp.get("/payments/<id:payment_id>")
 @login_required
 def show(payment_id: int):
     payment = _owned(payment_id)
@@ -105,7 +105,7 @@ def show(payment_id: int):
     return body, STOP_POLLING if final and is_partial_request() else 200
 
 
-@bp.get("/payments/<int:payment_id>/receipt")
+@bp.get("/payments/<id:payment_id>/receipt")
 @login_required
 def receipt(payment_id: int):
     payment = _owned(payment_id)

@@ -91,9 +91,12 @@ class LiqPayProvider:
         status = params.get("status")
         if not isinstance(order_id, str) or not order_id or not isinstance(status, str):
             raise CallbackRejected("missing_field")
+        # docs/security.md (sandbox results): a test payment is no money; status `sandbox` or the `is_sandbox`
+        # flag, signed or not, is refused (and audited by the caller) unless we run in sandbox mode.
+        sandbox = status == "sandbox" or str(params.get("is_sandbox", "")).strip().lower() in ("1", "true")
+        if sandbox and not self.sandbox:
+            raise CallbackRejected("sandbox", order_id)
         if status == "sandbox":
-            if not self.sandbox:  # a test payment is no money: refused unless we run in sandbox mode
-                raise CallbackRejected("sandbox", order_id)
             outcome = GatewayOutcome.success
         else:
             outcome = map_status(status)
@@ -111,7 +114,7 @@ class LiqPayProvider:
             currency=currency,
             payment_id=None if payment_id is None else str(payment_id)[:64],
             account_number=info if isinstance(info, str) and info else None,
-            sandbox=status == "sandbox" or str(params.get("is_sandbox", "")) == "1",
+            sandbox=sandbox,
             raw=params,
         )
 
