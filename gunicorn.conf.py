@@ -5,7 +5,7 @@ import os
 
 import gunicorn
 
-# No version banner (SECURITY.md 36).
+# No version banner (docs/security.md 36).
 gunicorn.SERVER = "vez"
 
 bind = os.environ.get("VEZ_BIND", "127.0.0.1:8000")

@@ -1,4 +1,4 @@
-"""SECURITY.md 47: 50 users on the cabinet/partials/login mix under gunicorn (bounded), and worker growth.
+"""docs/security.md 47: 50 users on the cabinet/partials/login mix under gunicorn (bounded), and worker growth.
 
 `BENCH_LOAD_SECONDS` sets the run (default 60; the checklist's full run is 300, its soak 1800).
 """

@@ -1,4 +1,4 @@
-"""`/cabinet` with 500 000 accounts and 6 000 000 charges against 1 000 accounts (DESIGN.md budget: ± 20 %)."""
+"""`/cabinet` with 500 000 accounts and 6 000 000 charges against 1 000 accounts (docs/performance.md budget: ± 20 %)."""
 
 from __future__ import annotations
 

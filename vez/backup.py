@@ -1,4 +1,4 @@
-"""`flask --app vez backup FILE`: a consistent copy of the database (SECURITY.md 46).
+"""`flask --app vez backup FILE`: a consistent copy of the database (docs/security.md 46).
 
 SQLite: the online backup API (a consistent snapshot while the app runs). PostgreSQL: `pg_dump -Fc`,
 restored with `pg_restore -d <database> FILE`.

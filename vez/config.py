@@ -28,7 +28,7 @@ class Config:
     MAX_CONTENT_LENGTH = 1024 * 1024  # 1 MiB; the admin upload route raises its own limit
     MAX_FORM_MEMORY_SIZE = 512 * 1024
 
-    # Sessions: SECURITY.md D.
+    # Sessions: docs/security.md D.
     SESSION_COOKIE_NAME = "__Host-session"
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_HTTPONLY = True
@@ -45,7 +45,7 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     WTF_CSRF_SSL_STRICT = True
 
-    # Passwords: SECURITY.md A.
+    # Passwords: docs/security.md A.
     PASSWORD_MIN_LENGTH = 12
     PASSWORD_MAX_LENGTH = 128
     ARGON2_TIME_COST = 2
@@ -69,7 +69,7 @@ class Config:
     RESET_MAX_AGE = 3600
     IDENTIFICATION_MAX_AGE = 30 * 60
     EMAIL_CHANGE_MAX_AGE = 24 * 3600
-    # Every identification and recovery answer takes at least this long, whatever the outcome (SECURITY.md B11, C19).
+    # Every identification and recovery answer takes at least this long, whatever the outcome (docs/security.md B11, C19).
     IDENTIFY_ANSWER_SECONDS = 0.35
     RECOVERY_ANSWER_SECONDS = 0.35
 

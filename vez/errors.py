@@ -1,4 +1,4 @@
-"""Error pages in the user's language; a 500 names an incident id and shows no traceback (SECURITY.md 45).
+"""Error pages in the user's language; a 500 names an incident id and shows no traceback (docs/security.md 45).
 
 An unexpected exception is not caught here: Flask propagates it in debug (the debugger shows it) and in testing
 (the failing test sees it), and otherwise turns it into an InternalServerError, whose handler below logs it once

@@ -1,4 +1,4 @@
-"""Response headers every answer carries: CSP, HSTS, caching and friends (SECURITY.md G)."""
+"""Response headers every answer carries: CSP, HSTS, caching and friends (docs/security.md G)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Letters: queued in the outbox in the caller's transaction, sent later by `send_pending` (SECURITY.md 17).
+"""Letters: queued in the outbox in the caller's transaction, sent later by `send_pending` (docs/security.md 17).
 
 SMTP being down never loses a registration: the letter waits with its error and is retried with back-off.
 """

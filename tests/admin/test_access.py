@@ -1,4 +1,4 @@
-"""Who may open the panel (SECURITY.md 31): every /admin URL, by role, and the staff's second factor."""
+"""Who may open the panel (docs/security.md 31): every /admin URL, by role, and the staff's second factor."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def test_the_enumeration_finds_every_view(app):
 
 
 def test_e31_every_admin_url_sends_anonymous_visitors_to_the_login(app, client):
-    """SECURITY.md 31: anonymous → the login page, for every /admin URL and method."""
+    """docs/security.md 31: anonymous → the login page, for every /admin URL and method."""
     for endpoint, method, url in admin_urls(app):
         response = client.open(url, method=method, data={"csrf_token": csrf_token(client)} if method == "POST" else None)
         assert response.status_code == 302, (endpoint, method, url, response.status_code)
@@ -47,7 +47,7 @@ def test_e31_every_admin_url_sends_anonymous_visitors_to_the_login(app, client):
 
 
 def test_e31_every_admin_url_refuses_a_consumer(app, client, auth, make_user):
-    """SECURITY.md 31: a logged-in consumer gets 403 on every /admin URL and method."""
+    """docs/security.md 31: a logged-in consumer gets 403 on every /admin URL and method."""
     make_user("ivan")
     assert auth.login().status_code == 303
     token = csrf_token(client, "/")

@@ -1,4 +1,4 @@
-"""Issue 10, admin inputs: no filter, page, sort, page size or id in a URL, and no number in an edit form,
+"""Admin inputs (docs/security.md, admin inputs): no filter, page, sort, page size or id in a URL, and no number in an edit form,
 crashes the panel (a 200 with the value ignored or flashed, a 400 or a 404; never a 500)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 10, finding 13: the import takes ASCII digits only and no control or invisible formatting character."""
+"""The import (docs/security.md, import characters) takes ASCII digits only and no control or invisible formatting character."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ def test_an_account_edit_is_audited_with_who_before_and_after(admin_client, db, 
     assert response.status_code == 302
     db.session.refresh(account)
     assert account.holder_name == "Петренко Стефан Іванович"
-    assert account.balance == 0  # not a field of the form (SECURITY.md 30)
+    assert account.balance == 0  # not a field of the form (docs/security.md 30)
     [event] = events(db, "admin.personal_accounts_edited")
     admin = db.session.scalar(select(User).where(User.login == "olena"))
     assert event.actor_id == admin.id and event.target_id == str(account.id)
@@ -168,7 +168,7 @@ def test_account_search_by_number_holder_and_address_and_its_history(admin_clien
 
 
 def test_e33_hostile_names_render_escaped_in_the_panel(admin_client, make_account):
-    """SECURITY.md 33 in the admin: markup and template syntax in names stay text."""
+    """docs/security.md 33 in the admin: markup and template syntax in names stay text."""
     account = make_account(holder_name='<img src=x onerror=alert(1)>', address='<div hx-get="/admin" hx-trigger="load">{{7*7}}</div>')
     for path in ("/admin/accounts/", f"/admin/accounts/details/?id={account.id}"):
         page = admin_client.get(path).get_data(as_text=True)
@@ -266,7 +266,7 @@ def test_an_operator_sees_the_imports_but_cannot_upload(operator_client):
 
 
 def test_an_operator_unlocks_an_accounts_identification(operator_client, db, make_account):
-    """SECURITY.md A: five wrong answers lock an account's identification; the call centre unlocks it."""
+    """docs/security.md B12: five wrong answers lock an account's identification; the call centre unlocks it."""
     from vez.models import IdentificationFailure
     from vez.identity.limits import account_locked
 

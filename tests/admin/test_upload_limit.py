@@ -1,4 +1,4 @@
-"""Issue 10, finding 5: the import's 256 MiB body limit is an admin's, past the second factor; it is decided
+"""The import's 256 MiB body limit is an admin's, past the second factor; it is decided
 on Content-Length before a byte of the body is read, so anyone else's 2 MiB post is a 413 unread."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""SECURITY.md 37: no CSP violation in a real browser; no htmx history left after logout."""
+"""docs/security.md 37: no CSP violation in a real browser; no htmx history left after logout."""
 
 import re
 

@@ -1,4 +1,4 @@
-"""Never another's account (SECURITY.md 29, 30, 33)."""
+"""Never another's account (docs/security.md 29, 30, 33)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ NOT_OWNED = {
     "activation.confirm": "an activation token is the credential itself (registration's tests)",
     "activation.activate_login": "an activation token is the credential itself (registration's tests)",
     "activation.resend": "an activation token is the credential itself (registration's tests)",
-    "recovery.new_password": "a reset token is the credential itself (SECURITY.md 20)",
-    "payments.callback": "<provider> names a gateway, not an object; the callback is signed (SECURITY.md 38)",
+    "recovery.new_password": "a reset token is the credential itself (docs/security.md 20)",
+    "payments.callback": "<provider> names a gateway, not an object; the callback is signed (docs/security.md 38)",
 }
-NOT_OWNED_PREFIXES = ("/admin",)  # staff only: SECURITY.md 31 covers them
+NOT_OWNED_PREFIXES = ("/admin",)  # staff only: docs/security.md 31 covers them
 
 
 def b_values(petro, token_of_b):
@@ -52,7 +52,7 @@ def token_of_b(app, db, petro):
 
 def test_E29_every_route_with_an_object_id_refuses_another_logins_ids_with_404(
         app, db, logged_in, petro, token_of_b):
-    """SECURITY.md 29: enumerates app.url_map, so routes added later are covered by themselves."""
+    """docs/security.md 29: enumerates app.url_map, so routes added later are covered by themselves."""
     values = b_values(petro, token_of_b)
     page = logged_in.get("/cabinet").get_data(as_text=True)
     csrf = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
@@ -103,7 +103,7 @@ def test_E29_email_change_link_of_another_login_is_404(logged_in, token_of_b, db
 
 
 def test_E30_extra_form_fields_change_nothing(app, db, logged_in, ivan):
-    """SECURITY.md 30: role, balance, user_id, account ids sent with the profile forms are ignored."""
+    """docs/security.md 30: role, balance, user_id, account ids sent with the profile forms are ignored."""
     user, power, _gas = ivan
     page = logged_in.get("/cabinet/profile").get_data(as_text=True)
     csrf = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
@@ -126,7 +126,7 @@ HOSTILE = ['<img src=x onerror=alert(1)>', '<div hx-get="/admin" hx-trigger="loa
 
 def test_F33_hostile_names_and_addresses_render_escaped(app, db, client, auth, make_account, make_charge,
                                                         make_user):
-    """SECURITY.md 33: the cabinet's pages, the bill and the PDF show hostile text as text."""
+    """docs/security.md 33: the cabinet's pages, the bill and the PDF show hostile text as text."""
     from datetime import date
 
     from vez.billing import generate_bills
@@ -149,7 +149,7 @@ ALLOWED_RAW = set()  # files allowed to use |safe or Markup( — none so far; ea
 
 
 def test_F33_no_safe_filter_or_markup_outside_the_allow_list():
-    """SECURITY.md 33: a template's `|safe` or a `Markup(` in Python turns off escaping; the repo has none."""
+    """docs/security.md 33: a template's `|safe` or a `Markup(` in Python turns off escaping; the repo has none."""
     root = Path(__file__).resolve().parents[2] / "vez"
     pattern = re.compile(r"\|\s*safe\b|\bMarkup\s*\(")
     offenders = [

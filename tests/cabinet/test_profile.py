@@ -1,4 +1,4 @@
-"""The profile: phone, email, password, language and paperless bills (SECURITY.md 28)."""
+"""The profile: phone, email, password, language and paperless bills (docs/security.md 28)."""
 
 from __future__ import annotations
 

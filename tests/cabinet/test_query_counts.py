@@ -1,4 +1,4 @@
-"""The number of SQL statements behind /cabinet and an account page does not grow with the data (issue 4, item 8)."""
+"""The number of SQL statements behind /cabinet and an account page does not grow with the data (docs/performance.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Login and logout (SECURITY.md A and D)."""
+"""Login and logout (docs/security.md A and D)."""
 
 from tests.conftest import PASSWORD, csrf_token, https_client
 

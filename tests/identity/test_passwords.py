@@ -1,4 +1,4 @@
-"""SECURITY.md A: passwords and login."""
+"""docs/security.md A: passwords and login."""
 
 import re
 import statistics
@@ -24,7 +24,7 @@ MIXED_64 = ("Стара Вижівка 🌻 mixed ünïcödé, spaces ✓ — з
     ("x" * 129, "long"),
 ])
 def test_1_length_rule(app, password, problem):
-    """SECURITY.md 1: 11 refused, 12 letters accepted, 64 mixed Unicode accepted, 129 refused."""
+    """docs/security.md 1: 11 refused, 12 letters accepted, 64 mixed Unicode accepted, 129 refused."""
     assert password_problem(password) == problem
 
 
@@ -33,7 +33,7 @@ def test_1_the_examples_have_the_lengths_they_claim():
 
 
 def test_2_passwords_are_never_truncated(client, auth, make_user):
-    """SECURITY.md 2: a 71-character password does not open with its first 70."""
+    """docs/security.md 2: a 71-character password does not open with its first 70."""
     long_password = ("довгий пароль з багатьох слів " * 3)[:70] + "Z"
     assert len(long_password) == 71
     make_user("ivan", password=long_password)
@@ -44,7 +44,7 @@ def test_2_passwords_are_never_truncated(client, auth, make_user):
 @pytest.mark.parametrize("password", ["12345678abcd", "qwerty123456", "йцукенгшщзхї", "password1234",
                                       "Волиньелектрозбут"])
 def test_3_common_passwords_are_refused(app, password):
-    """SECURITY.md 3: common passwords refused."""
+    """docs/security.md 3: common passwords refused."""
     assert password_problem(password) in ("common", "personal")
 
 
@@ -59,7 +59,7 @@ def test_3_the_common_list_holds_at_least_3000_entries(app):
 
 
 def test_4_hash_names_argon2id_and_its_parameters(app):
-    """SECURITY.md 4: the stored hash names the configured method and parameters."""
+    """docs/security.md 4: the stored hash names the configured method and parameters."""
     app.config.update(PROD_ARGON2)
     stored = hash_password(PASSWORD)
     assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
@@ -80,7 +80,7 @@ def _strip(response):
 
 
 def test_5_unknown_login_and_wrong_password_answer_alike(app, make_user):
-    """SECURITY.md 5: same status, same body (less the CSRF token), same cookie names."""
+    """docs/security.md 5: same status, same body (less the CSRF token), same cookie names."""
     make_user("ivan")
     answers = []
     for login in ("ivan", "nobody"):
@@ -94,7 +94,7 @@ def test_5_unknown_login_and_wrong_password_answer_alike(app, make_user):
 
 
 def test_6_unknown_login_and_wrong_password_take_the_same_time(app, make_user):
-    """SECURITY.md 6: medians of 15 tries each differ by under 25 % (a dummy hash for unknown logins)."""
+    """docs/security.md 6: medians of 15 tries each differ by under 25 % (a dummy hash for unknown logins)."""
     app.config.update(PROD_ARGON2)
     make_user("ivan")
     app.config["LOGIN_LIMIT_PER_LOGIN"] = app.config["LOGIN_LIMIT_PER_ADDRESS"] = "1000 per minute"
@@ -116,7 +116,7 @@ def test_6_unknown_login_and_wrong_password_take_the_same_time(app, make_user):
 
 
 def test_7_ten_wrong_passwords_from_ten_addresses_throttle_the_login(app, make_user):
-    """SECURITY.md 7: throttled, the right password too, until the window passes."""
+    """docs/security.md 7: throttled, the right password too, until the window passes."""
     make_user("ivan")
     with time_machine.travel("2030-01-01 10:00", tick=False) as traveller:
         for i in range(10):
@@ -136,7 +136,7 @@ def test_7_ten_wrong_passwords_from_ten_addresses_throttle_the_login(app, make_u
 
 
 def test_8_thirty_logins_from_one_address_throttle_the_address(app, make_user):
-    """SECURITY.md 8: throttled from the 31st, with no "attempts left" detail."""
+    """docs/security.md 8: throttled from the 31st, with no "attempts left" detail."""
     make_user("ivan")
     client = https_client(app)
     with time_machine.travel("2030-01-01 10:00", tick=False):
@@ -152,7 +152,7 @@ def test_8_thirty_logins_from_one_address_throttle_the_address(app, make_user):
 
 
 def test_10_a_spoofed_forwarded_for_does_not_reset_a_limit(app, make_user):
-    """SECURITY.md 10: without a configured proxy X-Forwarded-For is ignored."""
+    """docs/security.md 10: without a configured proxy X-Forwarded-For is ignored."""
     client = https_client(app)
     with time_machine.travel("2030-01-01 10:00", tick=False):
         token = csrf_token(client)

@@ -1,4 +1,4 @@
-"""SECURITY.md D: sessions (24-27)."""
+"""docs/security.md D: sessions (24-27)."""
 
 from datetime import timedelta
 
@@ -13,7 +13,7 @@ def cookies(response):
 
 
 def test_24_session_cookie_attributes(client, auth, make_user):
-    """SECURITY.md 24: __Host-session is Secure, HttpOnly, SameSite=Lax, Path=/, no Domain."""
+    """docs/security.md 24: __Host-session is Secure, HttpOnly, SameSite=Lax, Path=/, no Domain."""
     make_user("ivan")
     response = auth.login()
     cookie = cookies(response)["__Host-session"]
@@ -31,7 +31,7 @@ def test_24_remember_cookie_is_at_most_30_days_secure_httponly(client, auth, mak
 
 
 def test_25_logout_ends_captured_session_and_remember_cookies(app, client, auth, make_user):
-    """SECURITY.md 25: the session and remember cookies captured before logout no longer open the cabinet."""
+    """docs/security.md 25: the session and remember cookies captured before logout no longer open the cabinet."""
     make_user("ivan")
     auth.login(remember="y")
     session_cookie = client.get_cookie("__Host-session").value
@@ -44,7 +44,7 @@ def test_25_logout_ends_captured_session_and_remember_cookies(app, client, auth,
 
 
 def test_26_idle_for_31_minutes_means_logging_in_again(client, auth, make_user):
-    """SECURITY.md 26: idle timeout of 30 minutes."""
+    """docs/security.md 26: idle timeout of 30 minutes."""
     make_user("ivan")
     with time_machine.travel("2030-01-01 10:00", tick=False) as t:
         auth.login()
@@ -55,7 +55,7 @@ def test_26_idle_for_31_minutes_means_logging_in_again(client, auth, make_user):
 
 
 def test_26_twelve_hours_of_activity_means_logging_in_again(client, auth, make_user):
-    """SECURITY.md 26: absolute lifetime of 12 hours, however active."""
+    """docs/security.md 26: absolute lifetime of 12 hours, however active."""
     make_user("ivan")
     with time_machine.travel("2030-01-01 08:00", tick=False) as t:
         auth.login()
@@ -78,7 +78,7 @@ def test_26_a_remembered_session_is_not_fresh(app, client, auth, make_user):
 
 
 def test_27_login_renews_the_session(client, auth, make_user):
-    """SECURITY.md 27: a marker set before login is gone, and the cookie value changes."""
+    """docs/security.md 27: a marker set before login is gone, and the cookie value changes."""
     make_user("ivan")
     csrf_token(client)
     with client.session_transaction() as session:

@@ -1,4 +1,4 @@
-"""SECURITY.md H: the payment callback. Only a valid signature over a matching order moves money."""
+"""docs/security.md H: the payment callback. Only a valid signature over a matching order moves money."""
 
 import logging
 
@@ -107,7 +107,7 @@ def test_h39_the_same_success_twice_credits_once(app, gateway, order):
 
 
 def test_the_callback_takes_no_session_and_no_csrf_token(app, client, gateway, order):
-    """SECURITY.md 32: the one POST without CSRF; it starts no session, and a logged-in cookie signs nothing."""
+    """docs/security.md 32: the one POST without CSRF; it starts no session, and a logged-in cookie signs nothing."""
     payment, account = order
     assert client.post("/payments/callback/sandbox", data={"data": "e30="}).status_code == 400
     response = gateway.post("/payments/callback/sandbox", data=sandbox_callback(app, payment))

@@ -1,4 +1,4 @@
-"""SECURITY.md H40 and H42: identical callbacks at the same moment credit once; a crash leaves nothing half-done."""
+"""docs/security.md H40 and H42: identical callbacks at the same moment credit once; a crash leaves nothing half-done."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 10, finding 17: a correctly signed LiqPay result flagged `is_sandbox` is no money outside sandbox mode."""
+"""A correctly signed LiqPay result flagged `is_sandbox` is no money outside sandbox mode."""
 
 import json
 from datetime import timedelta

@@ -1,4 +1,4 @@
-"""Password and login recovery (SECURITY.md C19–C23)."""
+"""Password and login recovery (docs/security.md C19–C23)."""
 
 from __future__ import annotations
 

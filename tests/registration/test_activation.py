@@ -1,4 +1,4 @@
-"""Activation: the page, the POST, the welcome letter, and every dead link (SECURITY.md B16)."""
+"""Activation: the page, the POST, the welcome letter, and every dead link (docs/security.md B16)."""
 
 from __future__ import annotations
 

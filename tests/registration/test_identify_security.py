@@ -1,4 +1,4 @@
-"""SECURITY.md B11–B15: identification cannot be guessed, and step 2 needs a fresh identification of this session."""
+"""docs/security.md B11–B15: identification cannot be guessed, and step 2 needs a fresh identification of this session."""
 
 from __future__ import annotations
 

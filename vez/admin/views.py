@@ -1,6 +1,6 @@
 """The panel's views: staff only (operator reads, resends letters and unlocks; admin does everything).
 
-SECURITY.md 31: anonymous visitors are sent to the login page, consumers get 403, no view shows a hash,
+docs/security.md 31: anonymous visitors are sent to the login page, consumers get 403, no view shows a hash,
 a token, a TOTP secret or a letter's body (its links carry tokens), and every write is audited with
 who, what, before and after (vez.admin.staff).
 """
@@ -282,7 +282,7 @@ class AccountView(StaffModelView):
 
     @expose("/<id:account_id>/unlock-identification", methods=["POST"])
     def unlock_identification(self, account_id: int):
-        """SECURITY.md A: the call centre lifts the 5-wrong-answers lock of an account (operators too)."""
+        """docs/security.md B12: the call centre lifts the 5-wrong-answers lock of an account (operators too)."""
         account = db.get_or_404(PersonalAccount, account_id)
         cleared = staff.unlock_identification(account.id, actor_id=current_user.id, ip=ip())
         db.session.commit()

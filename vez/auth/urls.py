@@ -1,4 +1,4 @@
-"""The `next` parameter: only a path on this site (SECURITY.md 34)."""
+"""The `next` parameter: only a path on this site (docs/security.md 34)."""
 
 from __future__ import annotations
 

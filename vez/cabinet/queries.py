@@ -1,7 +1,7 @@
-"""What the cabinet reads, always scoped to the login that asks (SECURITY.md 29).
+"""What the cabinet reads, always scoped to the login that asks (docs/security.md 29).
 
 Every function takes the login's id and reaches rows only through `user_accounts`; the number of
-statements does not depend on how many accounts, charges or payments there are (issue 4, item 8).
+statements does not depend on how many accounts, charges or payments there are (docs/performance.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The cabinet's routes: thin; every account is looked up through the login (SECURITY.md 29)."""
+"""The cabinet's routes: thin; every account is looked up through the login (docs/security.md 29)."""
 
 from __future__ import annotations
 

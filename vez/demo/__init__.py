@@ -176,7 +176,7 @@ def _make_logins(accounts: list[PersonalAccount]) -> None:
 
 
 def describe_accounts() -> list[dict]:
-    """The demo personal accounts as they stand now, in the contract's JSON shape."""
+    """The demo personal accounts as they stand now, in the JSON shape the README states."""
     rows = []
     for account in db.session.scalars(select(PersonalAccount).order_by(PersonalAccount.id)):
         last = last_payment(account.id)

@@ -1,7 +1,7 @@
 """Identification of a consumer by a personal account and its last payment (or surname and meter).
 
 The last payment carries only a few bits of entropy, so guessing is limited per account and per address,
-counted in the database (`vez.identity.limits`), audited, and every outcome takes the same time (SECURITY.md B,
+counted in the database (`vez.identity.limits`), audited, and every outcome takes the same time (docs/security.md B,
 `vez.identity.timing`). Used by registration's step 1, the cabinet's add-account and the admin's unlock.
 """
 
@@ -81,7 +81,7 @@ def normalize_surname(raw: str | None) -> str:
 # ---- the identification ----------------------------------------------------------------------------
 
 def record_malformed(ip: str | None, actor_id: int | None = None, **fields) -> None:
-    """Input refused before any lookup still counts against the address (SECURITY.md B14)."""
+    """Input refused before any lookup still counts against the address (docs/security.md B14)."""
     limits.count_identification_failure(ip or "", IdentificationOutcome.malformed.value)
     audit.record("identify.malformed", actor_id=actor_id, ip=ip, **fields)
 

@@ -1,4 +1,4 @@
-"""Checking a login and password, with limits that count failures only (SECURITY.md A).
+"""Checking a login and password, with limits that count failures only (docs/security.md A).
 
 `authenticate` changes the session (audit events, a rehash) and returns a `Login`; it never commits: the
 view does (docs/architecture.md, "Who commits").

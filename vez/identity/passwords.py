@@ -1,4 +1,4 @@
-"""Passwords: the policy (SECURITY.md A) with its one message table, and Argon2id hashing with rehash on login.
+"""Passwords: the policy (docs/security.md A) with its one message table, and Argon2id hashing with rehash on login.
 
 Registration, recovery and the profile all check a new password with `password_problem` and show
 `password_message` (docs/security.md A).

@@ -1,6 +1,6 @@
 """A login's own changes: phone, email (confirmed by a letter to the new address), password, language, paperless.
 
-SECURITY.md D28: a change of email, phone or password asks for the current password, ends every other
+docs/security.md D28: a change of email, phone or password asks for the current password, ends every other
 session and sends a notice to the old address.
 """
 

@@ -1,4 +1,4 @@
-"""Password and login recovery. Every request answers the same whether anything matched (SECURITY.md C)."""
+"""Password and login recovery. Every request answers the same whether anything matched (docs/security.md C)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Sessions (SECURITY.md D): the version check, the idle and absolute timeouts, login and logout, and the
+"""Sessions (docs/security.md D): the version check, the idle and absolute timeouts, login and logout, and the
 not-yet-activated login a visitor's session remembers (`PENDING_USER`)."""
 
 from __future__ import annotations

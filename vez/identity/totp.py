@@ -1,4 +1,4 @@
-"""The staff's second factor (SECURITY.md 31, ASVS 4.3.1): a TOTP code after the password.
+"""The staff's second factor (docs/security.md 31, ASVS 4.3.1): a TOTP code after the password.
 
 Between the password and the code the login is only *pending*: the session holds its id, the moment
 and the session version, and nothing opens until the code is right. Wrong codes are counted per login;
@@ -34,7 +34,7 @@ class SecondFactorOutcome(str, enum.Enum):
 
 
 class TOTP(pyotp.TOTP):
-    """pyotp 2.12 refuses secrets under 112 bits; the demo secret of DESIGN.md's contract has 80.
+    """pyotp 2.12 refuses secrets under 112 bits; the demo secret the README publishes has 80.
 
     Secrets we make are 160 bits (pyotp.random_base32); shorter ones are accepted only as given.
     """

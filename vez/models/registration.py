@@ -1,7 +1,7 @@
 """What identification and recovery remember: failed identifications and password-reset requests.
 
 Failures live in the database (not the rate limiter's memory) so that staff can see and clear them and
-so that every worker and every host counts the same (SECURITY.md B12, B13).
+so that every worker and every host counts the same (docs/security.md B12, B13).
 """
 
 from __future__ import annotations

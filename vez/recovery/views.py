@@ -45,7 +45,7 @@ def login_post():
 
 
 def _answer(form, form_name: str, sent: str, send):
-    """The same answer, in the same time, whether or not anything matched (SECURITY.md 19, 23)."""
+    """The same answer, in the same time, whether or not anything matched (docs/security.md 19, 23)."""
     if not form.validate():
         return _page(**{form_name: form}, status=422)
     started = time.monotonic()

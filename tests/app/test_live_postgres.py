@@ -1,4 +1,4 @@
-"""SECURITY.md 44: PostgreSQL connections die or the server stops; the app recovers without a restart (live)."""
+"""docs/security.md 44: PostgreSQL connections die or the server stops; the app recovers without a restart (live)."""
 
 import os
 import shutil

@@ -1,4 +1,4 @@
-"""Issue 10, findings 15 and 10: a mistyped ENV_MODE and per-worker rate limits are refused at start."""
+"""A mistyped ENV_MODE and per-worker rate limits are refused at start."""
 
 import os
 import runpy

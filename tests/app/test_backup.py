@@ -1,4 +1,4 @@
-"""SECURITY.md 46: backup and restore keep every row and every kopiyka."""
+"""docs/security.md 46: backup and restore keep every row and every kopiyka."""
 
 import shutil
 import subprocess

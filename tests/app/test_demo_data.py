@@ -1,4 +1,4 @@
-"""`flask demo-data`: the contract of DESIGN.md."""
+"""`flask demo-data`: the contract the README's "Demo logins" states."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""Issue 10, finding 11: every route with an integer id answers 404 to an id out of range, never a 500."""
+"""Every route with an integer id answers 404 to an id out of range, never a 500."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SECURITY.md 9: limits hold across gunicorn workers with Redis storage (live, bounded)."""
+"""docs/security.md 9: limits hold across gunicorn workers with Redis storage (live, bounded)."""
 
 import os
 import shutil

@@ -8,7 +8,7 @@ from vez.demo import create_demo_data
 from vez.extensions import db
 
 STRONG = "a-production-secret-key-of-sufficient-length-0123456789"
-REDIS = "redis://127.0.0.1:6379/0"  # production refuses memory:// (tests/foundation/test_modes.py); never contacted
+REDIS = "redis://127.0.0.1:6379/0"  # production refuses memory:// (tests/app/test_modes.py); never contacted
 
 
 def test_testing_config_is_used_for_tests(app):

@@ -1,4 +1,4 @@
-"""Issue 9: the built wheel installs and runs outside the checkout (live, about 30 s).
+"""The built wheel installs and runs outside the checkout (live, about 30 s).
 
 The wheel is built from a copy of the checkout (pip builds in the source tree; a stale build/ must never reach the
 checkout) and installed alone into a fresh virtualenv; the dependencies are seen from this interpreter's

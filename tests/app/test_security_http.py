@@ -1,4 +1,4 @@
-"""SECURITY.md F 34-35, G 36, I 45, E 32: redirects, sizes, headers, error pages, CSRF everywhere."""
+"""docs/security.md F 34-35, G 36, I 45, E 32: redirects, sizes, headers, error pages, CSRF everywhere."""
 
 import re
 
@@ -16,7 +16,7 @@ EVIL_NEXT = [
 
 @pytest.mark.parametrize("target", EVIL_NEXT)
 def test_34_next_never_leaves_the_site(client, make_user, target):
-    """SECURITY.md 34: a foreign or scheme `next` gives the default page."""
+    """docs/security.md 34: a foreign or scheme `next` gives the default page."""
     make_user("ivan")
     token = csrf_token(client)
     response = client.post("/login", data={"login": "ivan", "password": PASSWORD, "csrf_token": token,
@@ -35,7 +35,7 @@ def test_34_a_local_next_is_honoured(client, make_user):
 
 
 def test_35_a_two_mebibyte_body_is_refused(client):
-    """SECURITY.md 35: 413 for an oversized body."""
+    """docs/security.md 35: 413 for an oversized body."""
     response = client.post("/login", data={"login": "x" * (2 * 1024 * 1024)})
     assert response.status_code == 413
 
@@ -77,7 +77,7 @@ def assert_decided_headers(response):
 
 
 def test_36_headers_on_every_kind_of_answer(app, client, auth, make_user):
-    """SECURITY.md 36: the decided headers on 200 (public and logged in), 302, 404, 429 and 500."""
+    """docs/security.md 36: the decided headers on 200 (public and logged in), 302, 404, 429 and 500."""
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
     @app.route("/boom-for-test")
@@ -107,7 +107,7 @@ def test_36_headers_on_every_kind_of_answer(app, client, auth, make_user):
 
 
 def test_45_a_failing_route_answers_500_with_an_incident_id_and_no_traceback(app, client):
-    """SECURITY.md 45."""
+    """docs/security.md 45."""
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
     @app.route("/boom-for-test")
@@ -153,7 +153,7 @@ def _sample_url(rule):
 
 
 def test_32_every_post_route_refuses_a_missing_csrf_token(app, client, auth, make_user):
-    """SECURITY.md 32: every POST route but the payment callback refuses a missing CSRF token."""
+    """docs/security.md 32: every POST route but the payment callback refuses a missing CSRF token."""
     make_user("ivan")
     auth.login()
     checked = 0
