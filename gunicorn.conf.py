@@ -30,7 +30,9 @@ def nworkers_changed(server, new_value, old_value):
     if not single_process or new_value == 1:
         return
     if old_value is None:  # gunicorn prints a RuntimeError and exits 1
-        raise RuntimeError(f"VEZ_SINGLE_PROCESS=1 runs exactly one worker, not {new_value} "
-                           "(memory:// rate limits would count per worker); unset it and use shared storage.")
+        raise RuntimeError(
+            f"VEZ_SINGLE_PROCESS=1 runs exactly one worker, not {new_value} "
+            "(memory:// rate limits would count per worker); unset it and use shared storage."
+        )
     server.log.error("VEZ_SINGLE_PROCESS=1: staying at one worker, not %s", new_value)
     server._num_workers = 1

@@ -37,23 +37,53 @@ def _seed(url: str) -> tuple[dict[str, int], dict[int, int], list[dict]]:
     with app.app_context():
         db.drop_all()
         db.create_all()
-        sub = Subdivision(code="108", service=Service.electricity, name_uk="Любешівська філія",
-                          name_en="Liubeshiv branch", kind=BranchKind.district)
-        accounts = [PersonalAccount(number=f"5{i:08d}", service=Service.electricity, subdivision=sub,
-                                    holder_name="Бенч Тест", address="Луцьк", balance=1_000_000)
-                    for i in range(ACCOUNTS)]
+        sub = Subdivision(
+            code="108",
+            service=Service.electricity,
+            name_uk="Любешівська філія",
+            name_en="Liubeshiv branch",
+            kind=BranchKind.district,
+        )
+        accounts = [
+            PersonalAccount(
+                number=f"5{i:08d}",
+                service=Service.electricity,
+                subdivision=sub,
+                holder_name="Бенч Тест",
+                address="Луцьк",
+                balance=1_000_000,
+            )
+            for i in range(ACCOUNTS)
+        ]
         db.session.add_all([sub, *accounts])
         db.session.flush()
         amounts, forms = {}, []
         for i in range(ORDERS):
             amount = rng.randint(100, 500_000)
             reference = f"vez-bench-{i:06d}"
-            db.session.add(Payment(account_id=accounts[i % ACCOUNTS].id, amount=amount, source=PaymentSource.online,
-                                   status=PaymentStatus.pending, reference=reference, provider="sandbox"))
+            db.session.add(
+                Payment(
+                    account_id=accounts[i % ACCOUNTS].id,
+                    amount=amount,
+                    source=PaymentSource.online,
+                    status=PaymentStatus.pending,
+                    reference=reference,
+                    provider="sandbox",
+                )
+            )
             amounts[reference] = amount
-            data = encode({"version": 3, "public_key": app.config["SANDBOX_PUBLIC_KEY"], "action": "pay",
-                           "status": "success", "order_id": reference, "amount": f"{amount // 100}.{amount % 100:02d}",
-                           "currency": "UAH", "payment_id": i})
+            data = encode(
+                {
+                    "version": 3,
+                    "public_key": app.config["SANDBOX_PUBLIC_KEY"],
+                    "action": "pay",
+                    "status": "success",
+                    "order_id": reference,
+                    "amount": f"{amount // 100}.{amount % 100:02d}",
+                    "currency": "UAH",
+                    "payment_id": i,
+                }
+            )
             forms.append({"data": data, "signature": hmac_signature(app.config["SANDBOX_PRIVATE_KEY"], data)})
         db.session.commit()
         start = {a.id: a.balance for a in accounts}
@@ -71,9 +101,11 @@ def _count(url: str, amounts: dict[str, int], start: dict[int, int]) -> dict:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET})
     with app.app_context():
         per_payment = db.session.execute(
-            select(PaymentEntry.payment_id, func.count()).group_by(PaymentEntry.payment_id)).all()
+            select(PaymentEntry.payment_id, func.count()).group_by(PaymentEntry.payment_id)
+        ).all()
         received = db.session.execute(
-            select(Payment.account_id, Payment.amount).where(Payment.status == PaymentStatus.received)).all()
+            select(Payment.account_id, Payment.amount).where(Payment.status == PaymentStatus.received)
+        ).all()
         expected = dict(start)
         for account_id, amount in received:
             expected[account_id] -= amount
@@ -108,8 +140,11 @@ def run(seconds: int | None = None) -> dict:
                     form = next(queue, None)
                 if form is None:
                     return
-                request = urllib.request.Request(f"{base}/payments/callback/sandbox", data=urlencode(form).encode(),
-                                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+                request = urllib.request.Request(
+                    f"{base}/payments/callback/sandbox",
+                    data=urlencode(form).encode(),
+                    headers={"Content-Type": "application/x-www-form-urlencoded"},
+                )
                 try:
                     with urllib.request.urlopen(request, timeout=30) as response:
                         response.read()
@@ -142,9 +177,11 @@ def run(seconds: int | None = None) -> dict:
         "credits_per_second": round(counted["credited_orders"] / elapsed, 1),
         "statuses": statuses,
         **counted,
-        "ok": counted["double_credits"] == 0 and counted["balances_match_ledger"]
+        "ok": counted["double_credits"] == 0
+        and counted["balances_match_ledger"]
         and (sent < len(jobs) or counted["credited_orders"] == ORDERS)
-        and counted["ledger_rows"] == counted["credited_orders"] and set(statuses) <= {200},
+        and counted["ledger_rows"] == counted["credited_orders"]
+        and set(statuses) <= {200},
     }
 
 

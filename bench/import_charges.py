@@ -41,8 +41,10 @@ def write_csv(path: Path, numbers: list[str]) -> int:
             for number in numbers:
                 volume = rng.randrange(50, 600)
                 start = rng.randrange(1000, 90000)
-                f.write(f"{number},2025-{month:02d},{volume},kWh,4.32,{volume * 432 // 100}.{volume * 432 % 100:02d},"
-                        f"{start},{start + volume}\n")
+                f.write(
+                    f"{number},2025-{month:02d},{volume},kWh,4.32,{volume * 432 // 100}.{volume * 432 % 100:02d},"
+                    f"{start},{start + volume}\n"
+                )
                 rows += 1
     return rows
 
@@ -61,13 +63,31 @@ def _prepare(app, numbers: list[str]) -> None:
         db.session.remove()
         db.drop_all()
         db.create_all()
-        db.session.add(Subdivision(code="108", name_uk="Любешівська філія", name_en="Liubeshiv branch",
-                                   service=Service.electricity, kind=BranchKind.district))
+        db.session.add(
+            Subdivision(
+                code="108",
+                name_uk="Любешівська філія",
+                name_en="Liubeshiv branch",
+                service=Service.electricity,
+                kind=BranchKind.district,
+            )
+        )
         db.session.commit()
-        db.session.execute(insert(PersonalAccount), [
-            {"number": n, "subdivision_id": 1, "service": Service.electricity, "holder_name": "Петренко Степан",
-             "address": "смт Любешів", "meter_number": "1", "balance": 0} for n in numbers
-        ])
+        db.session.execute(
+            insert(PersonalAccount),
+            [
+                {
+                    "number": n,
+                    "subdivision_id": 1,
+                    "service": Service.electricity,
+                    "holder_name": "Петренко Степан",
+                    "address": "смт Любешів",
+                    "meter_number": "1",
+                    "balance": 0,
+                }
+                for n in numbers
+            ],
+        )
         db.session.commit()
 
 
@@ -83,8 +103,11 @@ def _measure(app, csv_path: Path) -> dict:
             done = run_import(run.id, csv_path)
             seconds = time.perf_counter() - started
             result[attempt] = {
-                "status": done.status.value, "rows": done.rows_checked, "written": done.rows_written,
-                "seconds": round(seconds, 1), "rows_per_s": int(done.rows_checked / seconds),
+                "status": done.status.value,
+                "rows": done.rows_checked,
+                "written": done.rows_written,
+                "seconds": round(seconds, 1),
+                "rows_per_s": int(done.rows_checked / seconds),
                 "within_budget": seconds <= BUDGET_S and done.status.value == "done",
             }
         result["charges_in_db"] = db.session.scalar(text("SELECT count(*) FROM charges"))
@@ -100,8 +123,17 @@ def _postgres_url() -> str | None:
     if url:
         return url
     try:
-        out = subprocess.run([str(ROOT / "scripts" / "pg-throwaway"), "start"], capture_output=True, text=True,
-                             timeout=120, check=True).stdout.strip().splitlines()
+        out = (
+            subprocess.run(
+                [str(ROOT / "scripts" / "pg-throwaway"), "start"],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=True,
+            )
+            .stdout.strip()
+            .splitlines()
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     if not out:

@@ -37,7 +37,9 @@ def _gunicorn_pid(port: str) -> int:
 
 
 def _request(url: str, cookie: str | None = None, data: bytes | None = None, headers: dict | None = None):
-    request = urllib.request.Request(url, data=data, headers={**({"Cookie": cookie} if cookie else {}), **(headers or {})})
+    request = urllib.request.Request(
+        url, data=data, headers={**({"Cookie": cookie} if cookie else {}), **(headers or {})}
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             response.read()
@@ -50,9 +52,14 @@ def _request(url: str, cookie: str | None = None, data: bytes | None = None, hea
 def run(seconds: int | None = None) -> dict:
     seconds = seconds or int(os.environ.get("BENCH_LOAD_SECONDS", 60))
     tmp = Path(tempfile.mkdtemp(prefix="vez-load-"))
-    env = {"VEZ_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'load.sqlite3'}", "VEZ_WTF_CSRF_SSL_STRICT": "false",
-           "VEZ_SECRET_KEY": "load-secret-key-0123456789-abcdefghijkl", "VEZ_MAIL_SEND_INLINE": "false",
-           "VEZ_LOGIN_LIMIT_PER_ADDRESS": "100000 per minute", "VEZ_LOGIN_LIMIT_PER_LOGIN": "100000 per minute"}
+    env = {
+        "VEZ_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'load.sqlite3'}",
+        "VEZ_WTF_CSRF_SSL_STRICT": "false",
+        "VEZ_SECRET_KEY": "load-secret-key-0123456789-abcdefghijkl",
+        "VEZ_MAIL_SEND_INLINE": "false",
+        "VEZ_LOGIN_LIMIT_PER_ADDRESS": "100000 per minute",
+        "VEZ_LOGIN_LIMIT_PER_LOGIN": "100000 per minute",
+    }
     flask = [str(Path(__file__).resolve().parent.parent / ".venv/bin/flask"), "--app", "vez"]
     subprocess.run(flask + ["db", "upgrade"], env={**os.environ, **env}, check=True, capture_output=True)
     subprocess.run(flask + ["demo-data"], env={**os.environ, **env}, check=True, capture_output=True)
@@ -72,9 +79,11 @@ def run(seconds: int | None = None) -> dict:
                 own = "; ".join(c.split(";")[0] for c in page.headers.get_all("Set-Cookie"))
             token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
             body = urllib.parse.urlencode({"login": f"user{n}", "password": "wrong password", "csrf_token": token})
-            mix = [("cabinet", base + "/cabinet", None, {}, cookie),
-                   ("partial", base + "/company", None, {"HX-Request": "true"}, cookie),
-                   ("login", base + "/login", body.encode(), {}, own)]
+            mix = [
+                ("cabinet", base + "/cabinet", None, {}, cookie),
+                ("partial", base + "/company", None, {"HX-Request": "true"}, cookie),
+                ("login", base + "/login", body.encode(), {}, own),
+            ]
             i = n
             while time.monotonic() < deadline:
                 name, url, data, headers, jar = mix[i % 3]
@@ -101,7 +110,15 @@ def run(seconds: int | None = None) -> dict:
         rss_end = _rss_kb(master)
     total = sum(len(v) for v in timings.values())
     p99 = {k: round(statistics.quantiles(v, n=100)[98] * 1000, 1) for k, v in timings.items() if len(v) > 100}
-    return {"seconds": seconds, "users": USERS, "requests": total, "errors": errors["count"],
-            "error_rate_percent": round(100 * errors["count"] / max(total, 1), 3), "throttled_429": errors["throttled"],
-            "p99_ms": p99, "workers_rss_kb_start": rss_start, "workers_rss_kb_end": rss_end,
-            "workers_growth_percent": round(100 * (rss_end - rss_start) / max(rss_start, 1), 1)}
+    return {
+        "seconds": seconds,
+        "users": USERS,
+        "requests": total,
+        "errors": errors["count"],
+        "error_rate_percent": round(100 * errors["count"] / max(total, 1), 3),
+        "throttled_429": errors["throttled"],
+        "p99_ms": p99,
+        "workers_rss_kb_start": rss_start,
+        "workers_rss_kb_end": rss_end,
+        "workers_growth_percent": round(100 * (rss_end - rss_start) / max(rss_start, 1), 1),
+    }

@@ -40,8 +40,13 @@ def page_weight(base: str) -> dict:
         assert a_status == 200, asset
         assert "immutable" in a_headers.get("Cache-Control", ""), asset
         first += a_wire
-    return {"first_visit_bytes": first, "repeat_visit_bytes": wire, "assets": [a.decode() for a in assets],
-            "html_encoding": headers.get("Content-Encoding"), "_unused": html is None}
+    return {
+        "first_visit_bytes": first,
+        "repeat_visit_bytes": wire,
+        "assets": [a.decode() for a in assets],
+        "html_encoding": headers.get("Content-Encoding"),
+        "_unused": html is None,
+    }
 
 
 def wrk(url: str, seconds: int = 8, connections: int = 32, cookie: str | None = None) -> dict:
@@ -90,10 +95,15 @@ def run(seconds: int = 8) -> dict:
         raise SystemExit("wrk is missing: apt-get install wrk")
     tmp = Path(tempfile.mkdtemp(prefix="vez-bench-"))
     db_url = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    env = {"VEZ_SQLALCHEMY_DATABASE_URI": db_url, "VEZ_WTF_CSRF_SSL_STRICT": "false",
-           "VEZ_SECRET_KEY": "bench-secret-key-0123456789-abcdefghij", "VEZ_MAIL_SEND_INLINE": "false"}
+    env = {
+        "VEZ_SQLALCHEMY_DATABASE_URI": db_url,
+        "VEZ_WTF_CSRF_SSL_STRICT": "false",
+        "VEZ_SECRET_KEY": "bench-secret-key-0123456789-abcdefghij",
+        "VEZ_MAIL_SEND_INLINE": "false",
+    }
     flask = [str(Path(__file__).resolve().parent.parent / ".venv/bin/flask"), "--app", "vez"]
     import os
+
     subprocess.run(flask + ["db", "upgrade"], env={**os.environ, **env}, check=True, capture_output=True)
     subprocess.run(flask + ["demo-data"], env={**os.environ, **env}, check=True, capture_output=True)
     results: dict = {}

@@ -1,4 +1,7 @@
-"""`/cabinet` with 500 000 accounts and 6 000 000 charges against 1 000 accounts (docs/performance.md budget: ± 20 %)."""
+"""`/cabinet` with 500 000 accounts and 6 000 000 charges against 1 000 accounts.
+
+The budget (docs/performance.md): ± 20 %.
+"""
 
 from __future__ import annotations
 
@@ -28,9 +31,18 @@ def _fill(accounts: int, charges_per_account: int) -> None:
     first_id = (db.session.scalar(select(PersonalAccount.id).order_by(PersonalAccount.id.desc()).limit(1)) or 0) + 1
     rows = []
     for i in range(accounts):
-        rows.append({"id": first_id + i, "number": next(numbers)[:9], "subdivision_id": sub_id,
-                     "service": Service.electricity, "holder_name": "Бенчмарк Тест", "address": "м. Луцьк",
-                     "meter_number": "1", "balance": 0})
+        rows.append(
+            {
+                "id": first_id + i,
+                "number": next(numbers)[:9],
+                "subdivision_id": sub_id,
+                "service": Service.electricity,
+                "holder_name": "Бенчмарк Тест",
+                "address": "м. Луцьк",
+                "meter_number": "1",
+                "balance": 0,
+            }
+        )
         if len(rows) == BATCH:
             conn.execute(insert(PersonalAccount), rows)
             rows = []
@@ -40,8 +52,9 @@ def _fill(accounts: int, charges_per_account: int) -> None:
     rows = []
     for i in range(accounts):
         for month in months:
-            rows.append({"account_id": first_id + i, "month": month, "volume": 100, "unit": "kWh",
-                         "tariff": 4, "amount": 43200})
+            rows.append(
+                {"account_id": first_id + i, "month": month, "volume": 100, "unit": "kWh", "tariff": 4, "amount": 43200}
+            )
             if len(rows) == BATCH:
                 conn.execute(insert(Charge), rows)
                 rows = []
@@ -54,9 +67,12 @@ def _time_cabinet(app, requests: int = 200) -> dict:
     client = app.test_client()
     client.environ_base.update({"wsgi.url_scheme": "https", "HTTP_REFERER": "https://localhost/"})
     import re
+
     html = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    assert client.post("/login", data={"login": "demo", "password": "demo12345", "csrf_token": token}).status_code == 303
+    assert (
+        client.post("/login", data={"login": "demo", "password": "demo12345", "csrf_token": token}).status_code == 303
+    )
     for _ in range(20):
         client.get("/cabinet")
     times = []
@@ -71,8 +87,13 @@ def run(big_accounts: int = 500_000, charges_per_account: int = 12) -> dict:
     results = {}
     for label, extra in (("1k", 800), ("big", big_accounts)):
         tmp = Path(tempfile.mkdtemp(prefix="vez-scale-"))
-        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'scale.sqlite3'}",
-                          "WTF_CSRF_SSL_STRICT": True})
+        app = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'scale.sqlite3'}",
+                "WTF_CSRF_SSL_STRICT": True,
+            }
+        )
         with app.app_context():
             db.create_all()
             create_demo_data()
@@ -81,12 +102,17 @@ def run(big_accounts: int = 500_000, charges_per_account: int = 12) -> dict:
             _fill(extra, charges_per_account)
             filled = time.perf_counter() - started
             accounts = db.session.query(PersonalAccount).count()
-        results[label] = {"accounts": accounts, "charges": accounts * charges_per_account, "fill_s": round(filled, 1),
-                          **_time_cabinet(app)}
+        results[label] = {
+            "accounts": accounts,
+            "charges": accounts * charges_per_account,
+            "fill_s": round(filled, 1),
+            **_time_cabinet(app),
+        }
     results["ratio_big_to_1k"] = round(results["big"]["median_ms"] / results["1k"]["median_ms"], 2)
     return results
 
 
 if __name__ == "__main__":
     import json
+
     print(json.dumps(run(), indent=1))

@@ -40,9 +40,27 @@ def gunicorn(app: str, env: dict | None = None, workers: int = 2, probe: str = "
     worker = os.environ.get("BENCH_WORKER", "gthread")
     threads = ["--threads", os.environ.get("BENCH_THREADS", "4")] if worker == "gthread" else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", worker, *threads, "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "--backlog", "2048", app],
-        cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(workers),
+            "-k",
+            worker,
+            *threads,
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--backlog",
+            "2048",
+            app,
+        ],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -33,37 +33,65 @@ TABLE: list[tuple[str, str, str]] = [
     ("shared/", "../shared/SECURITY.md", "docs/security.md"),
     ("shared/", "/work/shared/SECURITY.md", "docs/security.md"),
     # Citations whose letter was wrong: the identification lock is B12, not the password section A.
-    ("SECURITY.md", "SECURITY.md A: the call centre lifts the 5-wrong-answers lock",
-     "docs/security.md B12: the call centre lifts the 5-wrong-answers lock"),
-    ("SECURITY.md", "SECURITY.md A: five wrong answers lock an account's identification",
-     "docs/security.md B12: five wrong answers lock an account's identification"),
+    (
+        "SECURITY.md",
+        "SECURITY.md A: the call centre lifts the 5-wrong-answers lock",
+        "docs/security.md B12: the call centre lifts the 5-wrong-answers lock",
+    ),
+    (
+        "SECURITY.md",
+        "SECURITY.md A: five wrong answers lock an account's identification",
+        "docs/security.md B12: five wrong answers lock an account's identification",
+    ),
     # Citations of a decision rather than an item: name the decision.
-    ("SECURITY.md", "(SECURITY.md: a limit must stop a script, not a town behind one carrier NAT)",
-     '(a limit must stop a script, not a town behind one carrier NAT: docs/security.md, "Limits")'),
-    ("SECURITY.md", "The decision (SECURITY.md): one compare-and-set",
-     'The decision (docs/security.md, "Payment credit"): one compare-and-set'),
-    ("SECURITY.md", "## Crediting (SECURITY.md decision)",
-     '## Crediting (decision "Payment credit" of [docs/security.md](security.md))'),
+    (
+        "SECURITY.md",
+        "(SECURITY.md: a limit must stop a script, not a town behind one carrier NAT)",
+        '(a limit must stop a script, not a town behind one carrier NAT: docs/security.md, "Limits")',
+    ),
+    (
+        "SECURITY.md",
+        "The decision (SECURITY.md): one compare-and-set",
+        'The decision (docs/security.md, "Payment credit"): one compare-and-set',
+    ),
+    (
+        "SECURITY.md",
+        "## Crediting (SECURITY.md decision)",
+        '## Crediting (decision "Payment credit" of [docs/security.md](security.md))',
+    ),
     # Inside docs/: a link relative to docs/.
     ("SECURITY.md", "raised to 12 (SECURITY.md A).", "raised to 12 ([docs/security.md](security.md) A1)."),
     ("SECURITY.md", "- **Profile** (SECURITY.md 28):", "- **Profile** ([docs/security.md](security.md) D28):"),
     ("SECURITY.md", "(SECURITY.md B11, C19)", "(docs/security.md B11, C19)"),
     # DESIGN.md: the project's own documents now state each point.
     ("DESIGN.md", "the demo secret of DESIGN.md's contract has 80", "the demo secret the README publishes has 80"),
-    ("DESIGN.md", "`flask demo-data`: the contract of DESIGN.md.",
-     '`flask demo-data`: the contract the README\'s "Demo logins" states.'),
+    (
+        "DESIGN.md",
+        "`flask demo-data`: the contract of DESIGN.md.",
+        '`flask demo-data`: the contract the README\'s "Demo logins" states.',
+    ),
     ("DESIGN.md", "(DESIGN.md budget: ± 20 %)", "(docs/performance.md budget: ± 20 %)"),
-    ("DESIGN.md", "ours is `/activate/<token>` (DESIGN.md routes).", "ours is `/activate/<token>` (see **Blueprints** above)."),
+    (
+        "DESIGN.md",
+        "ours is `/activate/<token>` (DESIGN.md routes).",
+        "ours is `/activate/<token>` (see **Blueprints** above).",
+    ),
     ("DESIGN.md", "in the contract's JSON shape", "in the JSON shape the README states"),
     # "issue N": say the point or name the document.
     ("issue", "(issue 4, item 8)", "(docs/performance.md)"),
     ("issue", "# Online payments (issue 5)", "# Online payments"),
     ("issue", "# The personal cabinet (issue 4): decisions", "# The personal cabinet: decisions"),
-    ("issue", "# Registration, activation, recovery and mail (issue 3): decisions",
-     "# Registration, activation, recovery and mail: decisions"),
+    (
+        "issue",
+        "# Registration, activation, recovery and mail (issue 3): decisions",
+        "# Registration, activation, recovery and mail: decisions",
+    ),
     ("issue", "Decisions where the issue was silent:", "Further decisions:"),
-    ("issue", "The figures of the last run are in the closing notes of the issues.",
-     "[docs/performance.md](docs/performance.md) lists the budgets they are held to."),
+    (
+        "issue",
+        "The figures of the last run are in the closing notes of the issues.",
+        "[docs/performance.md](docs/performance.md) lists the budgets they are held to.",
+    ),
 ]
 
 FALLBACK = re.compile(r"SECURITY\.md")
@@ -143,8 +171,10 @@ def main() -> int:
                 (root / rel).write_text("".join(out), encoding="utf-8")
 
     verb = "would change" if args.check else "changed"
-    print(f"{verb} {changed_lines} line(s) in {changed_files} file(s)"
-          + (": " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())) if kinds else ""))
+    print(
+        f"{verb} {changed_lines} line(s) in {changed_files} file(s)"
+        + (": " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())) if kinds else "")
+    )
     if left:
         print(f"{len(left)} citation(s) left to rewrite by hand (add them to TABLE):", file=sys.stderr)
         for item in left:

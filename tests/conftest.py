@@ -18,12 +18,22 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from vez import create_app
-from vez.identity.passwords import hash_password
 from vez.extensions import db as _db
 from vez.extensions import limiter
+from vez.identity.passwords import hash_password
 from vez.models import (
-    BranchKind, Charge, Payment, PaymentSource, PaymentStatus, PersonalAccount, Role, Service,
-    Subdivision, User, UserAccount, utcnow,
+    BranchKind,
+    Charge,
+    Payment,
+    PaymentSource,
+    PaymentStatus,
+    PersonalAccount,
+    Role,
+    Service,
+    Subdivision,
+    User,
+    UserAccount,
+    utcnow,
 )
 
 PG_URL = os.environ.get("VEZ_TEST_DATABASE_URL")
@@ -160,9 +170,7 @@ class AuthActions:
 
     def login(self, login: str = "ivan", password: str = PASSWORD, **extra):
         token = csrf_token(self.client)
-        return self.client.post(
-            "/login", data={"login": login, "password": password, "csrf_token": token, **extra}
-        )
+        return self.client.post("/login", data={"login": login, "password": password, "csrf_token": token, **extra})
 
     def logout(self):
         token = csrf_token(self.client, "/")
@@ -175,6 +183,7 @@ def auth(client):
 
 
 # ---- factories -------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def make_subdivision(db):
@@ -199,22 +208,41 @@ def make_subdivision(db):
 
 @pytest.fixture
 def make_account(db, make_subdivision):
-    def make(number: str = "529471247", *, service: Service | None = None, subdivision=None,
-             holder_name: str = "Петренко Степан Іванович", address: str = "смт Любешів, вул. Волі, 5",
-             meter_number: str = "12345678", balance: int = 0,
-             last_payment: int | None = None, paid_at: datetime | None = None) -> PersonalAccount:
+    def make(
+        number: str = "529471247",
+        *,
+        service: Service | None = None,
+        subdivision=None,
+        holder_name: str = "Петренко Степан Іванович",
+        address: str = "смт Любешів, вул. Волі, 5",
+        meter_number: str = "12345678",
+        balance: int = 0,
+        last_payment: int | None = None,
+        paid_at: datetime | None = None,
+    ) -> PersonalAccount:
         service = service or (Service.gas if number.startswith("9") else Service.electricity)
         subdivision = subdivision or make_subdivision("900" if service is Service.gas else "108", service)
         account = PersonalAccount(
-            number=number, service=service, subdivision=subdivision, holder_name=holder_name,
-            address=address, meter_number=meter_number, balance=balance,
+            number=number,
+            service=service,
+            subdivision=subdivision,
+            holder_name=holder_name,
+            address=address,
+            meter_number=meter_number,
+            balance=balance,
         )
         db.session.add(account)
         if last_payment is not None:
-            db.session.add(Payment(
-                account=account, amount=last_payment, paid_at=paid_at or datetime(2026, 10, 10, 12, 0),
-                source=PaymentSource.bank, status=PaymentStatus.received, reference=f"bank-{number}-1",
-            ))
+            db.session.add(
+                Payment(
+                    account=account,
+                    amount=last_payment,
+                    paid_at=paid_at or datetime(2026, 10, 10, 12, 0),
+                    source=PaymentSource.bank,
+                    status=PaymentStatus.received,
+                    reference=f"bank-{number}-1",
+                )
+            )
         db.session.commit()
         return account
 
@@ -224,8 +252,9 @@ def make_account(db, make_subdivision):
 @pytest.fixture
 def make_charge(db):
     def make(account, month: date, amount: int, volume="100", tariff="4.32", **kw) -> Charge:
-        charge = Charge(account=account, month=month, amount=amount, volume=volume, tariff=tariff,
-                        unit=account.service.unit, **kw)
+        charge = Charge(
+            account=account, month=month, amount=amount, volume=volume, tariff=tariff, unit=account.service.unit, **kw
+        )
         db.session.add(charge)
         db.session.commit()
         return charge
@@ -235,14 +264,28 @@ def make_charge(db):
 
 @pytest.fixture
 def make_user(db):
-    def make(login: str = "ivan", *, password: str = PASSWORD, email: str | None = None,
-             phone: str = "+380501234567", activated: bool = True, role: Role = Role.consumer,
-             accounts=(), **kw) -> User:
+    def make(
+        login: str = "ivan",
+        *,
+        password: str = PASSWORD,
+        email: str | None = None,
+        phone: str = "+380501234567",
+        activated: bool = True,
+        role: Role = Role.consumer,
+        accounts=(),
+        **kw,
+    ) -> User:
         email = email or f"{login}@example.com"
         user = User(
-            login=login, login_key=login.casefold(), email=email, email_key=email.casefold(), phone=phone,
-            password_hash=hash_password(password), role=role,
-            activated_at=utcnow() if activated else None, **kw,
+            login=login,
+            login_key=login.casefold(),
+            email=email,
+            email_key=email.casefold(),
+            phone=phone,
+            password_hash=hash_password(password),
+            role=role,
+            activated_at=utcnow() if activated else None,
+            **kw,
         )
         db.session.add(user)
         db.session.flush()

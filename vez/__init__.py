@@ -49,8 +49,10 @@ def configure(app: Flask, config: dict[str, Any] | str | None) -> None:
     apply_defaults(app)
 
     if app.config["ENV_MODE"] not in ENV_MODES:
-        raise RuntimeError(f"ENV_MODE {app.config['ENV_MODE']!r} is none of {', '.join(ENV_MODES)} "
-                           "(set VEZ_ENV_MODE to one of them exactly).")
+        raise RuntimeError(
+            f"ENV_MODE {app.config['ENV_MODE']!r} is none of {', '.join(ENV_MODES)} "
+            "(set VEZ_ENV_MODE to one of them exactly)."
+        )
     if app.config["ENV_MODE"] == "production":
         if is_weak_secret(app.config["SECRET_KEY"]):
             raise RuntimeError("Production mode refuses the default or a short SECRET_KEY (set VEZ_SECRET_KEY).")
@@ -96,9 +98,11 @@ def refuse_unshared_limits(config) -> None:
     gunicorn.conf.py then refuses to start more than one worker."""
     scheme = str(config.get("RATELIMIT_STORAGE_URI") or "memory://").partition("://")[0].lower()
     if "memory" in scheme.split("+") and not is_single_process(config.get("SINGLE_PROCESS")):
-        raise RuntimeError("Production mode refuses memory:// rate-limit storage: each worker would count on its own. "
-                           "Set VEZ_RATELIMIT_STORAGE_URI (e.g. redis://host:6379/0), or VEZ_SINGLE_PROCESS=1 "
-                           "for exactly one process (gunicorn then runs one worker).")
+        raise RuntimeError(
+            "Production mode refuses memory:// rate-limit storage: each worker would count on its own. "
+            "Set VEZ_RATELIMIT_STORAGE_URI (e.g. redis://host:6379/0), or VEZ_SINGLE_PROCESS=1 "
+            "for exactly one process (gunicorn then runs one worker)."
+        )
 
 
 def refuse_demo_logins(app: Flask) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import click
+from babel.dates import format_date
 from flask import current_app
 from flask.cli import AppGroup
-from babel.dates import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -110,10 +110,21 @@ def queue_ebills(bills: list[Bill]) -> int:
         if bill is None:
             continue
         queue_letter(
-            "ebill", to=user.email, subject=_l("Your bill for electricity or gas"), template="ebill",
-            language=user.language, user_id=user.id, number=account.number, month=month,
-            month_key=f"{month:%Y-%m}", amount=bill.amount_due, due=bill.due_date, supplier=cfg["SUPPLIER_NAME"],
-            edrpou=cfg["SUPPLIER_EDRPOU"], iban=cfg["SUPPLIER_IBAN"], purpose=purpose_line(account, month),
+            "ebill",
+            to=user.email,
+            subject=_l("Your bill for electricity or gas"),
+            template="ebill",
+            language=user.language,
+            user_id=user.id,
+            number=account.number,
+            month=month,
+            month_key=f"{month:%Y-%m}",
+            amount=bill.amount_due,
+            due=bill.due_date,
+            supplier=cfg["SUPPLIER_NAME"],
+            edrpou=cfg["SUPPLIER_EDRPOU"],
+            iban=cfg["SUPPLIER_IBAN"],
+            purpose=purpose_line(account, month),
         )
         sent += 1
     return sent

@@ -69,7 +69,8 @@ class Config:
     RESET_MAX_AGE = 3600
     IDENTIFICATION_MAX_AGE = 30 * 60
     EMAIL_CHANGE_MAX_AGE = 24 * 3600
-    # Every identification and recovery answer takes at least this long, whatever the outcome (docs/security.md B11, C19).
+    # Every identification and recovery answer takes at least this long, whatever the outcome
+    # (docs/security.md B11, C19).
     IDENTIFY_ANSWER_SECONDS = 0.35
     RECOVERY_ANSWER_SECONDS = 0.35
 
@@ -95,8 +96,14 @@ class Config:
     COMPRESS_MIN_SIZE = 300
     COMPRESS_REGISTER = True
     COMPRESS_MIMETYPES = [
-        "text/html", "text/css", "text/plain", "application/javascript",
-        "text/javascript", "image/svg+xml", "application/json", "text/csv",
+        "text/html",
+        "text/css",
+        "text/plain",
+        "application/javascript",
+        "text/javascript",
+        "image/svg+xml",
+        "application/json",
+        "text/csv",
     ]
 
     # The supplier, as printed on bills; development defaults pass their own checksums.

@@ -1,4 +1,4 @@
-"""Languages: the choice (?lang=, a cookie, the login's setting) and number and date formats per locale (money: vez.money)."""
+"""Languages: the choice (?lang=, a cookie, the login's setting), number and date formats (money: vez.money)."""
 
 from __future__ import annotations
 

@@ -33,9 +33,19 @@ def amount_field(kopiykas: int | None) -> str:
 def open_data(*, name: str, iban: str, amount: int | None, code: str, purpose: str, encoding: str) -> str:
     """The 13 fields of format 002, each ended by a line feed."""
     fields = [
-        "BCD", "002", encoding, "UCT", "",
-        name[:MAX_NAME], iban.replace(" ", ""), amount_field(amount), code,
-        "", "", purpose[:MAX_PURPOSE], "",
+        "BCD",
+        "002",
+        encoding,
+        "UCT",
+        "",
+        name[:MAX_NAME],
+        iban.replace(" ", ""),
+        amount_field(amount),
+        code,
+        "",
+        "",
+        purpose[:MAX_PURPOSE],
+        "",
     ]
     for value in fields:
         if "\n" in value or "\r" in value:
@@ -53,9 +63,7 @@ def payment_url(
     purpose = " ".join(purpose.split())
     if encoding is None:
         try:
-            open_data(name=name, iban=iban, amount=amount, code=code, purpose=purpose, encoding=CP1251).encode(
-                "cp1251"
-            )
+            open_data(name=name, iban=iban, amount=amount, code=code, purpose=purpose, encoding=CP1251).encode("cp1251")
             encoding = CP1251
         except UnicodeEncodeError:
             encoding = UTF8

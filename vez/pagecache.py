@@ -61,4 +61,3 @@ def cached_page(view):
         return result
 
     return wrapper
-

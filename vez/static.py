@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 from flask import Flask
@@ -12,7 +12,7 @@ from whitenoise import WhiteNoise
 YEAR = 365 * 24 * 3600
 
 
-@lru_cache(maxsize=None)
+@cache
 def fingerprint(path: str) -> str | None:
     """The first 12 hex digits of the file's sha256, or None when there is no such file."""
     file = Path(path)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from vez.identity.totp import TOTP
 import pytest
 
-from vez.models import Role
 from tests.conftest import PASSWORD, csrf_token
+from vez.identity.totp import TOTP
+from vez.models import Role
 
 SECRET = "JBSWY3DPEHPK3PXP"
 
@@ -19,6 +19,7 @@ def totp_login(client, login: str, secret: str = SECRET, at_offset: int = 0):
     token = csrf_token(client, "/login/code")
     totp = TOTP(secret)
     import time
+
     code = totp.at(int(time.time()) + at_offset)
     return client.post("/login/code", data={"code": code, "csrf_token": token})
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
-
-from vez.identity.totp import TOTP
-from vez.models import AuditEvent, User
 from tests.admin.conftest import SECRET, totp_login
 from tests.conftest import PASSWORD, csrf_token, https_client
+from vez.identity.totp import TOTP
+from vez.models import AuditEvent, User
 
 READ_ENDPOINT_SUFFIXES = (".index_view", ".details_view", ".index", ".run", "admin.index")
 WRITE_ENDPOINT_SUFFIXES = (".create_view", ".edit_view", ".delete_view", ".action_view", ".ajax_update")
@@ -34,14 +33,22 @@ def test_the_enumeration_finds_every_view(app):
     endpoints = {e for e, _m, _u in admin_urls(app)}
     for view in ("accounts", "logins", "charges", "bills", "payments_admin", "outbox", "audit", "subdivisions"):
         assert f"{view}.index_view" in endpoints
-    assert {"admin.index", "import.index", "import.run", "logins.operate", "payments_admin.reverse",
-            "outbox.resend"} <= endpoints
+    assert {
+        "admin.index",
+        "import.index",
+        "import.run",
+        "logins.operate",
+        "payments_admin.reverse",
+        "outbox.resend",
+    } <= endpoints
 
 
 def test_e31_every_admin_url_sends_anonymous_visitors_to_the_login(app, client):
     """docs/security.md 31: anonymous → the login page, for every /admin URL and method."""
     for endpoint, method, url in admin_urls(app):
-        response = client.open(url, method=method, data={"csrf_token": csrf_token(client)} if method == "POST" else None)
+        response = client.open(
+            url, method=method, data={"csrf_token": csrf_token(client)} if method == "POST" else None
+        )
         assert response.status_code == 302, (endpoint, method, url, response.status_code)
         assert response.headers["Location"].startswith(("/login?next=/admin", "/login?next=%2Fadmin")), (endpoint, url)
 
@@ -70,7 +77,10 @@ def test_an_operator_reads_every_view_but_writes_nothing_an_admin_may(app, opera
     for path in ("/admin/payments/1/reverse", "/admin/import/"):
         assert operator_client.post(path, data={"csrf_token": token, "reason": "x"}).status_code == 403
     for op in ("activate", "lock", "end_sessions", "reset_second_factor"):
-        assert operator_client.post(f"/admin/logins/1/do/{op}", data={"csrf_token": token, "reason": "x"}).status_code == 403
+        assert (
+            operator_client.post(f"/admin/logins/1/do/{op}", data={"csrf_token": token, "reason": "x"}).status_code
+            == 403
+        )
 
 
 def test_an_admin_opens_every_read_view(app, admin_client, make_account):
@@ -86,14 +96,23 @@ def test_e31_no_view_shows_a_password_hash_a_totp_secret_or_a_letter_body(admin_
     from vez.mail import queue_letter
 
     user = make_user("ivan")
-    queue_letter("test", to="ivan@example.com", subject="s", template="login_reminder", language="uk",
-                 user_id=user.id, user=user)
+    queue_letter(
+        "test", to="ivan@example.com", subject="s", template="login_reminder", language="uk", user_id=user.id, user=user
+    )
     db.session.commit()
     staff = db.session.scalar(db.select(User).where(User.login == "olena"))
-    pages = "".join(admin_client.get(p).get_data(as_text=True) for p in (
-        "/admin/logins/", f"/admin/logins/details/?id={user.id}", f"/admin/logins/details/?id={staff.id}",
-        f"/admin/logins/edit/?id={user.id}", "/admin/outbox/", "/admin/outbox/details/?id=1", "/admin/audit/",
-    ))
+    pages = "".join(
+        admin_client.get(p).get_data(as_text=True)
+        for p in (
+            "/admin/logins/",
+            f"/admin/logins/details/?id={user.id}",
+            f"/admin/logins/details/?id={staff.id}",
+            f"/admin/logins/edit/?id={user.id}",
+            "/admin/outbox/",
+            "/admin/outbox/details/?id=1",
+            "/admin/audit/",
+        )
+    )
     assert "$argon2" not in pages
     assert SECRET not in pages
     assert "password_hash" not in pages and "totp_secret" not in pages and "session_version" not in pages
@@ -122,6 +141,7 @@ def test_the_panel_speaks_ukrainian_and_english(admin_client):
 
 # ---- the second factor ------------------------------------------------------------------------------
 
+
 def test_e31_a_staff_password_alone_does_not_open_the_panel(client, make_staff):
     make_staff("olena")
     token = csrf_token(client)
@@ -138,7 +158,9 @@ def test_the_right_code_opens_the_panel_and_a_wrong_one_does_not(client, make_st
     wrong = client.post("/login/code", data={"code": "000000", "csrf_token": csrf_token(client, "/login/code")})
     assert wrong.status_code == 422
     assert client.get("/admin/").status_code == 302
-    right = client.post("/login/code", data={"code": TOTP(SECRET).now(), "csrf_token": csrf_token(client, "/login/code")})
+    right = client.post(
+        "/login/code", data={"code": TOTP(SECRET).now(), "csrf_token": csrf_token(client, "/login/code")}
+    )
     assert right.status_code == 303
     assert client.get("/admin/").status_code == 200
     actions = set(db.session.scalars(db.select(AuditEvent.action)))

@@ -1,5 +1,5 @@
-"""Admin inputs (docs/security.md, admin inputs): no filter, page, sort, page size or id in a URL, and no number in an edit form,
-crashes the panel (a 200 with the value ignored or flashed, a 400 or a 404; never a 500)."""
+"""Admin inputs (docs/security.md, admin inputs): no filter, page, sort, page size or id in a URL, and no
+number in an edit form, crashes the panel (a 200 with the value ignored or flashed, a 400 or a 404; never a 500)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,29 @@ from flask_admin.contrib.sqla import ModelView
 
 from tests.conftest import csrf_token
 
-ODD_VALUES = ["x", "9223372036854775808", "-9223372036854775809", "99999999999999999999", "-1", "0", "١٠",
-              "2026-13-45", "2026-01-01 to 2026-13-45", "2026-02-30 25:61:61", "1e999", "nan", "inf", "\u202e",
-              "\x00", "", " ", "0,9223372036854775808", "x,y", "1.5", "y" * 5000]
+ODD_VALUES = [
+    "x",
+    "9223372036854775808",
+    "-9223372036854775809",
+    "99999999999999999999",
+    "-1",
+    "0",
+    "١٠",
+    "2026-13-45",
+    "2026-01-01 to 2026-13-45",
+    "2026-02-30 25:61:61",
+    "1e999",
+    "nan",
+    "inf",
+    "\u202e",
+    "\x00",
+    "",
+    " ",
+    "0,9223372036854775808",
+    "x,y",
+    "1.5",
+    "y" * 5000,
+]
 ODD_PAGES = ["-1", "99999999999999999999", "x", "9223372036854775807", "1e3", "١٠", "\x00"]
 ODD_SORTS = ["99", "x", "-1", "99999999999999999999", "١"]
 ODD_PAGE_SIZES = ["-1", "0", "99999999999999999999", "x", "1000000", "7"]
@@ -52,7 +72,7 @@ def list_url(view, **args) -> str:
 def test_every_filter_of_every_list_survives_odd_values(app, panel):
     urls = []
     for view in model_views(app):
-        for key in (view._filter_args or {}):
+        for key in view._filter_args or {}:
             urls += [list_url(view, **{f"flt0_{key}": value}) for value in ODD_VALUES]
         urls.append(list_url(view, flt0_999="x", flt_="x", fltx_0="x", flt0_x="x"))
     assert len(urls) > 150
@@ -66,7 +86,9 @@ def test_every_list_survives_odd_pages_sorts_and_page_sizes(app, panel):
         urls += [list_url(view, sort=value) for value in ODD_SORTS]
         urls += [list_url(view, sort="0", desc=value) for value in ODD_SORTS]
         urls += [list_url(view, page_size=value) for value in ODD_PAGE_SIZES]
-        urls += [list_url(view, search=value) for value in ("\x00", "%", "_", "\u202e", "y" * 5000, "9223372036854775808")]
+        urls += [
+            list_url(view, search=value) for value in ("\x00", "%", "_", "\u202e", "y" * 5000, "9223372036854775808")
+        ]
     assert crashes(panel, urls) == []
 
 
@@ -79,18 +101,30 @@ def test_every_details_and_edit_page_survives_odd_ids(app, panel):
 
 
 def charge_form(panel, charge, **values) -> str:
-    data = {"csrf_token": csrf_token(panel, "/admin/"), "volume": "100", "tariff": "4.32", "amount": "43200",
-            "reading_start": "", "reading_end": "", **values}
+    data = {
+        "csrf_token": csrf_token(panel, "/admin/"),
+        "volume": "100",
+        "tariff": "4.32",
+        "amount": "43200",
+        "reading_start": "",
+        "reading_end": "",
+        **values,
+    }
     response = panel.post(f"/admin/charges/edit/?id={charge.id}", data=data)
     assert response.status_code == 200, response.status_code  # the form again, not a redirect
     return response.get_data(as_text=True)
 
 
 # Flask-Admin makes no field for the Thousandths columns (volume, tariff, readings): amount is the number here.
-@pytest.mark.parametrize("field, value", [
-    ("amount", "9223372036854775808"), ("amount", "-9223372036854775809"), ("amount", "1000000000000000"),
-    ("amount", "99999999999999999999999"),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("amount", "9223372036854775808"),
+        ("amount", "-9223372036854775809"),
+        ("amount", "1000000000000000"),
+        ("amount", "99999999999999999999999"),
+    ],
+)
 def test_an_edit_form_refuses_a_number_its_column_cannot_hold(app, panel, db, field, value):
     from vez.models import Charge
 
@@ -106,8 +140,14 @@ def test_an_edit_form_still_takes_an_ordinary_number(app, panel, db):
     from vez.models import Charge
 
     charge = db.session.scalar(db.select(Charge))
-    data = {"csrf_token": csrf_token(panel, "/admin/"), "volume": "120.5", "tariff": "4.32", "amount": "52056",
-            "reading_start": "", "reading_end": ""}
+    data = {
+        "csrf_token": csrf_token(panel, "/admin/"),
+        "volume": "120.5",
+        "tariff": "4.32",
+        "amount": "52056",
+        "reading_start": "",
+        "reading_end": "",
+    }
     assert panel.post(f"/admin/charges/edit/?id={charge.id}", data=data).status_code == 302
     db.session.refresh(charge)
     assert charge.amount == 52056
@@ -117,8 +157,15 @@ def test_a_subdivision_order_out_of_range_is_refused(app, panel, db):
     from vez.models import Subdivision
 
     sub = db.session.scalar(db.select(Subdivision))
-    data = {"csrf_token": csrf_token(panel, "/admin/"), "code": sub.code, "name_uk": sub.name_uk,
-            "name_en": sub.name_en, "service": sub.service.name, "kind": sub.kind.name, "sort_order": "2147483648"}
+    data = {
+        "csrf_token": csrf_token(panel, "/admin/"),
+        "code": sub.code,
+        "name_uk": sub.name_uk,
+        "name_en": sub.name_en,
+        "service": sub.service.name,
+        "kind": sub.kind.name,
+        "sort_order": "2147483648",
+    }
     html = panel.post(f"/admin/subdivisions/edit/?id={sub.id}", data=data).get_data(as_text=True)
     assert "A number from" in html or "Число від" in html
 

@@ -36,9 +36,11 @@ def test_accounts_are_created_and_updated_by_number(runner, db, csv_file, make_s
     make_subdivision("108")
     make_subdivision("900", __import__("vez.models", fromlist=["Service"]).Service.gas)
     make_account("529471247", holder_name="Old Name")
-    path = csv_file(ACCOUNTS_HEADER
-                    + "529471247,108,electricity,Петренко Степан Іванович,\"смт Любешів, вул. Волі, 5\",123\n"
-                    + "900000017,900,gas,Коваль Ганна,\"м. Луцьк, вул. Шопена, 1\",\n")
+    path = csv_file(
+        ACCOUNTS_HEADER
+        + '529471247,108,electricity,Петренко Степан Іванович,"смт Любешів, вул. Волі, 5",123\n'
+        + '900000017,900,gas,Коваль Ганна,"м. Луцьк, вул. Шопена, 1",\n'
+    )
     result = run_cli(runner, "accounts", path)
     assert result.exit_code == 0, result.output
     assert "2 rows checked, 0 bad, 2 new or changed" in result.output
@@ -51,23 +53,28 @@ def test_accounts_are_created_and_updated_by_number(runner, db, csv_file, make_s
 
 def test_charges_are_written_and_balances_recomputed(runner, db, csv_file, make_account):
     account = make_account("529471247", last_payment=10000)
-    path = csv_file(CHARGES_HEADER + "529471247,2026-09,100,kWh,4.32,432.00,1000,1100\n"
-                    "529471247,2026-10,120.5,kWh,4.32,520.56,1100,1220.5\n")
+    path = csv_file(
+        CHARGES_HEADER + "529471247,2026-09,100,kWh,4.32,432.00,1000,1100\n"
+        "529471247,2026-10,120.5,kWh,4.32,520.56,1100,1220.5\n"
+    )
     result = run_cli(runner, "charges", path)
     assert result.exit_code == 0, result.output
     assert "rows/s" in result.output
     db.session.expire_all()
     charges = db.session.scalars(select(Charge).order_by(Charge.month)).all()
     assert [(c.month, c.amount, str(c.volume), str(c.reading_end)) for c in charges] == [
-        (date(2026, 9, 1), 43200, "100.000", "1100.000"), (date(2026, 10, 1), 52056, "120.500", "1220.500")]
+        (date(2026, 9, 1), 43200, "100.000", "1100.000"),
+        (date(2026, 10, 1), 52056, "120.500", "1220.500"),
+    ]
     db.session.refresh(account)
     assert account.balance == 43200 + 52056 - 10000
 
 
 def test_payments_are_written_in_utc_from_kyiv_time(runner, db, csv_file, make_account):
     account = make_account("529471247")
-    path = csv_file(PAYMENTS_HEADER + "529471247,2026-10-31 14:05,250.00,bank,BANK-1\n"
-                    "529471247,2026-07-01,100.50,post,POST-7\n")
+    path = csv_file(
+        PAYMENTS_HEADER + "529471247,2026-10-31 14:05,250.00,bank,BANK-1\n529471247,2026-07-01,100.50,post,POST-7\n"
+    )
     result = run_cli(runner, "payments", path)
     assert result.exit_code == 0, result.output
     payments = db.session.scalars(select(Payment).order_by(Payment.paid_at)).all()
@@ -111,7 +118,7 @@ BAD_CHARGES = [
     ("529471247,2026-09,100,m3,4.32,432.00,,", "the unit must be kWh for this account"),
     ("529471247,2026-09,100,kWh,4.3211,432.00,,", "tariff must be a number with at most three decimals"),
     ("529471247,2026-09,100,kWh,4.32,432,,", "amount must be an amount with a dot and two decimals"),
-    ("529471247,2026-09,100,kWh,4.32,\"432,00\",,", "amount must be an amount with a dot and two decimals"),
+    ('529471247,2026-09,100,kWh,4.32,"432,00",,', "amount must be an amount with a dot and two decimals"),
     ("529471247,2026-09,100,kWh,4.32,432.00,abc,", "reading_start must be a number"),
     ("529471247,2026-08,100,kWh,4.32,432.00,,", "the same account and month as line 2"),
     ("529471247,2026-08,100,kWh,4.32,432.00,'; DROP TABLE charges;--,", "reading_start must be a number"),
@@ -119,7 +126,9 @@ BAD_CHARGES = [
 
 
 @pytest.mark.parametrize("row, reason", BAD_CHARGES)
-def test_a_bad_charge_row_is_reported_with_its_line_and_nothing_is_written(runner, db, csv_file, make_account, row, reason):
+def test_a_bad_charge_row_is_reported_with_its_line_and_nothing_is_written(
+    runner, db, csv_file, make_account, row, reason
+):
     make_account("529471247")
     path = csv_file(CHARGES_HEADER + "529471247,2026-08,100,kWh,4.32,432.00,,\n" + row + "\n")
     result = run_cli(runner, "charges", path)
@@ -179,16 +188,21 @@ def test_a_wrong_header_or_encoding_rejects_the_whole_file(runner, db, csv_file,
     make_account("529471247")
     wrong = run_cli(runner, "charges", csv_file("number,month,amount\n529471247,2026-09,1.00\n", "h.csv"))
     assert wrong.exit_code == 1 and "line 1: the header must be: number,month,volume" in wrong.output
-    latin = run_cli(runner, "charges", csv_file(CHARGES_HEADER + "529471247,2026-09,1,kWh,1,1.00,,\nПетренко\n",
-                                                "e.csv", encoding="cp1251"))
+    latin = run_cli(
+        runner,
+        "charges",
+        csv_file(CHARGES_HEADER + "529471247,2026-09,1,kWh,1,1.00,,\nПетренко\n", "e.csv", encoding="cp1251"),
+    )
     assert latin.exit_code == 1 and "the file is not UTF-8 text" in latin.output
     assert count(db, Charge) == 0
 
 
 def test_skip_bad_writes_the_good_rows_and_reports_the_rest(runner, db, csv_file, make_account):
     make_account("529471247")
-    path = csv_file(CHARGES_HEADER + "529471247,2026-08,100,kWh,4.32,432.00,,\n"
-                    "529999999,2026-08,100,kWh,4.32,432.00,,\n529471247,2026-09,1,kWh,4.32,4.32,,\n")
+    path = csv_file(
+        CHARGES_HEADER + "529471247,2026-08,100,kWh,4.32,432.00,,\n"
+        "529999999,2026-08,100,kWh,4.32,432.00,,\n529471247,2026-09,1,kWh,4.32,4.32,,\n"
+    )
     result = run_cli(runner, "charges", path, "--skip-bad")
     assert result.exit_code == 0
     assert "line 3: personal account 529999999 is not found" in result.output

@@ -1,4 +1,7 @@
-"""The import (docs/security.md, import characters) takes ASCII digits only and no control or invisible formatting character."""
+"""The import takes ASCII digits only and no control or invisible formatting character.
+
+docs/security.md, import characters.
+"""
 
 from __future__ import annotations
 
@@ -83,8 +86,17 @@ def test_the_same_files_with_plain_characters_import(runner, db, tmp_path, make_
     assert result.exit_code == 0, result.output
 
 
-@pytest.mark.parametrize("value", ["Петренко Степан Іванович", "смт Любешів, вул. Волі, 5", "O'Brien-Smith",
-                                   "Ґрунтова «Нова» 12/3 — кв. 4", " spaces  inside ", "вул.\u00a0Волі"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Петренко Степан Іванович",
+        "смт Любешів, вул. Волі, 5",
+        "O'Brien-Smith",
+        "Ґрунтова «Нова» 12/3 — кв. 4",
+        " spaces  inside ",
+        "вул.\u00a0Волі",
+    ],
+)
 def test_ordinary_text_passes_the_character_check(value):
     check_characters([value], ("holder_name",))
 

@@ -7,8 +7,8 @@ import time
 
 from sqlalchemy import select
 
-from vez.models import AuditEvent, ImportRun, Letter, LetterStatus, Payment, PaymentStatus, User
 from tests.conftest import csrf_token
+from vez.models import AuditEvent, ImportRun, Letter, LetterStatus, Payment, PaymentStatus, User
 
 
 def events(db, action):
@@ -19,10 +19,16 @@ def events(db, action):
 def test_an_account_edit_is_audited_with_who_before_and_after(admin_client, db, make_account):
     account = make_account(holder_name="Петренко Степан Іванович")
     token = csrf_token(admin_client, "/admin/")
-    response = admin_client.post(f"/admin/accounts/edit/?id={account.id}", data={
-        "csrf_token": token, "holder_name": "Петренко Стефан Іванович", "address": account.address,
-        "meter_number": account.meter_number, "balance": "999999",
-    })
+    response = admin_client.post(
+        f"/admin/accounts/edit/?id={account.id}",
+        data={
+            "csrf_token": token,
+            "holder_name": "Петренко Стефан Іванович",
+            "address": account.address,
+            "meter_number": account.meter_number,
+            "balance": "999999",
+        },
+    )
     assert response.status_code == 302
     db.session.refresh(account)
     assert account.holder_name == "Петренко Стефан Іванович"
@@ -40,8 +46,17 @@ def test_a_charge_edit_recomputes_the_balance(admin_client, db, make_account, ma
     account = make_account()
     charge = make_charge(account, date(2026, 9, 1), 43200)
     token = csrf_token(admin_client, "/admin/")
-    admin_client.post(f"/admin/charges/edit/?id={charge.id}", data={
-        "csrf_token": token, "volume": "90", "tariff": "4.32", "amount": "38880", "reading_start": "", "reading_end": ""})
+    admin_client.post(
+        f"/admin/charges/edit/?id={charge.id}",
+        data={
+            "csrf_token": token,
+            "volume": "90",
+            "tariff": "4.32",
+            "amount": "38880",
+            "reading_start": "",
+            "reading_end": "",
+        },
+    )
     db.session.refresh(account)
     assert account.balance == 38880
     [event] = events(db, "admin.charges_edited")
@@ -50,9 +65,18 @@ def test_a_charge_edit_recomputes_the_balance(admin_client, db, make_account, ma
 
 def test_a_subdivision_created_by_an_admin_is_audited(admin_client, db):
     token = csrf_token(admin_client, "/admin/")
-    response = admin_client.post("/admin/subdivisions/new/", data={
-        "csrf_token": token, "code": "201", "name_uk": "Ковельська філія", "name_en": "Kovel branch",
-        "service": "electricity", "kind": "district", "sort_order": "3"})
+    response = admin_client.post(
+        "/admin/subdivisions/new/",
+        data={
+            "csrf_token": token,
+            "code": "201",
+            "name_uk": "Ковельська філія",
+            "name_en": "Kovel branch",
+            "service": "electricity",
+            "kind": "district",
+            "sort_order": "3",
+        },
+    )
     assert response.status_code == 302
     [event] = events(db, "admin.subdivisions_created")
     assert event.data["before"] == {} and event.data["after"]["code"] == "201"
@@ -85,15 +109,18 @@ def test_end_sessions_logs_the_login_out_everywhere(admin_client, app, db, make_
     AuthActions(consumer).login()
     assert consumer.get("/cabinet").status_code == 200
     user = db.session.scalar(select(User).where(User.login == "ivan"))
-    admin_client.post(f"/admin/logins/{user.id}/do/end_sessions", data={"csrf_token": csrf_token(admin_client, "/admin/")})
+    admin_client.post(
+        f"/admin/logins/{user.id}/do/end_sessions", data={"csrf_token": csrf_token(admin_client, "/admin/")}
+    )
     assert consumer.get("/cabinet").status_code == 302
     assert events(db, "admin.user_sessions_ended")
 
 
 def test_an_operator_sends_a_new_activation_letter(operator_client, db, make_user):
     user = make_user("ivan", activated=False)
-    operator_client.post(f"/admin/logins/{user.id}/do/send_activation",
-                         data={"csrf_token": csrf_token(operator_client, "/admin/")})
+    operator_client.post(
+        f"/admin/logins/{user.id}/do/send_activation", data={"csrf_token": csrf_token(operator_client, "/admin/")}
+    )
     letters = db.session.scalars(select(Letter).where(Letter.user_id == user.id)).all()
     assert len(letters) == 1 and letters[0].recipient == "ivan@example.com"
     assert events(db, "admin.letter_activation")
@@ -101,8 +128,9 @@ def test_an_operator_sends_a_new_activation_letter(operator_client, db, make_use
 
 def test_an_operator_sends_a_recovery_letter(operator_client, db, make_user):
     user = make_user("ivan")
-    operator_client.post(f"/admin/logins/{user.id}/do/send_recovery",
-                         data={"csrf_token": csrf_token(operator_client, "/admin/")})
+    operator_client.post(
+        f"/admin/logins/{user.id}/do/send_recovery", data={"csrf_token": csrf_token(operator_client, "/admin/")}
+    )
     assert db.session.scalars(select(Letter).where(Letter.user_id == user.id, Letter.kind == "reset")).all()
     assert events(db, "admin.letter_recovery")
 
@@ -118,13 +146,23 @@ def test_an_admin_activates_a_login(admin_client, db, make_user):
 
 def test_a_failed_letter_is_resent(operator_client, db, make_user):
     user = make_user("ivan")
-    letter = Letter(kind="welcome", recipient="ivan@example.com", subject="s", body_text="b", user_id=user.id,
-                    status=LetterStatus.failed, attempts=8, last_error="SMTPServerDisconnected")
+    letter = Letter(
+        kind="welcome",
+        recipient="ivan@example.com",
+        subject="s",
+        body_text="b",
+        user_id=user.id,
+        status=LetterStatus.failed,
+        attempts=8,
+        last_error="SMTPServerDisconnected",
+    )
     db.session.add(letter)
     db.session.commit()
     page = operator_client.get("/admin/outbox/").get_data(as_text=True)
     assert "SMTPServerDisconnected" in page
-    operator_client.post(f"/admin/outbox/{letter.id}/resend", data={"csrf_token": csrf_token(operator_client, "/admin/")})
+    operator_client.post(
+        f"/admin/outbox/{letter.id}/resend", data={"csrf_token": csrf_token(operator_client, "/admin/")}
+    )
     db.session.refresh(letter)
     assert letter.status is LetterStatus.pending and letter.attempts == 0
     [event] = events(db, "admin.letter_resent")
@@ -136,6 +174,7 @@ def test_an_admin_reverses_a_payment_with_a_reason(admin_client, db, make_accoun
     db.session.refresh(account)
     payment = db.session.scalar(select(Payment))
     from vez.ledger import recompute_balances
+
     recompute_balances([account.id])
     db.session.commit()
     token = csrf_token(admin_client, "/admin/")
@@ -156,8 +195,9 @@ def test_an_admin_reverses_a_payment_with_a_reason(admin_client, db, make_accoun
 def test_account_search_by_number_holder_and_address_and_its_history(admin_client, db, make_account, make_charge):
     from datetime import date
 
-    account = make_account("529471247", holder_name="Шевчук Олена", address="с. Велика Глуша, вул. Лісова, 7",
-                           last_payment=12345)
+    account = make_account(
+        "529471247", holder_name="Шевчук Олена", address="с. Велика Глуша, вул. Лісова, 7", last_payment=12345
+    )
     make_account("529471248", holder_name="Коваль Петро", address="смт Любешів")
     make_charge(account, date(2026, 9, 1), 43200)
     for query in ("529471247", "Шевчук", "Лісова"):
@@ -169,21 +209,34 @@ def test_account_search_by_number_holder_and_address_and_its_history(admin_clien
 
 def test_e33_hostile_names_render_escaped_in_the_panel(admin_client, make_account):
     """docs/security.md 33 in the admin: markup and template syntax in names stay text."""
-    account = make_account(holder_name='<img src=x onerror=alert(1)>', address='<div hx-get="/admin" hx-trigger="load">{{7*7}}</div>')
+    account = make_account(
+        holder_name="<img src=x onerror=alert(1)>", address='<div hx-get="/admin" hx-trigger="load">{{7*7}}</div>'
+    )
     for path in ("/admin/accounts/", f"/admin/accounts/details/?id={account.id}"):
         page = admin_client.get(path).get_data(as_text=True)
-        assert "<img src=x" not in page and '<div hx-get="/admin"' not in page and "49" not in page.split("{{7*7}}")[0][-5:]
+        assert (
+            "<img src=x" not in page
+            and '<div hx-get="/admin"' not in page
+            and "49" not in page.split("{{7*7}}")[0][-5:]
+        )
         assert "&lt;img src=x onerror=alert(1)&gt;" in page
 
 
 def test_the_dashboard_shows_the_figures(admin_client, db, make_account, make_user):
     make_user("ivan")
     make_account(last_payment=10000)
-    db.session.execute(__import__("sqlalchemy").update(Payment).values(paid_at=__import__("vez.models", fromlist=["utcnow"]).utcnow()))
+    db.session.execute(
+        __import__("sqlalchemy").update(Payment).values(paid_at=__import__("vez.models", fromlist=["utcnow"]).utcnow())
+    )
     db.session.commit()
     page = admin_client.get("/admin/?lang=en").get_data(as_text=True)
-    for title in ("Logins registered in 7 days", "Payments today", "Letters failing", "Imports in 7 days",
-                  "Failed identifications in 24 hours"):
+    for title in (
+        "Logins registered in 7 days",
+        "Payments today",
+        "Letters failing",
+        "Imports in 7 days",
+        "Failed identifications in 24 hours",
+    ):
         assert title in page
     assert "UAH100.00" in page.replace("\xa0", "") or "100.00" in page
 
@@ -202,11 +255,14 @@ def _wait_for(db, run_id, timeout=20):
 def test_the_upload_page_runs_the_import_in_the_background_and_shows_progress(admin_client, db, make_account):
     make_account("529471247")
     token = csrf_token(admin_client, "/admin/")
-    body = ("number,month,volume,unit,tariff,amount,reading_start,reading_end\n"
-            "529471247,2026-09,100,kWh,4.32,432.00,,\n").encode()
-    response = admin_client.post("/admin/import/", data={
-        "csrf_token": token, "kind": "charges", "file": (io.BytesIO(body), "charges.csv")},
-        content_type="multipart/form-data")
+    body = (
+        b"number,month,volume,unit,tariff,amount,reading_start,reading_end\n529471247,2026-09,100,kWh,4.32,432.00,,\n"
+    )
+    response = admin_client.post(
+        "/admin/import/",
+        data={"csrf_token": token, "kind": "charges", "file": (io.BytesIO(body), "charges.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 303
     run_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
     page = admin_client.get(f"/admin/import/runs/{run_id}").get_data(as_text=True)
@@ -233,13 +289,19 @@ def test_a_running_import_is_polled_by_htmx(admin_client, db):
 def test_an_uploaded_file_with_bad_rows_writes_nothing_and_lists_them(admin_client, db, make_account):
     make_account("529471247")
     token = csrf_token(admin_client, "/admin/")
-    body = ("number,month,volume,unit,tariff,amount,reading_start,reading_end\n"
-            "529471247,2026-09,100,kWh,4.32,432.00,,\n529999999,2026-09,1,kWh,1,1.00,,\n").encode()
-    response = admin_client.post("/admin/import/?lang=en", data={
-        "csrf_token": token, "kind": "charges", "file": (io.BytesIO(body), "charges.csv")},
-        content_type="multipart/form-data")
+    body = (
+        b"number,month,volume,unit,tariff,amount,reading_start,reading_end\n"
+        b"529471247,2026-09,100,kWh,4.32,432.00,,\n529999999,2026-09,1,kWh,1,1.00,,\n"
+    )
+    response = admin_client.post(
+        "/admin/import/?lang=en",
+        data={"csrf_token": token, "kind": "charges", "file": (io.BytesIO(body), "charges.csv")},
+        content_type="multipart/form-data",
+    )
     run = _wait_for(db, int(response.headers["Location"].split("/")[-1]))
-    assert run.status.value == "rejected" and run.errors == [{"line": 3, "reason": "personal account 529999999 is not found"}]
+    assert run.status.value == "rejected" and run.errors == [
+        {"line": 3, "reason": "personal account 529999999 is not found"}
+    ]
     page = admin_client.get(f"/admin/import/runs/{run.id}?lang=en").get_data(as_text=True)
     assert "personal account 529999999 is not found" in page
 
@@ -252,9 +314,11 @@ def test_an_upload_larger_than_the_general_body_limit_is_accepted(admin_client, 
     assert len(body) > 4096
     token = csrf_token(admin_client, "/admin/")
     assert admin_client.post("/login", data={"csrf_token": token, "login": "x" * 5000}).status_code == 413
-    response = admin_client.post("/admin/import/", data={
-        "csrf_token": token, "kind": "charges", "file": (io.BytesIO(body), "charges.csv")},
-        content_type="multipart/form-data")
+    response = admin_client.post(
+        "/admin/import/",
+        data={"csrf_token": token, "kind": "charges", "file": (io.BytesIO(body), "charges.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 303
     run = _wait_for(db, int(response.headers["Location"].split("/")[-1]))
     assert run.status.value == "done" and run.rows_written == 300
@@ -267,17 +331,21 @@ def test_an_operator_sees_the_imports_but_cannot_upload(operator_client):
 
 def test_an_operator_unlocks_an_accounts_identification(operator_client, db, make_account):
     """docs/security.md B12: five wrong answers lock an account's identification; the call centre unlocks it."""
-    from vez.models import IdentificationFailure
     from vez.identity.limits import account_locked
+    from vez.models import IdentificationFailure
 
     account = make_account()
-    db.session.add_all([IdentificationFailure(ip="10.0.0.1", reason="mismatch", account_id=account.id) for _ in range(5)])
+    db.session.add_all(
+        [IdentificationFailure(ip="10.0.0.1", reason="mismatch", account_id=account.id) for _ in range(5)]
+    )
     db.session.commit()
     assert account_locked(account.id)
     page = operator_client.get(f"/admin/accounts/details/?id={account.id}").get_data(as_text=True)
     assert "unlock-identification" in page
-    response = operator_client.post(f"/admin/accounts/{account.id}/unlock-identification",
-                                    data={"csrf_token": csrf_token(operator_client, "/admin/")})
+    response = operator_client.post(
+        f"/admin/accounts/{account.id}/unlock-identification",
+        data={"csrf_token": csrf_token(operator_client, "/admin/")},
+    )
     assert response.status_code == 303
     db.session.expire_all()
     assert not account_locked(account.id)
@@ -287,8 +355,15 @@ def test_an_operator_unlocks_an_accounts_identification(operator_client, db, mak
 def test_a_login_edit_checks_the_phone_and_never_touches_secrets(admin_client, db, make_user):
     user = make_user("ivan")
     token = csrf_token(admin_client, "/admin/")
-    data = {"csrf_token": token, "phone": "12345", "role": "consumer", "language": "uk",
-            "password_hash": "x", "totp_secret": "AAAA", "session_version": "99"}
+    data = {
+        "csrf_token": token,
+        "phone": "12345",
+        "role": "consumer",
+        "language": "uk",
+        "password_hash": "x",
+        "totp_secret": "AAAA",
+        "session_version": "99",
+    }
     assert admin_client.post(f"/admin/logins/edit/?id={user.id}", data=data).status_code == 200  # the form again
     data["phone"] = "+380671112233"
     assert admin_client.post(f"/admin/logins/edit/?id={user.id}", data=data).status_code == 302

@@ -40,11 +40,13 @@ class CountingBody(io.BytesIO):
 
 
 def multipart(token: str, csv: bytes, kind: str = "charges") -> bytes:
-    parts = [f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n',
-             f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="kind"\r\n\r\n{kind}\r\n',
-             f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="dry_run"\r\n\r\ny\r\n',
-             f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="c.csv"\r\n'
-             "Content-Type: text/csv\r\n\r\n"]
+    parts = [
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n',
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="kind"\r\n\r\n{kind}\r\n',
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="dry_run"\r\n\r\ny\r\n',
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="c.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n",
+    ]
     return "".join(parts).encode() + csv + f"\r\n--{BOUNDARY}--\r\n".encode()
 
 
@@ -59,8 +61,9 @@ def post(client, body: bytes, *, chunked: bool = False) -> tuple[int, CountingBo
     headers = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
     if chunked:
         headers["Transfer-Encoding"] = "chunked"  # no Content-Length: the server hands the body on as it comes
-        response = client.post("/admin/import/", input_stream=stream, headers=headers,
-                               environ_overrides={"wsgi.input_terminated": True})
+        response = client.post(
+            "/admin/import/", input_stream=stream, headers=headers, environ_overrides={"wsgi.input_terminated": True}
+        )
     else:
         response = client.post("/admin/import/", input_stream=stream, headers=headers, content_length=len(body))
     return response.status_code, stream
@@ -106,8 +109,12 @@ def test_a_staff_password_without_the_code_gets_no_large_limit(app, make_staff):
     client = https_client(app)
     make_staff("olena", Role.admin)
     token = csrf_token(client)
-    assert client.post("/login", data={"login": "olena", "password": "лісова пісня волині",
-                                       "csrf_token": token}).status_code == 303  # the code is still due
+    assert (
+        client.post(
+            "/login", data={"login": "olena", "password": "лісова пісня волині", "csrf_token": token}
+        ).status_code
+        == 303
+    )  # the code is still due
     status, body = post(client, multipart(token, big_csv(2 * MiB)))
     assert status == 413 and body.taken == 0
 
@@ -150,8 +157,7 @@ def test_an_admin_past_the_second_factor_imports_a_file_over_1_mib(admin_client,
 def test_a_role_change_ends_the_logins_open_sessions(app, admin_client, consumer, db):
     """A consumer's session made admin would open the panel without the second factor: it ends instead."""
     user = db.session.scalar(select(User).where(User.login == "ivan"))
-    data = {"csrf_token": csrf_token(admin_client, "/admin/"), "phone": user.phone, "role": "admin",
-            "language": "uk"}
+    data = {"csrf_token": csrf_token(admin_client, "/admin/"), "phone": user.phone, "role": "admin", "language": "uk"}
     assert admin_client.post(f"/admin/logins/edit/?id={user.id}", data=data).status_code == 302
     assert consumer.get("/admin/").status_code == 302  # to the login page: the old session is gone
     assert consumer.get("/cabinet").status_code == 302

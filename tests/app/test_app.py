@@ -34,14 +34,22 @@ def test_default_database_is_sqlite_in_instance(monkeypatch):
 @pytest.mark.parametrize("secret", [DEV_SECRET_KEY, "short", ""])
 def test_production_refuses_a_default_or_short_secret_key(secret, tmp_path):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        create_app({"ENV_MODE": "production", "SECRET_KEY": secret,
-                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
+        create_app(
+            {"ENV_MODE": "production", "SECRET_KEY": secret, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"}
+        )
 
 
 def test_production_refuses_debug_mode(tmp_path):
     with pytest.raises(RuntimeError, match="debug"):
-        create_app({"ENV_MODE": "production", "SECRET_KEY": STRONG, "DEBUG": True, "RATELIMIT_STORAGE_URI": REDIS,
-                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
+        create_app(
+            {
+                "ENV_MODE": "production",
+                "SECRET_KEY": STRONG,
+                "DEBUG": True,
+                "RATELIMIT_STORAGE_URI": REDIS,
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db",
+            }
+        )
 
 
 def test_production_refuses_a_database_with_the_demo_logins(tmp_path):
@@ -52,13 +60,25 @@ def test_production_refuses_a_database_with_the_demo_logins(tmp_path):
         create_demo_data(accounts=5)
         db.session.commit()
     with pytest.raises(RuntimeError, match="demo logins"):
-        create_app({"ENV_MODE": "production", "SECRET_KEY": STRONG, "SQLALCHEMY_DATABASE_URI": url,
-                    "RATELIMIT_STORAGE_URI": REDIS})
+        create_app(
+            {
+                "ENV_MODE": "production",
+                "SECRET_KEY": STRONG,
+                "SQLALCHEMY_DATABASE_URI": url,
+                "RATELIMIT_STORAGE_URI": REDIS,
+            }
+        )
 
 
 def test_production_starts_with_a_strong_secret_and_no_demo_logins(tmp_path):
-    app = create_app({"ENV_MODE": "production", "SECRET_KEY": STRONG, "RATELIMIT_STORAGE_URI": REDIS,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
+    app = create_app(
+        {
+            "ENV_MODE": "production",
+            "SECRET_KEY": STRONG,
+            "RATELIMIT_STORAGE_URI": REDIS,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db",
+        }
+    )
     assert not app.debug
 
 

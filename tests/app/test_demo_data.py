@@ -25,8 +25,16 @@ def test_demo_data_is_deterministic(tmp_path):
 def test_demo_accounts_follow_the_contract(tmp_path):
     _, accounts = demo_json(tmp_path, "a.db")
     assert 180 <= len(accounts) <= 220
-    assert set(accounts[0]) == {"number", "subdivision_code", "subdivision_name", "service",
-                                "holder_surname", "meter_number", "last_payment", "balance"}
+    assert set(accounts[0]) == {
+        "number",
+        "subdivision_code",
+        "subdivision_name",
+        "service",
+        "holder_surname",
+        "meter_number",
+        "last_payment",
+        "balance",
+    }
     for a in accounts:
         assert len(a["number"]) == 9 and a["number"].isdigit()
         assert a["number"][0] in ("9" if a["service"] == "gas" else "534")
@@ -58,8 +66,14 @@ def test_demo_data_leaves_a_filled_database_alone(tmp_path):
 
 
 def test_demo_data_is_refused_in_production(tmp_path):
-    app = create_app({"ENV_MODE": "production", "SECRET_KEY": "x" * 40, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
+    app = create_app(
+        {
+            "ENV_MODE": "production",
+            "SECRET_KEY": "x" * 40,
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db",
+        }
+    )
     result = app.test_cli_runner().invoke(args=["demo-data"])
     assert result.exit_code != 0
     assert "production" in result.output

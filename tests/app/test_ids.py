@@ -12,13 +12,27 @@ from tests.conftest import https_client
 from vez.converters import ID_MAX, IdConverter
 from vez.models import Role
 
-BAD_IDS = ["9223372036854775808", "9223372036854775807", "2147483648", "0", "-1", "00000000001", "١٠", "1.5", "9" * 5000, "18446744073709551616"]
+BAD_IDS = [
+    "9223372036854775808",
+    "9223372036854775807",
+    "2147483648",
+    "0",
+    "-1",
+    "00000000001",
+    "١٠",
+    "1.5",
+    "9" * 5000,
+    "18446744073709551616",
+]
 ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 
 
 def integer_id_rules(app):
-    rules = [rule for rule in app.url_map.iter_rules()
-             if any(isinstance(c, IntegerConverter) for c in rule._converters.values())]
+    rules = [
+        rule
+        for rule in app.url_map.iter_rules()
+        if any(isinstance(c, IntegerConverter) for c in rule._converters.values())
+    ]
     assert len(rules) >= 9, [r.rule for r in rules]  # payments ×3, admin ×5, devmail
     return rules
 
@@ -46,9 +60,11 @@ def clients(app, make_user, make_account):
 
 
 def test_every_integer_id_in_a_path_uses_the_bounded_converter(app):
-    loose = [rule.rule for rule in integer_id_rules(app)
-             if not all(isinstance(c, IdConverter) for c in rule._converters.values()
-                        if isinstance(c, IntegerConverter))]
+    loose = [
+        rule.rule
+        for rule in integer_id_rules(app)
+        if not all(isinstance(c, IdConverter) for c in rule._converters.values() if isinstance(c, IntegerConverter))
+    ]
     assert loose == []
 
 

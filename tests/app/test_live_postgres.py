@@ -43,8 +43,10 @@ def own_postgres():
     parent.chmod(0o755)
     folder, port = parent / "pg", str(free_port())
     url = subprocess.run([PG_SCRIPT, "start", folder, port], check=True, capture_output=True, text=True).stdout.strip()
-    control = {"start": lambda: subprocess.run([PG_SCRIPT, "start", folder, port], check=True, capture_output=True),
-               "stop": lambda: subprocess.run([PG_SCRIPT, "stop", folder], check=True, capture_output=True)}
+    control = {
+        "start": lambda: subprocess.run([PG_SCRIPT, "start", folder, port], check=True, capture_output=True),
+        "stop": lambda: subprocess.run([PG_SCRIPT, "stop", folder], check=True, capture_output=True),
+    }
     yield url + "?connect_timeout=3", control
     control["stop"]()
     shutil.rmtree(parent, ignore_errors=True)
@@ -69,9 +71,12 @@ def test_44_the_app_survives_killed_connections_and_a_database_restart(own_postg
             assert status(base + "/healthz") == 200
         killer = create_engine(url)
         with killer.connect() as conn:
-            killed = conn.execute(text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+            killed = conn.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar()
         killer.dispose()
         assert killed >= 1
         assert [status(base + "/healthz") for _ in range(20)] == [200] * 20

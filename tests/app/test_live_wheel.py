@@ -31,8 +31,21 @@ pytestmark = [
 ROOT = Path(__file__).resolve().parents[2]
 # Not the checkout's own state: its virtualenv, built files, databases, results.
 NOT_SOURCES = shutil.ignore_patterns(
-    ".git", ".venv", "build", "dist", "instance", "test-artifacts", "__pycache__", ".pytest_cache", "*.egg-info",
-    "*.mo", "*.gz", "*.br", "*.pyc", "*.sqlite3", "results",
+    ".git",
+    ".venv",
+    "build",
+    "dist",
+    "instance",
+    "test-artifacts",
+    "__pycache__",
+    ".pytest_cache",
+    "*.egg-info",
+    "*.mo",
+    "*.gz",
+    "*.br",
+    "*.pyc",
+    "*.sqlite3",
+    "results",
 )
 
 
@@ -59,10 +72,25 @@ def installed(tmp_path):
     wheel = next(dist.glob("vez-*.whl"))
     run([sys.executable, "-m", "venv", "--without-pip", str(venv)], tmp_path, env)
     python = venv / "bin" / "python"
-    site_packages = Path(run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             tmp_path, env).strip())
-    run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q", "--target", str(site_packages),
-         str(wheel)], tmp_path, env)
+    site_packages = Path(
+        run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], tmp_path, env).strip()
+    )
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-index",
+            "-q",
+            "--target",
+            str(site_packages),
+            str(wheel),
+        ],
+        tmp_path,
+        env,
+    )
     ours = dict.fromkeys(sysconfig.get_paths()[key] for key in ("purelib", "platlib"))
     (site_packages / "vez-test-dependencies.pth").write_text("".join(f"{path}\n" for path in ours))
     return python, venv, env
@@ -72,8 +100,16 @@ def test_the_wheel_migrates_fills_and_serves_both_languages_from_an_empty_folder
     python, venv, env = installed
     folder = tmp_path / "elsewhere"
     folder.mkdir()
-    where = run([str(python), "-c", "import vez, vez.resources as r; print(vez.__file__); "
-                 "print(r.resource_dir('migrations')); print(r.resource_dir('translations'))"], folder, env)
+    where = run(
+        [
+            str(python),
+            "-c",
+            "import vez, vez.resources as r; print(vez.__file__); "
+            "print(r.resource_dir('migrations')); print(r.resource_dir('translations'))",
+        ],
+        folder,
+        env,
+    )
     package = venv.resolve()
     for line in where.split():
         assert Path(line).resolve().is_relative_to(package), where  # the wheel's, not the checkout's
@@ -87,7 +123,11 @@ def test_the_wheel_migrates_fills_and_serves_both_languages_from_an_empty_folder
     log = (tmp_path / "gunicorn.log").open("w")
     server = subprocess.Popen(
         [str(python), "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}", "vez:create_app()"],
-        cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
+        cwd=folder,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         wait_for(f"{base}/healthz", seconds=60)

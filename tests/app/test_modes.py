@@ -17,8 +17,14 @@ REDIS = "redis://127.0.0.1:6379/0"  # never contacted: the storage client connec
 
 
 def production(tmp_path, **config):
-    return create_app({"ENV_MODE": "production", "SECRET_KEY": STRONG,
-                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db", **config})
+    return create_app(
+        {
+            "ENV_MODE": "production",
+            "SECRET_KEY": STRONG,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db",
+            **config,
+        }
+    )
 
 
 @pytest.mark.parametrize("mode", ["prod", "Production", "PRODUCTION", "production ", "live", "dev", "test", "", 1])
@@ -35,8 +41,14 @@ def test_an_env_mode_typo_from_the_environment_is_refused(monkeypatch, tmp_path)
 
 @pytest.mark.parametrize("mode", ["development", "testing", "production"])
 def test_the_three_modes_start(mode, tmp_path):
-    app = create_app({"ENV_MODE": mode, "SECRET_KEY": STRONG, "RATELIMIT_STORAGE_URI": REDIS,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
+    app = create_app(
+        {
+            "ENV_MODE": mode,
+            "SECRET_KEY": STRONG,
+            "RATELIMIT_STORAGE_URI": REDIS,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db",
+        }
+    )
     assert app.config["ENV_MODE"] == mode
 
 
@@ -97,7 +109,13 @@ def test_gunicorn_leaves_the_worker_count_alone_otherwise(monkeypatch):
 
 def test_gunicorn_exits_when_told_one_process_and_two_workers(tmp_path):
     env = {**os.environ, "VEZ_SINGLE_PROCESS": "1", "VEZ_BIND": "127.0.0.1:0"}
-    done = subprocess.run([sys.executable, "-m", "gunicorn", "-w", "2", "wsgi:app"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-w", "2", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 1
     assert "exactly one worker" in done.stderr

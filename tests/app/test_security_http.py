@@ -8,9 +8,18 @@ from werkzeug.routing import BaseConverter
 from tests.conftest import PASSWORD, csrf_token, https_client
 
 EVIL_NEXT = [
-    "//evil.example", "https://evil.example", "/\\evil.example", "javascript:alert(1)", "\\\\evil.example",
-    "http:evil.example", "/%2F%2Fevil.example/", "///evil.example", " //evil.example", "\t//evil.example",
-    "HTTPS://evil.example", "data:text/html,hi",
+    "//evil.example",
+    "https://evil.example",
+    "/\\evil.example",
+    "javascript:alert(1)",
+    "\\\\evil.example",
+    "http:evil.example",
+    "/%2F%2Fevil.example/",
+    "///evil.example",
+    " //evil.example",
+    "\t//evil.example",
+    "HTTPS://evil.example",
+    "data:text/html,hi",
 ]
 
 
@@ -19,8 +28,7 @@ def test_34_next_never_leaves_the_site(client, make_user, target):
     """docs/security.md 34: a foreign or scheme `next` gives the default page."""
     make_user("ivan")
     token = csrf_token(client)
-    response = client.post("/login", data={"login": "ivan", "password": PASSWORD, "csrf_token": token,
-                                           "next": target})
+    response = client.post("/login", data={"login": "ivan", "password": PASSWORD, "csrf_token": token, "next": target})
     assert response.headers["Location"] == "/cabinet"
 
 
@@ -29,8 +37,9 @@ def test_34_a_local_next_is_honoured(client, make_user):
     token = csrf_token(client, "/login?next=/cabinet%3Fx%3D1")
     html = client.get("/login?next=/cabinet%3Fx%3D1").get_data(as_text=True)
     assert 'value="/cabinet?x=1"' in html
-    response = client.post("/login", data={"login": "ivan", "password": PASSWORD, "csrf_token": token,
-                                           "next": "/cabinet?x=1"})
+    response = client.post(
+        "/login", data={"login": "ivan", "password": PASSWORD, "csrf_token": token, "next": "/cabinet?x=1"}
+    )
     assert response.headers["Location"] == "/cabinet?x=1"
 
 
@@ -42,6 +51,7 @@ def test_35_a_two_mebibyte_body_is_refused(client):
 
 def test_35_a_100_kib_password_is_refused_before_hashing(client, make_user, monkeypatch):
     import vez.identity.login as login_module
+
     calls = []
     monkeypatch.setattr(login_module, "verify_password", lambda *a: calls.append(a) or (False, None))
     make_user("ivan")
@@ -53,8 +63,9 @@ def test_35_a_100_kib_password_is_refused_before_hashing(client, make_user, monk
 
 def test_35_sql_shaped_input_is_just_a_wrong_login(client):
     token = csrf_token(client)
-    response = client.post("/login", data={"login": "' OR 1=1; DROP TABLE users; --", "password": "x' OR '1'='1",
-                                           "csrf_token": token})
+    response = client.post(
+        "/login", data={"login": "' OR 1=1; DROP TABLE users; --", "password": "x' OR '1'='1", "csrf_token": token}
+    )
     assert response.status_code == 422
     assert client.get("/healthz").status_code == 200
 
@@ -122,10 +133,13 @@ def test_45_a_failing_route_answers_500_with_an_incident_id_and_no_traceback(app
     assert not app.debug
 
 
-@pytest.mark.parametrize("code, path, text_uk, text_en", [
-    (404, "/no-such-page", "Сторінку не знайдено", "Page not found"),
-    (405, "/logout", "Ця дія тут недоступна", "This action is not allowed here"),
-])
+@pytest.mark.parametrize(
+    "code, path, text_uk, text_en",
+    [
+        (404, "/no-such-page", "Сторінку не знайдено", "Page not found"),
+        (405, "/logout", "Ця дія тут недоступна", "This action is not allowed here"),
+    ],
+)
 def test_error_pages_speak_the_users_language(client, code, path, text_uk, text_en):
     assert text_uk in client.get(path).get_data(as_text=True)
     client.get("/?lang=en")
@@ -170,6 +184,7 @@ def test_32_every_post_route_refuses_a_missing_csrf_token(app, client, auth, mak
 def test_32_the_htmx_header_token_is_accepted(client, make_user):
     make_user("ivan")
     token = csrf_token(client)
-    response = client.post("/login", data={"login": "ivan", "password": PASSWORD},
-                           headers={"X-CSRFToken": token, "HX-Request": "true"})
+    response = client.post(
+        "/login", data={"login": "ivan", "password": PASSWORD}, headers={"X-CSRFToken": token, "HX-Request": "true"}
+    )
     assert response.status_code == 303

@@ -21,8 +21,14 @@ from vez.extensions import db
 CHROMIUM = os.environ.get("VEZ_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-    "--disable-background-networking", "--disable-component-update", "--disable-dev-shm-usage",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-dev-shm-usage",
 ]
 
 
@@ -47,13 +53,15 @@ def chromium_path() -> str:
 def live_app(tmp_path_factory):
     """The app on a file database with the demo data, as `make run` serves it."""
     path = tmp_path_factory.mktemp("live") / "live.sqlite3"
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-        "EXTERNAL_URL": "http://127.0.0.1",
-        "MAIL_SEND_INLINE": False,
-        "WTF_CSRF_SSL_STRICT": False,  # plain http on loopback: no Referer check to make
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "EXTERNAL_URL": "http://127.0.0.1",
+            "MAIL_SEND_INLINE": False,
+            "WTF_CSRF_SSL_STRICT": False,  # plain http on loopback: no Referer check to make
+        }
+    )
     with app.app_context():
         db.create_all()
         create_demo_data()

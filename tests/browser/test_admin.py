@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 import time
 
-from vez.identity.totp import TOTP
-from vez.demo import ADMIN_TOTP_SECRET, describe_accounts
 from tests.browser.conftest import screenshot
+from vez.demo import ADMIN_TOTP_SECRET, describe_accounts
+from vez.identity.totp import TOTP
 
 
 def log_in_as_admin(page) -> None:

@@ -31,13 +31,21 @@ def restore_balances(live_app, live_server):
     """Every payment the test credits is reversed afterwards by a signed callback, as the bank would."""
     yield
     with live_app.app_context():
-        paid = db.session.scalars(select(Payment).where(Payment.status == PaymentStatus.received,
-                                                        Payment.provider == "sandbox")).all()
+        paid = db.session.scalars(
+            select(Payment).where(Payment.status == PaymentStatus.received, Payment.provider == "sandbox")
+        ).all()
         forms = []
         for payment in paid:
-            data = encode({"version": 3, "public_key": live_app.config["SANDBOX_PUBLIC_KEY"], "status": "reversed",
-                           "order_id": payment.reference, "amount": f"{payment.amount / 100:.2f}",
-                           "currency": "UAH"})
+            data = encode(
+                {
+                    "version": 3,
+                    "public_key": live_app.config["SANDBOX_PUBLIC_KEY"],
+                    "status": "reversed",
+                    "order_id": payment.reference,
+                    "amount": f"{payment.amount / 100:.2f}",
+                    "currency": "UAH",
+                }
+            )
             forms.append({"data": data, "signature": hmac_signature(live_app.config["SANDBOX_PRIVATE_KEY"], data)})
     for form in forms:
         urllib.request.urlopen(f"{live_server}/payments/callback/sandbox", urlencode(form).encode(), timeout=10).read()
@@ -56,7 +64,9 @@ def pay_until_the_gateway(page, number: str, amount: str) -> int:
     return payment_id
 
 
-def test_demo_pays_100_and_sees_the_balance_fall_without_reloading(page, live_server, demo_gas_account, restore_balances):
+def test_demo_pays_100_and_sees_the_balance_fall_without_reloading(
+    page, live_server, demo_gas_account, restore_balances
+):
     log_in(page)
     page.goto(f"/cabinet/accounts/{demo_gas_account}/pay")
     before = int(page.locator(".pay-balance").get_attribute("data-balance"))
@@ -118,7 +128,9 @@ def test_declining_in_english_leaves_the_balance(page, live_server, demo_gas_acc
     page.goto("/?lang=uk")
 
 
-def test_without_javascript_the_result_page_refreshes_itself(page_nojs, live_server, demo_gas_account, restore_balances):
+def test_without_javascript_the_result_page_refreshes_itself(
+    page_nojs, live_server, demo_gas_account, restore_balances
+):
     page = page_nojs
     log_in(page)
     payment_id = pay_until_the_gateway(page, demo_gas_account, "100.00")

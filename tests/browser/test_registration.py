@@ -22,7 +22,9 @@ def free_accounts(live_app, service="electricity"):
     """Demo accounts near the end of the list that have a last payment and no login."""
     with live_app.app_context():
         held = {a.number for u in db.session.scalars(select(User)) for a in u.accounts}
-        rows = [a for a in describe_accounts() if a["last_payment"] and a["service"] == service and a["number"] not in held]
+        rows = [
+            a for a in describe_accounts() if a["last_payment"] and a["service"] == service and a["number"] not in held
+        ]
     return list(reversed(rows))
 
 

@@ -24,8 +24,7 @@ def test_37_no_csp_violations_and_no_htmx_history_after_logout(page):
     page.get_by_role("button", name="Вихід").click()
     page.wait_for_url(re.compile(r".*/$"))
     assert page.csp_violations == []
-    local, session = page.evaluate(
-        "() => [Object.assign({}, localStorage), Object.assign({}, sessionStorage)]")
+    local, session = page.evaluate("() => [Object.assign({}, localStorage), Object.assign({}, sessionStorage)]")
     assert not any("history-cache" in key for key in [*local, *session])
     # htmx keeps only the current path in sessionStorage, never a page's content.
     assert all(len(value) < 200 and "<" not in value for value in [*local.values(), *session.values()])

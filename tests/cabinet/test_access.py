@@ -50,8 +50,7 @@ def token_of_b(app, db, petro):
     return email_change_token(petro[0], "new-petro@example.com")
 
 
-def test_E29_every_route_with_an_object_id_refuses_another_logins_ids_with_404(
-        app, db, logged_in, petro, token_of_b):
+def test_E29_every_route_with_an_object_id_refuses_another_logins_ids_with_404(app, db, logged_in, petro, token_of_b):
     """docs/security.md 29: enumerates app.url_map, so routes added later are covered by themselves."""
     values = b_values(petro, token_of_b)
     page = logged_in.get("/cabinet").get_data(as_text=True)
@@ -63,17 +62,24 @@ def test_E29_every_route_with_an_object_id_refuses_another_logins_ids_with_404(
         path = rule.build(values, append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             for htmx in ({}, {"HX-Request": "true"}):  # the page and its partial alike
-                response = logged_in.open(path, method=method, data={"csrf_token": csrf, "amount": "10.00"},
-                                          headers={"X-CSRFToken": csrf, **htmx})
+                response = logged_in.open(
+                    path,
+                    method=method,
+                    data={"csrf_token": csrf, "amount": "10.00"},
+                    headers={"X-CSRFToken": csrf, **htmx},
+                )
                 assert response.status_code == 404, f"{method} {path} {htmx} answered {response.status_code}"
             checked.append(f"{method} {rule.rule}")
-    for expected in ("GET /cabinet/accounts/<number>", "GET /cabinet/accounts/<number>/bills/<month>.pdf",
-                     "GET /cabinet/accounts/<number>/export.csv", "POST /cabinet/accounts/<number>/certificates",
-                     "GET /cabinet/accounts/<number>/certificates/<code>.pdf"):
+    for expected in (
+        "GET /cabinet/accounts/<number>",
+        "GET /cabinet/accounts/<number>/bills/<month>.pdf",
+        "GET /cabinet/accounts/<number>/export.csv",
+        "POST /cabinet/accounts/<number>/certificates",
+        "GET /cabinet/accounts/<number>/certificates/<code>.pdf",
+    ):
         assert expected in checked
     # Nothing of B's moved: no payment order was made for B's account by A.
-    assert db.session.scalars(select(Payment).where(Payment.account_id == petro[1].id)).all() == [
-        petro[2], petro[3]]
+    assert db.session.scalars(select(Payment).where(Payment.account_id == petro[1].id)).all() == [petro[2], petro[3]]
 
 
 def test_E29_the_same_routes_open_for_the_owner(app, db, logged_in, ivan):
@@ -85,8 +91,12 @@ def test_E29_the_same_routes_open_for_the_owner(app, db, logged_in, ivan):
     db.session.commit()
     values = {"number": gas.number, "month": "2026-10", "code": certificate.code}
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith("cabinet.") and rule.arguments and rule.arguments <= values.keys() \
-                and "GET" in rule.methods:
+        if (
+            rule.endpoint.startswith("cabinet.")
+            and rule.arguments
+            and rule.arguments <= values.keys()
+            and "GET" in rule.methods
+        ):
             path = rule.build(values, append_unknown=False)[1]
             assert logged_in.get(path).status_code == 200, path
 
@@ -107,11 +117,24 @@ def test_E30_extra_form_fields_change_nothing(app, db, logged_in, ivan):
     user, power, _gas = ivan
     page = logged_in.get("/cabinet/profile").get_data(as_text=True)
     csrf = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
-    extra = {"role": "admin", "balance": "-999999", "user_id": "2", "id": "2", "account_id": "1",
-             "paperless": "y", "prefs-role": "admin", "prefs-user_id": "2", "session_version": "1",
-             "email": "evil@example.com", "prefs-email": "evil@example.com", "password_hash": "x"}
-    response = logged_in.post("/cabinet/profile/preferences",
-                              data={"csrf_token": csrf, "prefs-csrf_token": csrf, "prefs-language": "en", **extra})
+    extra = {
+        "role": "admin",
+        "balance": "-999999",
+        "user_id": "2",
+        "id": "2",
+        "account_id": "1",
+        "paperless": "y",
+        "prefs-role": "admin",
+        "prefs-user_id": "2",
+        "session_version": "1",
+        "email": "evil@example.com",
+        "prefs-email": "evil@example.com",
+        "password_hash": "x",
+    }
+    response = logged_in.post(
+        "/cabinet/profile/preferences",
+        data={"csrf_token": csrf, "prefs-csrf_token": csrf, "prefs-language": "en", **extra},
+    )
     assert response.status_code == 303
     db.session.refresh(user)
     db.session.refresh(power)
@@ -121,11 +144,10 @@ def test_E30_extra_form_fields_change_nothing(app, db, logged_in, ivan):
     assert db.session.scalar(select(User).where(User.role != "consumer")) is None
 
 
-HOSTILE = ['<img src=x onerror=alert(1)>', '<div hx-get="/admin" hx-trigger="load">', "{{7*7}}"]
+HOSTILE = ["<img src=x onerror=alert(1)>", '<div hx-get="/admin" hx-trigger="load">', "{{7*7}}"]
 
 
-def test_F33_hostile_names_and_addresses_render_escaped(app, db, client, auth, make_account, make_charge,
-                                                        make_user):
+def test_F33_hostile_names_and_addresses_render_escaped(app, db, client, auth, make_account, make_charge, make_user):
     """docs/security.md 33: the cabinet's pages, the bill and the PDF show hostile text as text."""
     from datetime import date
 
@@ -155,7 +177,8 @@ def test_F33_no_safe_filter_or_markup_outside_the_allow_list():
     offenders = [
         str(path.relative_to(root.parent))
         for path in root.rglob("*")
-        if path.suffix in (".py", ".html", ".txt", ".xml", ".svg") and path.is_file()
+        if path.suffix in (".py", ".html", ".txt", ".xml", ".svg")
+        and path.is_file()
         and str(path.relative_to(root.parent)) not in ALLOWED_RAW
         and pattern.search(path.read_text(encoding="utf-8", errors="ignore"))
     ]

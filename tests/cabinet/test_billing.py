@@ -15,7 +15,11 @@ def test_bill_carries_the_opening_balance_charges_and_received_payments(db, ivan
     _user, power, _gas = ivan
     october = bill(db, power, date(2026, 10, 1))
     assert (october.opening_balance, october.charged, october.paid, october.closing_balance) == (
-        51840, 43200, 51840, 43200)
+        51840,
+        43200,
+        51840,
+        43200,
+    )
     assert october.amount_due == 43200
     assert october.due_date == date(2026, 11, 20)
     assert october.number == "529471247-202610"
@@ -32,8 +36,7 @@ def test_overpayment_carries_over_into_a_month_without_charges(db, ivan):
     september = bill(db, gas, date(2026, 9, 1))
     assert september.closing_balance == -14026 and september.amount_due == 0
     october = bill(db, gas, date(2026, 10, 1))
-    assert (october.opening_balance, october.charged, october.paid, october.closing_balance) == (
-        -14026, 0, 0, -14026)
+    assert (october.opening_balance, october.charged, october.paid, october.closing_balance) == (-14026, 0, 0, -14026)
 
 
 def test_account_without_any_charge_yet_gets_no_bill(db, ivan):

@@ -36,9 +36,11 @@ def test_bill_pdf_in_english(logged_in):
 def test_bill_qr_payload_names_the_iban_the_amount_due_and_the_account(app, logged_in):
     html = logged_in.get("/cabinet/accounts/529471247/bills/2026-10").get_data(as_text=True)
     assert 'src="data:image/svg+xml' in html
+    from datetime import date
+
     from vez.cabinet.documents import bill_view
     from vez.cabinet.queries import account_of
-    from datetime import date
+
     view = bill_view(account_of(1, "529471247"), date(2026, 10, 1))
     fields = nbu_qr.decode(view.qr_url)
     assert fields[:5] == ["BCD", "002", "2", "UCT", ""]
@@ -53,6 +55,7 @@ def test_overpaid_bill_leaves_the_qr_amount_empty(app, logged_in):
 
     from vez.cabinet.documents import bill_view
     from vez.cabinet.queries import account_of
+
     view = bill_view(account_of(1, "912345678"), date(2026, 10, 1))
     assert nbu_qr.decode(view.qr_url)[7] == ""
 
@@ -69,7 +72,7 @@ def test_certificate_of_no_debt_is_a_pdf_with_a_code_the_public_page_confirms(ap
     pdf = logged_in.get(response.location)
     text = pdf_text(pdf)
     certificate = db.session.scalar(select(Certificate))
-    pretty = "-".join(certificate.code[i:i + 4] for i in range(0, 12, 4))
+    pretty = "-".join(certificate.code[i : i + 4] for i in range(0, 12, 4))
     assert "Довідка про відсутність заборгованості" in text and "912345678" in text and pretty in text
     assert "140,26" in text.replace("\u202f", " ").replace("\u00a0", " ")
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "cabinet.certificate"))

@@ -13,7 +13,10 @@ OFFICIAL = (
 
 def test_encoder_reproduces_the_official_nbu_vector_of_table_4_2():
     url = nbu_qr.payment_url(
-        name="ПрАТ АК “Водопостачання”", iban="UA783226690000026005012107132", amount=57645, code="40723825",
+        name="ПрАТ АК “Водопостачання”",
+        iban="UA783226690000026005012107132",
+        amount=57645,
+        code="40723825",
         purpose="Оплата за червень 2019, вул. Свободи 1, кв. 24, Петренко С. І. Показання лічильника 23578,3",
         encoding=nbu_qr.CP1251,
     )
@@ -27,10 +30,18 @@ def test_vector_decodes_to_thirteen_fields_each_ended_by_a_line_feed():
     assert fields[12] == ""
 
 
-@pytest.mark.parametrize("kopiykas, text", [
-    (57645, "UAH576.45"), (300, "UAH3"), (5, "UAH0.05"), (100050, "UAH1000.50"), (0, ""), (None, ""),
-    (99_999_999_999, "UAH999999999.99"),
-])
+@pytest.mark.parametrize(
+    "kopiykas, text",
+    [
+        (57645, "UAH576.45"),
+        (300, "UAH3"),
+        (5, "UAH0.05"),
+        (100050, "UAH1000.50"),
+        (0, ""),
+        (None, ""),
+        (99_999_999_999, "UAH999999999.99"),
+    ],
+)
 def test_amount_has_no_leading_zeros_and_two_digit_kopiykas(kopiykas, text):
     assert nbu_qr.amount_field(kopiykas) == text
 
@@ -41,8 +52,9 @@ def test_amount_above_the_maximum_is_refused():
 
 
 def test_text_outside_windows_1251_falls_back_to_utf8():
-    url = nbu_qr.payment_url(name="Supplier ✓", iban="UA213223130000026007233566001", amount=100, code="42104931",
-                             purpose="Оплата")
+    url = nbu_qr.payment_url(
+        name="Supplier ✓", iban="UA213223130000026007233566001", amount=100, code="42104931", purpose="Оплата"
+    )
     fields = nbu_qr.decode(url)
     assert fields[2] == nbu_qr.UTF8 and fields[5] == "Supplier ✓"
 

@@ -43,7 +43,7 @@ def test_account_page_lists_charges_with_readings_bills_and_payments(logged_in):
 
 def test_chart_is_inline_svg_with_twelve_bars_and_no_style_attributes(logged_in):
     html = text(logged_in.get("/cabinet/accounts/529471247"))
-    svg = html[html.index("<svg"):html.index("</svg>")]
+    svg = html[html.index("<svg") : html.index("</svg>")]
     assert svg.count("<rect") == 12
     assert "style=" not in html and "<script>" not in html
     assert "<table" in html  # the same numbers as a table
@@ -74,9 +74,17 @@ def test_account_page_is_small(logged_in):
 
 def test_bill_page_has_what_the_rules_ask(app, logged_in):
     html = text(logged_in.get("/cabinet/accounts/529471247/bills/2026-10"))
-    for needed in ("529471247-202610", app.config["SUPPLIER_IBAN"], app.config["SUPPLIER_EDRPOU"],
-                   "АТ «Ощадбанк»", "Петренко Степан Іванович", "432,00", "20 лист. 2026",
-                   "Оплата за електроенергію за жовтень 2026, о/р 529471247, Петренко", "data:image/svg+xml"):
+    for needed in (
+        "529471247-202610",
+        app.config["SUPPLIER_IBAN"],
+        app.config["SUPPLIER_EDRPOU"],
+        "АТ «Ощадбанк»",
+        "Петренко Степан Іванович",
+        "432,00",
+        "20 лист. 2026",
+        "Оплата за електроенергію за жовтень 2026, о/р 529471247, Петренко",
+        "data:image/svg+xml",
+    ):
         assert needed in html, needed
 
 
@@ -104,10 +112,10 @@ def test_profile_link_in_the_header_for_a_logged_in_consumer(logged_in):
 
 def test_chart_bars_and_table_carry_the_same_numbers(logged_in):
     html = text(logged_in.get("/cabinet/accounts/529471247?year=2026"))
-    svg = html[html.index("<svg"):html.index("</svg>")]
+    svg = html[html.index("<svg") : html.index("</svg>")]
     amounts = [t.split(": ", 1)[1] for t in re.findall(r"<title>([^<]+)</title>", svg)]
     amounts = [a for a in amounts if not a.startswith("0,00")]
-    table = html[html.index('<table class="charges"'):]
+    table = html[html.index('<table class="charges"') :]
     assert amounts and all(amount in table for amount in amounts)
 
 

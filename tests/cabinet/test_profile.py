@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD, https_client
@@ -44,9 +43,15 @@ def test_profile_page_shows_the_forms_in_both_languages(logged_in):
 
 
 def test_D28_password_change_needs_the_current_one(app, db, logged_in, ivan):
-    response = post(logged_in, "/cabinet/profile/password", **{
-        "password-current_password": "not my password at all", "password-password": NEW_PASSWORD,
-        "password-confirm": NEW_PASSWORD})
+    response = post(
+        logged_in,
+        "/cabinet/profile/password",
+        **{
+            "password-current_password": "not my password at all",
+            "password-password": NEW_PASSWORD,
+            "password-confirm": NEW_PASSWORD,
+        },
+    )
     assert response.status_code == 422
     assert "Поточний пароль невірний" in response.get_data(as_text=True)
     db.session.refresh(ivan[0])
@@ -55,8 +60,11 @@ def test_D28_password_change_needs_the_current_one(app, db, logged_in, ivan):
 
 def test_D28_password_change_ends_other_sessions_keeps_this_one_and_notifies(app, db, logged_in, ivan):
     other = second_browser(app)
-    response = post(logged_in, "/cabinet/profile/password", **{
-        "password-current_password": PASSWORD, "password-password": NEW_PASSWORD, "password-confirm": NEW_PASSWORD})
+    response = post(
+        logged_in,
+        "/cabinet/profile/password",
+        **{"password-current_password": PASSWORD, "password-password": NEW_PASSWORD, "password-confirm": NEW_PASSWORD},
+    )
     assert response.status_code == 303
     assert logged_in.get("/cabinet").status_code == 200  # this browser stays in
     assert other.get("/cabinet").status_code == 302  # the other one is out
@@ -68,19 +76,30 @@ def test_D28_password_change_ends_other_sessions_keeps_this_one_and_notifies(app
 
 
 def test_weak_new_password_is_refused_with_the_reason(logged_in):
-    response = post(logged_in, "/cabinet/profile/password", **{
-        "password-current_password": PASSWORD, "password-password": "qwerty123456", "password-confirm": "qwerty123456"})
+    response = post(
+        logged_in,
+        "/cabinet/profile/password",
+        **{
+            "password-current_password": PASSWORD,
+            "password-password": "qwerty123456",
+            "password-confirm": "qwerty123456",
+        },
+    )
     assert response.status_code == 422
     assert "надто поширений" in response.get_data(as_text=True)
 
 
 def test_D28_phone_change_needs_the_password_and_ends_other_sessions(app, db, logged_in, ivan):
     other = second_browser(app)
-    refused = post(logged_in, "/cabinet/profile/phone", **{"phone-phone": "+38 067 123 45 67",
-                                                            "phone-current_password": "wrong password here"})
+    refused = post(
+        logged_in,
+        "/cabinet/profile/phone",
+        **{"phone-phone": "+38 067 123 45 67", "phone-current_password": "wrong password here"},
+    )
     assert refused.status_code == 422
-    response = post(logged_in, "/cabinet/profile/phone", **{"phone-phone": "+38 067 123 45 67",
-                                                             "phone-current_password": PASSWORD})
+    response = post(
+        logged_in, "/cabinet/profile/phone", **{"phone-phone": "+38 067 123 45 67", "phone-current_password": PASSWORD}
+    )
     assert response.status_code == 303
     db.session.refresh(ivan[0])
     assert ivan[0].phone == "+380671234567"
@@ -98,16 +117,22 @@ def test_phone_follows_the_registration_rule(logged_in, phone):
 
 
 def test_a_landline_is_a_contact_phone_too(logged_in, ivan):
-    response = post(logged_in, "/cabinet/profile/phone", **{"phone-phone": "+38 (0332) 72-35-00",
-                                                             "phone-current_password": PASSWORD})
+    response = post(
+        logged_in,
+        "/cabinet/profile/phone",
+        **{"phone-phone": "+38 (0332) 72-35-00", "phone-current_password": PASSWORD},
+    )
     assert response.status_code == 303
     assert ivan[0].phone == "+380332723500"
 
 
 def test_D28_email_changes_only_after_the_letter_to_the_new_address(app, db, logged_in, ivan):
     other = second_browser(app)
-    response = post(logged_in, "/cabinet/profile/email", **{"email-email": "new.ivan@example.com",
-                                                             "email-current_password": PASSWORD})
+    response = post(
+        logged_in,
+        "/cabinet/profile/email",
+        **{"email-email": "new.ivan@example.com", "email-current_password": PASSWORD},
+    )
     assert response.status_code == 303
     db.session.refresh(ivan[0])
     assert ivan[0].email == "ivan@example.com"  # not yet
@@ -127,14 +152,18 @@ def test_D28_email_changes_only_after_the_letter_to_the_new_address(app, db, log
 
 
 def test_email_change_link_needs_the_current_password_first(db, logged_in):
-    response = post(logged_in, "/cabinet/profile/email", **{"email-email": "new.ivan@example.com",
-                                                             "email-current_password": "wrong password here"})
+    response = post(
+        logged_in,
+        "/cabinet/profile/email",
+        **{"email-email": "new.ivan@example.com", "email-current_password": "wrong password here"},
+    )
     assert response.status_code == 422 and letters(db, "email-change") == []
 
 
 def test_email_taken_meanwhile_is_refused_at_confirmation(app, db, logged_in, ivan, make_user):
-    post(logged_in, "/cabinet/profile/email", **{"email-email": "taken@example.com",
-                                                 "email-current_password": PASSWORD})
+    post(
+        logged_in, "/cabinet/profile/email", **{"email-email": "taken@example.com", "email-current_password": PASSWORD}
+    )
     make_user("someone", email="taken@example.com")
     link = re.search(r"(/cabinet/profile/email/\S+)", letters(db, "email-change")[0].body_text).group(1)
     page = logged_in.get(link).get_data(as_text=True)
@@ -155,16 +184,23 @@ def test_language_and_paperless_choice_are_saved(db, logged_in, ivan):
 def test_wrong_current_passwords_are_throttled(app, db, logged_in):
     limit = int(app.config["LOGIN_LIMIT_PER_LOGIN"].split()[0])
     for _ in range(limit):
-        post(logged_in, "/cabinet/profile/phone", **{"phone-phone": "+380671234567",
-                                                     "phone-current_password": "wrong password here"})
-    response = post(logged_in, "/cabinet/profile/phone", **{"phone-phone": "+380671234567",
-                                                             "phone-current_password": PASSWORD})
+        post(
+            logged_in,
+            "/cabinet/profile/phone",
+            **{"phone-phone": "+380671234567", "phone-current_password": "wrong password here"},
+        )
+    response = post(
+        logged_in, "/cabinet/profile/phone", **{"phone-phone": "+380671234567", "phone-current_password": PASSWORD}
+    )
     assert response.status_code == 422 and "Забагато" in response.get_data(as_text=True)
 
 
 def test_email_link_opened_while_logged_out_leads_through_the_login(app, db, client, auth, logged_in, ivan):
-    post(logged_in, "/cabinet/profile/email", **{"email-email": "new.ivan@example.com",
-                                                 "email-current_password": PASSWORD})
+    post(
+        logged_in,
+        "/cabinet/profile/email",
+        **{"email-email": "new.ivan@example.com", "email-current_password": PASSWORD},
+    )
     link = re.search(r"(/cabinet/profile/email/\S+)", letters(db, "email-change")[0].body_text).group(1)
     fresh = https_client(app)
     response = fresh.get(link)

@@ -1,4 +1,5 @@
-"""The number of SQL statements behind /cabinet and an account page does not grow with the data (docs/performance.md)."""
+"""The number of SQL statements behind /cabinet and an account page does not grow with the data
+(docs/performance.md)."""
 
 from __future__ import annotations
 
@@ -33,18 +34,32 @@ def grow(db, user, accounts: int, months: int, start_number: int):
     for i in range(accounts):
         for owner in (user, None):
             number = str(start_number + i * 2 + (owner is None))
-            account = PersonalAccount(number=number, subdivision=sub, service=sub.service, holder_name="Тест Т. Т.",
-                                      address="м. Луцьк", balance=0)
+            account = PersonalAccount(
+                number=number,
+                subdivision=sub,
+                service=sub.service,
+                holder_name="Тест Т. Т.",
+                address="м. Луцьк",
+                balance=0,
+            )
             db.session.add(account)
             db.session.flush()
             if owner is not None:
                 db.session.add(UserAccount(user_id=owner.id, account_id=account.id))
             month = date(2024, 1, 1)
             for m in range(months):
-                db.session.add(Charge(account_id=account.id, month=month, volume=100, unit="kWh", tariff="4.32",
-                                      amount=43200))
-                db.session.add(Payment(account_id=account.id, amount=43200, source=PaymentSource.bank,
-                                       paid_at=datetime(month.year, month.month, 10), reference=f"q-{number}-{m}"))
+                db.session.add(
+                    Charge(account_id=account.id, month=month, volume=100, unit="kWh", tariff="4.32", amount=43200)
+                )
+                db.session.add(
+                    Payment(
+                        account_id=account.id,
+                        amount=43200,
+                        source=PaymentSource.bank,
+                        paid_at=datetime(month.year, month.month, 10),
+                        reference=f"q-{number}-{m}",
+                    )
+                )
                 month = next_month(month)
     db.session.commit()
     month = date(2024, 1, 1)

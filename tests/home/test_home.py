@@ -4,18 +4,42 @@ import pytest
 
 GUIDE_ELEMENTS_UK = [
     "ТОВ «Волиньелектрозбут» – постачальник універсальних послуг",
-    "Для дому", "Для компаній",
-    "Прийом платежів за електроенергію", "Генерація рахунків", "Нарахування",
-    "Прийом показань", "Контроль за засобами обліку (в т.ч. за показаннями)", "Підключення/відключення",
-    "зазначені функції виконує", "Оператор системи розподілу",
-    "Логін", "Пароль", "Увійти", "Відновлення пароля та логіну", "Зареєструватися", "Основний сайт",
-    "до 01.01.2019", "https://energo.volyn.ua/home",
-    "Особистий кабінет побутових споживачів", "ВОЛИНЬЕЛЕКТРОЗБУТ",
+    "Для дому",
+    "Для компаній",
+    "Прийом платежів за електроенергію",
+    "Генерація рахунків",
+    "Нарахування",
+    "Прийом показань",
+    "Контроль за засобами обліку (в т.ч. за показаннями)",
+    "Підключення/відключення",
+    "зазначені функції виконує",
+    "Оператор системи розподілу",
+    "Логін",
+    "Пароль",
+    "Увійти",
+    "Відновлення пароля та логіну",
+    "Зареєструватися",
+    "Основний сайт",
+    "до 01.01.2019",
+    "https://energo.volyn.ua/home",
+    "Особистий кабінет побутових споживачів",
+    "ВОЛИНЬЕЛЕКТРОЗБУТ",
 ]
 GUIDE_ELEMENTS_EN = [
-    "universal service supplier", "For home", "For companies", "Receiving payments for electricity",
-    "Bill generation", "Receiving meter readings", "Distribution System Operator", "Login", "Password",
-    "Enter", "Password and login recovery", "Register", "Main site", "before 01.01.2019",
+    "universal service supplier",
+    "For home",
+    "For companies",
+    "Receiving payments for electricity",
+    "Bill generation",
+    "Receiving meter readings",
+    "Distribution System Operator",
+    "Login",
+    "Password",
+    "Enter",
+    "Password and login recovery",
+    "Register",
+    "Main site",
+    "before 01.01.2019",
 ]
 
 
@@ -92,14 +116,15 @@ def test_pages_are_compressed(client):
 def test_no_request_leaves_for_another_host(client):
     html = client.get("/").get_data(as_text=True)
     import re
+
     for src in re.findall(r'(?:src|href)="([^"]+)"', html):
-        assert src.startswith("/") or src.startswith("#") or src.startswith("tel:") \
-            or 'rel="noopener"' in html, src
+        assert src.startswith("/") or src.startswith("#") or src.startswith("tel:") or 'rel="noopener"' in html, src
     assert not re.search(r'<(?:script|link)[^>]+(?:src|href)="https?://', html)
 
 
 def test_every_input_has_a_label(client):
     import re
+
     html = client.get("/").get_data(as_text=True)
     ids = set(re.findall(r'<input[^>]+id="([^"]+)"[^>]*>', html)) - {"csrf_token", "next"}
     for id_ in ids:
@@ -108,6 +133,7 @@ def test_every_input_has_a_label(client):
 
 def test_cached_public_pages_carry_each_visitors_own_csrf_token(app):
     from tests.conftest import csrf_token, https_client
+
     first, second = https_client(app), https_client(app)
     assert csrf_token(first, "/") != csrf_token(second, "/")
     # and each token is valid for its own session only

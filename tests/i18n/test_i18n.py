@@ -20,17 +20,36 @@ def load(locale):
 
 def test_ukrainian_catalog_has_no_untranslated_or_fuzzy_entry():
     catalog = load("uk")
-    bad = [m.id for m in catalog if m.id and (
-        m.fuzzy or not m.string or (isinstance(m.string, tuple) and not all(m.string)))]
+    bad = [
+        m.id
+        for m in catalog
+        if m.id and (m.fuzzy or not m.string or (isinstance(m.string, tuple) and not all(m.string)))
+    ]
     assert bad == []
 
 
 def test_every_text_of_the_code_is_in_the_catalog(tmp_path):
     pot = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
-         "-k", "lazy_ngettext:1,2", "--no-location", "-o", str(pot), "."],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_ngettext:1,2",
+            "--no-location",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     with open(pot, "rb") as f:
         extracted = {m.id for m in read_po(f) if m.id}

@@ -12,42 +12,82 @@ from vez.money import MoneyError, format_money, format_plain, parse_kopiykas
 NBSP = "\u00a0"
 
 
-@pytest.mark.parametrize("text,grammar,signed,kopiykas", [
-    # as a person types: a comma or a dot, one or two decimals, thousands separators, a currency sign
-    ("500", "typed", False, 50_000), ("500.0", "typed", False, 50_000), ("500,00", "typed", False, 50_000),
-    (" 500.00 ", "typed", False, 50_000), ("4.35", "typed", False, 435), ("1.15", "typed", False, 115),
-    ("1 234,56", "typed", False, 123_456), (f"1{NBSP}234.56", "typed", False, 123_456),
-    ("1\u202f234,5", "typed", False, 123_450), ("1\u2009234", "typed", False, 123_400),
-    ("1'234.50", "typed", False, 123_450), ("250,50 грн", "typed", False, 25_050), ("250₴", "typed", False, 25_000),
-    (f"1{NBSP}234,50{NBSP}₴", "typed", False, 123_450), ("100 UAH", "typed", False, 10_000),
-    ("0", "typed", False, 0), ("0,05", "typed", False, 5), ("999999999999.99", "typed", False, 99_999_999_999_999),
-    # bare: the same without grouping or a sign (identification, a gateway's amount)
-    ("500", "bare", False, 50_000), ("100.5", "bare", False, 10_050), ("500,00", "bare", False, 50_000),
-    # plain: as format_plain prints and the billing system's files carry it
-    ("1234.50", "plain", False, 123_450), ("0.05", "plain", False, 5),
-    ("-12.30", "plain", True, -1_230), ("-0.00", "plain", True, 0), ("-5", "typed", True, -500),
-])
+@pytest.mark.parametrize(
+    "text,grammar,signed,kopiykas",
+    [
+        # as a person types: a comma or a dot, one or two decimals, thousands separators, a currency sign
+        ("500", "typed", False, 50_000),
+        ("500.0", "typed", False, 50_000),
+        ("500,00", "typed", False, 50_000),
+        (" 500.00 ", "typed", False, 50_000),
+        ("4.35", "typed", False, 435),
+        ("1.15", "typed", False, 115),
+        ("1 234,56", "typed", False, 123_456),
+        (f"1{NBSP}234.56", "typed", False, 123_456),
+        ("1\u202f234,5", "typed", False, 123_450),
+        ("1\u2009234", "typed", False, 123_400),
+        ("1'234.50", "typed", False, 123_450),
+        ("250,50 грн", "typed", False, 25_050),
+        ("250₴", "typed", False, 25_000),
+        (f"1{NBSP}234,50{NBSP}₴", "typed", False, 123_450),
+        ("100 UAH", "typed", False, 10_000),
+        ("0", "typed", False, 0),
+        ("0,05", "typed", False, 5),
+        ("999999999999.99", "typed", False, 99_999_999_999_999),
+        # bare: the same without grouping or a sign (identification, a gateway's amount)
+        ("500", "bare", False, 50_000),
+        ("100.5", "bare", False, 10_050),
+        ("500,00", "bare", False, 50_000),
+        # plain: as format_plain prints and the billing system's files carry it
+        ("1234.50", "plain", False, 123_450),
+        ("0.05", "plain", False, 5),
+        ("-12.30", "plain", True, -1_230),
+        ("-0.00", "plain", True, 0),
+        ("-5", "typed", True, -500),
+    ],
+)
 def test_amounts_are_read_as_kopiykas(text, grammar, signed, kopiykas):
     assert parse_kopiykas(text, grammar=grammar, signed=signed) == kopiykas
 
 
-@pytest.mark.parametrize("text,grammar,reason", [
-    (None, "typed", "empty"), ("", "typed", "empty"), ("   ", "bare", "empty"), ("", "plain", "empty"),
-    # signs, exponents, words, other scripts' digits and full-width digits
-    ("-5", "typed", "format"), ("+500", "typed", "format"), ("-12.30", "plain", "format"),
-    ("5e2", "typed", "format"), ("1E+2", "bare", "format"), ("NaN", "typed", "format"),
-    ("Infinity", "bare", "format"), ("0x10", "typed", "format"), ("１００", "typed", "format"),
-    ("٥٠٠", "bare", "format"), ("५००", "typed", "format"), ("abc", "typed", "format"),
-    # more than two decimals, two separators, a separator with nothing on one side
-    ("1.234", "typed", "format"), ("500.001", "bare", "format"), ("1,2,3", "typed", "format"),
-    ("1,000.00", "typed", "format"), ("500.", "bare", "format"), (".50", "bare", "format"),
-    # more than twelve digits of hryvnias
-    ("1" * 13, "typed", "format"),
-    # bare takes no grouping or currency sign; plain only a dot and exactly two decimals
-    ("1 000", "bare", "format"), ("500 грн", "bare", "format"),
-    ("432", "plain", "format"), ("432,00", "plain", "format"), ("432.5", "plain", "format"),
-    (" 1 234.50", "plain", "format"),
-])
+@pytest.mark.parametrize(
+    "text,grammar,reason",
+    [
+        (None, "typed", "empty"),
+        ("", "typed", "empty"),
+        ("   ", "bare", "empty"),
+        ("", "plain", "empty"),
+        # signs, exponents, words, other scripts' digits and full-width digits
+        ("-5", "typed", "format"),
+        ("+500", "typed", "format"),
+        ("-12.30", "plain", "format"),
+        ("5e2", "typed", "format"),
+        ("1E+2", "bare", "format"),
+        ("NaN", "typed", "format"),
+        ("Infinity", "bare", "format"),
+        ("0x10", "typed", "format"),
+        ("１００", "typed", "format"),
+        ("٥٠٠", "bare", "format"),
+        ("५००", "typed", "format"),
+        ("abc", "typed", "format"),
+        # more than two decimals, two separators, a separator with nothing on one side
+        ("1.234", "typed", "format"),
+        ("500.001", "bare", "format"),
+        ("1,2,3", "typed", "format"),
+        ("1,000.00", "typed", "format"),
+        ("500.", "bare", "format"),
+        (".50", "bare", "format"),
+        # more than twelve digits of hryvnias
+        ("1" * 13, "typed", "format"),
+        # bare takes no grouping or currency sign; plain only a dot and exactly two decimals
+        ("1 000", "bare", "format"),
+        ("500 грн", "bare", "format"),
+        ("432", "plain", "format"),
+        ("432,00", "plain", "format"),
+        ("432.5", "plain", "format"),
+        (" 1 234.50", "plain", "format"),
+    ],
+)
 def test_odd_amounts_are_refused(text, grammar, reason):
     with pytest.raises(MoneyError) as error:
         parse_kopiykas(text, grammar=grammar)
@@ -64,24 +104,39 @@ def test_whatever_is_typed_is_an_exact_int_or_refused(text):
     assert Decimal(text.strip().replace(",", ".")) * 100 == kopiykas
 
 
-@given(st.integers(min_value=-10**13, max_value=10**13))
+@given(st.integers(min_value=-(10**13), max_value=10**13))
 def test_what_we_print_plainly_reads_back(kopiykas):
     assert parse_kopiykas(format_plain(kopiykas), grammar="plain", signed=True) == kopiykas
 
 
-@pytest.mark.parametrize("kopiykas,plain,short", [
-    (123450, "1234.50", "1234.50"), (-1230, "-12.30", "-12.30"), (5, "0.05", "0.05"), (0, "0.00", "0"),
-    (300, "3.00", "3"), (57645, "576.45", "576.45"), (None, "", ""),
-])
+@pytest.mark.parametrize(
+    "kopiykas,plain,short",
+    [
+        (123450, "1234.50", "1234.50"),
+        (-1230, "-12.30", "-12.30"),
+        (5, "0.05", "0.05"),
+        (0, "0.00", "0"),
+        (300, "3.00", "3"),
+        (57645, "576.45", "576.45"),
+        (None, "", ""),
+    ],
+)
 def test_plain_amounts_use_the_guides_format(kopiykas, plain, short):
     assert format_plain(kopiykas) == plain
     assert format_plain(kopiykas, drop_zero_cents=True) == short
 
 
-@pytest.mark.parametrize("locale,kopiykas,text", [
-    ("uk", 123450, f"1{NBSP}234,50{NBSP}₴"), ("uk", -1230, f"-12,30{NBSP}₴"), ("uk", 0, f"0,00{NBSP}₴"),
-    ("en", 123450, f"1,234.50{NBSP}UAH"), ("en", 5, f"0.05{NBSP}UAH"), ("uk", None, ""),
-])
+@pytest.mark.parametrize(
+    "locale,kopiykas,text",
+    [
+        ("uk", 123450, f"1{NBSP}234,50{NBSP}₴"),
+        ("uk", -1230, f"-12,30{NBSP}₴"),
+        ("uk", 0, f"0,00{NBSP}₴"),
+        ("en", 123450, f"1,234.50{NBSP}UAH"),
+        ("en", 5, f"0.05{NBSP}UAH"),
+        ("uk", None, ""),
+    ],
+)
 def test_money_is_formatted_per_locale(app, locale, kopiykas, text):
     with app.test_request_context(), force_locale(locale):
         assert format_money(kopiykas) == text

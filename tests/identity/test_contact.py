@@ -7,18 +7,23 @@ import pytest
 from vez.identity.contact import normalize_email, normalize_phone
 
 
-@pytest.mark.parametrize("typed, stored", [
-    ("+380501234567", "+380501234567"),
-    ("+38 (050) 123-45-67", "+380501234567"),
-    ("+38 067 111 22 33", "+380671112233"),
-    ("+38 (0332) 72-35-00", "+380332723500"),  # a Lutsk landline: a contact phone too
-])
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        ("+380501234567", "+380501234567"),
+        ("+38 (050) 123-45-67", "+380501234567"),
+        ("+38 067 111 22 33", "+380671112233"),
+        ("+38 (0332) 72-35-00", "+380332723500"),  # a Lutsk landline: a contact phone too
+    ],
+)
 def test_a_ukrainian_number_written_with_plus_38_is_stored_in_e164(app, typed, stored):
     assert normalize_phone(typed) == (stored, None)
 
 
-@pytest.mark.parametrize("typed", ["", "+38", "0501234567", "380501234567", "+3805012345678", "+12025550123",
-                                   "+380001234567", "+38050123456x"])
+@pytest.mark.parametrize(
+    "typed",
+    ["", "+38", "0501234567", "380501234567", "+3805012345678", "+12025550123", "+380001234567", "+38050123456x"],
+)
 def test_anything_else_is_refused_with_a_message(app, typed):
     phone, problem = normalize_phone(typed)
     assert phone is None and problem is not None

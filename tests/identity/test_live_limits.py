@@ -29,8 +29,23 @@ def redis_url(tmp_path):
             pytest.fail("redis-server is missing under CI")
         pytest.skip("redis-server not installed (apt-get install redis-server)")
     port = free_port()
-    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            server,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         with socket.socket() as s:
@@ -49,17 +64,47 @@ def test_9_forty_tries_against_five_per_minute_across_four_workers(tmp_path, red
         db.create_all()
     from vez.identity.passwords import hash_password
     from vez.models import User, utcnow
+
     with app.app_context():
-        db.session.add(User(login="ivan", login_key="ivan", email="i@example.com", email_key="i@example.com",
-                            phone="+380501234567", password_hash=hash_password("x" * 20), activated_at=utcnow()))
+        db.session.add(
+            User(
+                login="ivan",
+                login_key="ivan",
+                email="i@example.com",
+                email_key="i@example.com",
+                phone="+380501234567",
+                password_hash=hash_password("x" * 20),
+                activated_at=utcnow(),
+            )
+        )
         db.session.commit()
     port = free_port()
-    env = {**os.environ, "VEZ_SQLALCHEMY_DATABASE_URI": url, "VEZ_RATELIMIT_STORAGE_URI": redis_url,
-           "VEZ_LOGIN_LIMIT_PER_LOGIN": "5 per minute", "VEZ_WTF_CSRF_ENABLED": "false",
-           "VEZ_SECRET_KEY": "live-test-secret-key-0123456789abcdef"}
+    env = {
+        **os.environ,
+        "VEZ_SQLALCHEMY_DATABASE_URI": url,
+        "VEZ_RATELIMIT_STORAGE_URI": redis_url,
+        "VEZ_LOGIN_LIMIT_PER_LOGIN": "5 per minute",
+        "VEZ_WTF_CSRF_ENABLED": "false",
+        "VEZ_SECRET_KEY": "live-test-secret-key-0123456789abcdef",
+    }
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "4", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-         "vez:create_app()"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            "4",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "vez:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for(f"http://127.0.0.1:{port}/healthz")
         passed = 0

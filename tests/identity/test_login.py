@@ -1,5 +1,7 @@
 """Login and logout (docs/security.md A and D)."""
 
+import re
+
 from tests.conftest import PASSWORD, csrf_token, https_client
 
 
@@ -18,8 +20,13 @@ def test_wrong_password_and_unknown_login_answer_the_same(client, auth, make_use
     wrong = auth.login("ivan", "not the password at all")
     unknown = auth.login("nobody", "not the password at all")
     assert wrong.status_code == unknown.status_code == 422
-    strip = lambda r: __import__("re").sub(r'value="[^"]+"|"X-CSRFToken": "[^"]+"', "", r.get_data(as_text=True))
-    assert strip(wrong).replace("ivan", "").replace("nobody", "") == strip(unknown).replace("ivan", "").replace("nobody", "")
+
+    def strip(response):
+        return re.sub(r'value="[^"]+"|"X-CSRFToken": "[^"]+"', "", response.get_data(as_text=True))
+
+    assert strip(wrong).replace("ivan", "").replace("nobody", "") == strip(unknown).replace("ivan", "").replace(
+        "nobody", ""
+    )
 
 
 def test_logout_is_a_post_and_ends_copied_cookies(client, auth, make_user, app):

@@ -8,8 +8,8 @@ import pytest
 import time_machine
 
 from tests.conftest import PASSWORD, csrf_token, https_client
-from vez.identity.passwords import hash_password, password_problem
 from vez.config import Config
+from vez.identity.passwords import hash_password, password_problem
 
 PROD_ARGON2 = {k: getattr(Config, k) for k in ("ARGON2_TIME_COST", "ARGON2_MEMORY_COST", "ARGON2_PARALLELISM")}
 
@@ -17,12 +17,15 @@ PROD_ARGON2 = {k: getattr(Config, k) for k in ("ARGON2_TIME_COST", "ARGON2_MEMOR
 MIXED_64 = ("Стара Вижівка 🌻 mixed ünïcödé, spaces ✓ — зірка " * 2)[:64]
 
 
-@pytest.mark.parametrize("password, problem", [
-    ("rivergarden", "short"),     # 11 characters
-    ("водоспадсинь", None),       # 12 letters only
-    (MIXED_64, None),             # 64 mixed Unicode, spaces and emoji
-    ("x" * 129, "long"),
-])
+@pytest.mark.parametrize(
+    "password, problem",
+    [
+        ("rivergarden", "short"),  # 11 characters
+        ("водоспадсинь", None),  # 12 letters only
+        (MIXED_64, None),  # 64 mixed Unicode, spaces and emoji
+        ("x" * 129, "long"),
+    ],
+)
 def test_1_length_rule(app, password, problem):
     """docs/security.md 1: 11 refused, 12 letters accepted, 64 mixed Unicode accepted, 129 refused."""
     assert password_problem(password) == problem
@@ -41,8 +44,9 @@ def test_2_passwords_are_never_truncated(client, auth, make_user):
     assert auth.login("ivan", long_password).status_code == 303
 
 
-@pytest.mark.parametrize("password", ["12345678abcd", "qwerty123456", "йцукенгшщзхї", "password1234",
-                                      "Волиньелектрозбут"])
+@pytest.mark.parametrize(
+    "password", ["12345678abcd", "qwerty123456", "йцукенгшщзхї", "password1234", "Волиньелектрозбут"]
+)
 def test_3_common_passwords_are_refused(app, password):
     """docs/security.md 3: common passwords refused."""
     assert password_problem(password) in ("common", "personal")
@@ -55,6 +59,7 @@ def test_3_the_login_and_the_account_number_are_refused(app):
 
 def test_3_the_common_list_holds_at_least_3000_entries(app):
     from vez.identity.passwords import common_passwords
+
     assert len(common_passwords()) >= 3000
 
 
@@ -86,10 +91,14 @@ def test_5_unknown_login_and_wrong_password_answer_alike(app, make_user):
     for login in ("ivan", "nobody"):
         client = https_client(app)
         token = csrf_token(client)
-        response = client.post("/login", data={"login": login, "password": "wrong password here",
-                                               "csrf_token": token})
-        answers.append((response.status_code, _strip(response),
-                        sorted(c.split("=")[0] for c in response.headers.getlist("Set-Cookie"))))
+        response = client.post("/login", data={"login": login, "password": "wrong password here", "csrf_token": token})
+        answers.append(
+            (
+                response.status_code,
+                _strip(response),
+                sorted(c.split("=")[0] for c in response.headers.getlist("Set-Cookie")),
+            )
+        )
     assert answers[0] == answers[1]
 
 
@@ -148,7 +157,7 @@ def test_8_thirty_logins_from_one_address_throttle_the_address(app, make_user):
         assert r.status_code == 429
         body = r.get_data(as_text=True).lower()
         assert "left" not in body and "залиш" not in body
-        assert not any(h.lower().startswith("x-ratelimit") or h.lower() == "retry-after" for h in r.headers.keys())
+        assert not any(h.lower().startswith("x-ratelimit") or h.lower() == "retry-after" for h in r.headers)
 
 
 def test_10_a_spoofed_forwarded_for_does_not_reset_a_limit(app, make_user):
@@ -157,10 +166,16 @@ def test_10_a_spoofed_forwarded_for_does_not_reset_a_limit(app, make_user):
     with time_machine.travel("2030-01-01 10:00", tick=False):
         token = csrf_token(client)
         for i in range(30):
-            client.post("/login", data={"login": f"user{i}", "password": "wrong", "csrf_token": token},
-                        headers={"X-Forwarded-For": f"192.0.2.{i}"})
-        r = client.post("/login", data={"login": "other", "password": "wrong", "csrf_token": token},
-                        headers={"X-Forwarded-For": "198.51.100.7"})
+            client.post(
+                "/login",
+                data={"login": f"user{i}", "password": "wrong", "csrf_token": token},
+                headers={"X-Forwarded-For": f"192.0.2.{i}"},
+            )
+        r = client.post(
+            "/login",
+            data={"login": "other", "password": "wrong", "csrf_token": token},
+            headers={"X-Forwarded-For": "198.51.100.7"},
+        )
         assert r.status_code == 429
 
 
@@ -176,6 +191,7 @@ def test_an_unactivated_login_cannot_enter_and_is_told_why(client, auth, make_us
 
 def test_a_locked_login_cannot_enter_and_is_told_to_call(client, auth, make_user):
     from vez.models import utcnow
+
     make_user("ivan", locked_at=utcnow())
     response = auth.login()
     assert response.status_code == 403
@@ -189,6 +205,7 @@ def test_login_is_found_regardless_of_case(auth, make_user):
 
 def test_failed_logins_are_audited(db, auth, make_user):
     from vez.models import AuditEvent
+
     make_user("ivan")
     auth.login("ivan", "wrong password")
     assert db.session.query(AuditEvent).filter_by(action="login.failed").count() == 1

@@ -92,6 +92,7 @@ def test_27_login_renews_the_session(client, auth, make_user):
 
 def test_a_password_change_elsewhere_ends_this_session(db, client, auth, make_user):
     from vez.identity.sessions import end_all_sessions
+
     user = make_user("ivan")
     auth.login()
     end_all_sessions(user)

@@ -30,8 +30,9 @@ def place_order(client, number: str = "529471247", amount: str = "100.00", **hea
     html = client.get(f"/cabinet/accounts/{number}/pay").get_data(as_text=True)
     key = KEY.search(html).group(1)
     token = csrf_token(client, f"/cabinet/accounts/{number}/pay")
-    response = client.post(f"/cabinet/accounts/{number}/pay",
-                           data={"amount": amount, "key": key, "csrf_token": token}, headers=headers)
+    response = client.post(
+        f"/cabinet/accounts/{number}/pay", data={"amount": amount, "key": key, "csrf_token": token}, headers=headers
+    )
     assert response.status_code in (303, 204), response.get_data(as_text=True)
     return _db.session.scalar(select(Payment).where(Payment.idempotency_key == key))
 
@@ -43,9 +44,15 @@ def sandbox_envelope(app, params: dict, key: str | None = None) -> dict[str, str
 
 def sandbox_callback(app, payment: Payment, status: str = "success", **override) -> dict[str, str]:
     params = {
-        "version": 3, "public_key": app.config["SANDBOX_PUBLIC_KEY"], "action": "pay", "status": status,
-        "order_id": payment.reference, "amount": f"{payment.amount // 100}.{payment.amount % 100:02d}",
-        "currency": "UAH", "payment_id": 777, **override,
+        "version": 3,
+        "public_key": app.config["SANDBOX_PUBLIC_KEY"],
+        "action": "pay",
+        "status": status,
+        "order_id": payment.reference,
+        "amount": f"{payment.amount // 100}.{payment.amount % 100:02d}",
+        "currency": "UAH",
+        "payment_id": 777,
+        **override,
     }
     return sandbox_envelope(app, {k: v for k, v in params.items() if v is not None})
 
@@ -66,8 +73,7 @@ def liqpay_envelope(private_key: str, params: dict, version: int = 3) -> dict[st
 def post_callback(client, provider: str, form: dict, content_type: str = FORM):
     if content_type == FORM:
         return client.post(f"/payments/callback/{provider}", data=form)
-    return client.post(f"/payments/callback/{provider}", data=__import__("json").dumps(form),
-                       content_type=content_type)
+    return client.post(f"/payments/callback/{provider}", data=__import__("json").dumps(form), content_type=content_type)
 
 
 def credits(payment_id: int | None = None) -> int:
@@ -78,8 +84,11 @@ def credits(payment_id: int | None = None) -> int:
 
 
 def audit_actions(prefix: str = "payment.") -> list[str]:
-    return list(_db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.startswith(prefix))
-                                    .order_by(AuditEvent.id)))
+    return list(
+        _db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.action.startswith(prefix)).order_by(AuditEvent.id)
+        )
+    )
 
 
 def state(payment: Payment, account) -> tuple[PaymentStatus, int]:

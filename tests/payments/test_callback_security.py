@@ -6,7 +6,13 @@ import pytest
 
 from tests.conftest import https_client
 from tests.payments.conftest import (
-    audit_actions, credits, place_order, post_callback, sandbox_callback, sandbox_envelope, state,
+    audit_actions,
+    credits,
+    place_order,
+    post_callback,
+    sandbox_callback,
+    sandbox_envelope,
+    state,
 )
 from vez.models import PaymentStatus
 from vez.payments.providers.envelope import encode
@@ -46,8 +52,16 @@ def test_h38_changed_data_breaks_the_signature(app, gateway, order, caplog):
     payment, account = order
     caplog.set_level(logging.INFO, logger="vez.security")
     form = sandbox_callback(app, payment)
-    form["data"] = encode({"version": 3, "public_key": app.config["SANDBOX_PUBLIC_KEY"], "status": "success",
-                           "order_id": payment.reference, "amount": "1.00", "currency": "UAH"})
+    form["data"] = encode(
+        {
+            "version": 3,
+            "public_key": app.config["SANDBOX_PUBLIC_KEY"],
+            "status": "success",
+            "order_id": payment.reference,
+            "amount": "1.00",
+            "currency": "UAH",
+        }
+    )
     _rejected(payment, account, post_callback(gateway, "sandbox", form), caplog, "signature")
 
 
@@ -115,14 +129,17 @@ def test_the_callback_takes_no_session_and_no_csrf_token(app, client, gateway, o
     assert state(payment, account) == (PaymentStatus.received, 40_000)
 
 
-@pytest.mark.parametrize("override,reason", [
-    ({"amount": "1.00"}, "amount_mismatch"),
-    ({"amount": "100.01"}, "amount_mismatch"),
-    ({"amount": "1000"}, "amount_mismatch"),
-    ({"currency": "USD"}, "currency_mismatch"),
-    ({"order_id": "vez-unknown"}, "unknown_order"),
-    ({"info": "529000001"}, "account_mismatch"),
-])
+@pytest.mark.parametrize(
+    "override,reason",
+    [
+        ({"amount": "1.00"}, "amount_mismatch"),
+        ({"amount": "100.01"}, "amount_mismatch"),
+        ({"amount": "1000"}, "amount_mismatch"),
+        ({"currency": "USD"}, "currency_mismatch"),
+        ({"order_id": "vez-unknown"}, "unknown_order"),
+        ({"info": "529000001"}, "account_mismatch"),
+    ],
+)
 def test_h41_a_valid_signature_over_a_wrong_order_credits_nothing(app, gateway, order, caplog, override, reason):
     payment, account = order
     caplog.set_level(logging.INFO, logger="vez.security")
@@ -130,7 +147,9 @@ def test_h41_a_valid_signature_over_a_wrong_order_credits_nothing(app, gateway, 
     _rejected(payment, account, post_callback(gateway, "sandbox", form), caplog, reason)
 
 
-def test_h41_another_accounts_order_moves_neither_account(app, client, gateway, payer, make_account, make_user, auth, db):
+def test_h41_another_accounts_order_moves_neither_account(
+    app, client, gateway, payer, make_account, make_user, auth, db
+):
     _, mine = payer
     theirs = make_account("529000001", balance=70_000)
     make_user("olena", accounts=[theirs])
@@ -223,8 +242,9 @@ def test_every_state_change_is_audited(app, client, gateway, payer):
     assert audit_actions() == ["payment.created", "payment.received", "payment.reversed"]
 
 
-def test_crediting_and_reversal_keep_the_balance_equal_to_the_ledger(app, client, gateway, make_account, make_user,
-                                                                      make_charge, auth, db):
+def test_crediting_and_reversal_keep_the_balance_equal_to_the_ledger(
+    app, client, gateway, make_account, make_user, make_charge, auth, db
+):
     from datetime import date
 
     from vez.ledger import recompute_balances

@@ -1,4 +1,5 @@
-"""docs/security.md H40 and H42: identical callbacks at the same moment credit once; a crash leaves nothing half-done."""
+"""docs/security.md H40 and H42: identical callbacks at the same moment credit once; a crash leaves
+nothing half-done."""
 
 from __future__ import annotations
 
@@ -13,7 +14,14 @@ from tests.payments.conftest import audit_actions, credits, place_order, post_ca
 from vez import create_app
 from vez.extensions import db as _db
 from vez.models import (
-    BranchKind, Payment, PaymentEntry, PaymentSource, PaymentStatus, PersonalAccount, Service, Subdivision,
+    BranchKind,
+    Payment,
+    PaymentEntry,
+    PaymentSource,
+    PaymentStatus,
+    PersonalAccount,
+    Service,
+    Subdivision,
 )
 
 PG_URL = os.environ.get("VEZ_TEST_DATABASE_URL")
@@ -71,12 +79,32 @@ def pg_app(worker_id):
 @pytest.mark.postgres
 def test_h40_eight_identical_callbacks_at_once_credit_once_on_postgresql(pg_app):
     assert _db.engine.dialect.name == "postgresql"
-    sub = Subdivision(code="108", service=Service.electricity, name_uk="Любешівська філія",
-                      name_en="Liubeshiv branch", kind=BranchKind.district)
-    account = PersonalAccount(number="529471247", service=Service.electricity, subdivision=sub,
-                              holder_name="Петренко Степан", address="Любешів", balance=50_000)
-    payments = [Payment(account=account, amount=10_000, source=PaymentSource.online, status=PaymentStatus.pending,
-                        reference=f"vez-pg-{i}", provider="sandbox") for i in range(3)]
+    sub = Subdivision(
+        code="108",
+        service=Service.electricity,
+        name_uk="Любешівська філія",
+        name_en="Liubeshiv branch",
+        kind=BranchKind.district,
+    )
+    account = PersonalAccount(
+        number="529471247",
+        service=Service.electricity,
+        subdivision=sub,
+        holder_name="Петренко Степан",
+        address="Любешів",
+        balance=50_000,
+    )
+    payments = [
+        Payment(
+            account=account,
+            amount=10_000,
+            source=PaymentSource.online,
+            status=PaymentStatus.pending,
+            reference=f"vez-pg-{i}",
+            provider="sandbox",
+        )
+        for i in range(3)
+    ]
     _db.session.add_all([sub, account, *payments])
     _db.session.commit()
     for payment in payments:  # three rounds: a race that is lost once in a while would show
@@ -88,7 +116,9 @@ def test_h40_eight_identical_callbacks_at_once_credit_once_on_postgresql(pg_app)
 
 
 @pytest.mark.parametrize("crash_at", ["ledger_entry", "_receipt_letter"])
-def test_h42_a_crash_mid_credit_leaves_nothing_and_the_redelivery_credits_once(app, client, payer, monkeypatch, crash_at):
+def test_h42_a_crash_mid_credit_leaves_nothing_and_the_redelivery_credits_once(
+    app, client, payer, monkeypatch, crash_at
+):
     from vez.payments import settle
 
     _, account = payer
@@ -119,8 +149,15 @@ def test_the_ledger_refuses_a_second_credit_row(app, client, payer, db):
 
     payment = place_order(client)
     post_callback(https_client(app), "sandbox", sandbox_callback(app, payment))
-    db.session.add(PaymentEntry(payment_id=payment.id, account_id=payment.account_id, kind=EntryKind.credit,
-                                balance_change=-payment.amount, at=utcnow()))
+    db.session.add(
+        PaymentEntry(
+            payment_id=payment.id,
+            account_id=payment.account_id,
+            kind=EntryKind.credit,
+            balance_change=-payment.amount,
+            at=utcnow(),
+        )
+    )
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
@@ -128,7 +165,10 @@ def test_the_ledger_refuses_a_second_credit_row(app, client, payer, db):
 
 @pytest.mark.skipif(ON_POSTGRES, reason="the SQLite variant")
 def test_h40_sqlite_file_database_is_what_the_threads_share(app):
-    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///") and ":memory:" not in app.config["SQLALCHEMY_DATABASE_URI"]
+    assert (
+        app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+        and ":memory:" not in app.config["SQLALCHEMY_DATABASE_URI"]
+    )
 
 
 def test_the_same_pay_form_sent_from_eight_threads_at_once_makes_one_order(app, client, payer):
@@ -142,16 +182,23 @@ def test_the_same_pay_form_sent_from_eight_threads_at_once_makes_one_order(app, 
     clients = [https_client(app) for _ in range(8)]
     for other in clients:  # the same browser session in eight connections
         for cookie in client._cookies.values():
-            other.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path,
-                             secure=cookie.secure, httponly=cookie.http_only)
+            other.set_cookie(
+                cookie.key,
+                cookie.value,
+                domain=cookie.domain,
+                path=cookie.path,
+                secure=cookie.secure,
+                httponly=cookie.http_only,
+            )
     barrier = threading.Barrier(len(clients))
     answers: list[tuple[int, str | None]] = []
     lock = threading.Lock()
 
     def send(other):
         barrier.wait(timeout=10)
-        response = other.post(pay, data={"amount": "100.00", "key": key, "csrf_token": token},
-                              headers={"HX-Request": "true"})
+        response = other.post(
+            pay, data={"amount": "100.00", "key": key, "csrf_token": token}, headers={"HX-Request": "true"}
+        )
         with lock:
             answers.append((response.status_code, response.headers.get("HX-Redirect")))
 

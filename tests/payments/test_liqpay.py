@@ -32,9 +32,21 @@ def order(liqpay, client, payer):
 
 
 def callback(payment, status="success", **override) -> dict:
-    params = {"version": 3, "public_key": PUBLIC, "action": "pay", "status": status, "order_id": payment.reference,
-              "amount": 100.0, "currency": "UAH", "payment_id": 1234567890, "type": "buy", "paytype": "card",
-              "description": "Оплата", "info": "529471247", **override}
+    params = {
+        "version": 3,
+        "public_key": PUBLIC,
+        "action": "pay",
+        "status": status,
+        "order_id": payment.reference,
+        "amount": 100.0,
+        "currency": "UAH",
+        "payment_id": 1234567890,
+        "type": "buy",
+        "paytype": "card",
+        "description": "Оплата",
+        "info": "529471247",
+        **override,
+    }
     return liqpay_envelope(PRIVATE, {k: v for k, v in params.items() if v is not None})
 
 
@@ -50,10 +62,17 @@ def test_checkout_form_posts_the_documented_data_and_signature(client, order):
     assert signature == base64.b64encode(hashlib.sha1((PRIVATE + data + PRIVATE).encode()).digest()).decode()
     params = json.loads(base64.b64decode(data))
     assert params == {
-        "version": 3, "public_key": PUBLIC, "action": "pay", "amount": "100.00", "currency": "UAH",
-        "description": "Оплата за електроенергію, особовий рахунок № 529471247", "order_id": payment.reference,
+        "version": 3,
+        "public_key": PUBLIC,
+        "action": "pay",
+        "amount": "100.00",
+        "currency": "UAH",
+        "description": "Оплата за електроенергію, особовий рахунок № 529471247",
+        "order_id": payment.reference,
         "result_url": f"https://cabinet.test/payments/{payment.id}",
-        "server_url": "https://cabinet.test/payments/callback/liqpay", "language": "uk", "info": "529471247",
+        "server_url": "https://cabinet.test/payments/callback/liqpay",
+        "language": "uk",
+        "info": "529471247",
     }
 
 
@@ -66,8 +85,13 @@ def test_sandbox_flag_is_sent_in_sandbox_mode(liqpay, client, order):
 
 
 def test_csp_form_action_names_liqpay_when_it_is_the_provider(tmp_path):
-    app = create_app({"TESTING": True, "PAYMENT_PROVIDER": "liqpay",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "PAYMENT_PROVIDER": "liqpay",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+        }
+    )
     csp = https_client(app).get("/no-such-page").headers["Content-Security-Policy"]
     assert "form-action 'self' https://www.liqpay.ua;" in csp
 
@@ -91,9 +115,22 @@ def test_failure_and_error_fail_the_order(liqpay, order, status):
     assert state(payment, account) == (PaymentStatus.failed, 50_000)
 
 
-@pytest.mark.parametrize("status", ["processing", "wait_secure", "wait_accept", "prepared", "hold_wait",
-                                    "cash_wait", "invoice_wait", "wait_reserve", "3ds_verify", "otp_verify",
-                                    "cvv_verify"])
+@pytest.mark.parametrize(
+    "status",
+    [
+        "processing",
+        "wait_secure",
+        "wait_accept",
+        "prepared",
+        "hold_wait",
+        "cash_wait",
+        "invoice_wait",
+        "wait_reserve",
+        "3ds_verify",
+        "otp_verify",
+        "cvv_verify",
+    ],
+)
 def test_waiting_statuses_change_nothing(liqpay, order, status):
     payment, account = order
     assert post_callback(https_client(liqpay), "liqpay", callback(payment, status)).status_code == 200
@@ -165,11 +202,19 @@ def test_liqpay_callback_is_404_without_keys(app, client, payer):
     assert post_callback(https_client(app), "liqpay", callback(payment)).status_code == 404
 
 
-@pytest.mark.parametrize("status,outcome", [
-    ("success", GatewayOutcome.success), ("failure", GatewayOutcome.failure), ("error", GatewayOutcome.failure),
-    ("reversed", GatewayOutcome.reversed), ("processing", GatewayOutcome.waiting), ("wait_secure", GatewayOutcome.waiting),
-    ("phone_verify", GatewayOutcome.waiting), ("something_new", GatewayOutcome.waiting),
-])
+@pytest.mark.parametrize(
+    "status,outcome",
+    [
+        ("success", GatewayOutcome.success),
+        ("failure", GatewayOutcome.failure),
+        ("error", GatewayOutcome.failure),
+        ("reversed", GatewayOutcome.reversed),
+        ("processing", GatewayOutcome.waiting),
+        ("wait_secure", GatewayOutcome.waiting),
+        ("phone_verify", GatewayOutcome.waiting),
+        ("something_new", GatewayOutcome.waiting),
+    ],
+)
 def test_status_mapping(status, outcome):
     assert map_status(status) is outcome
 
@@ -187,8 +232,9 @@ def test_version_7_signs_with_sha3_256():
 def test_amounts_are_read_without_floats():
     provider = LiqPayProvider(PUBLIC, PRIVATE)
     for amount, kopiykas in [(100.0, 10000), ("100.5", 10050), (0.1, 10), (99999.99, 9999999), (7, 700)]:
-        form = liqpay_envelope(PRIVATE, {"public_key": PUBLIC, "order_id": "x", "status": "success",
-                                         "amount": amount, "currency": "UAH"})
+        form = liqpay_envelope(
+            PRIVATE, {"public_key": PUBLIC, "order_id": "x", "status": "success", "amount": amount, "currency": "UAH"}
+        )
         assert provider.parse_callback(form).amount == kopiykas
 
 
@@ -198,8 +244,17 @@ def test_status_request_is_the_documented_envelope(liqpay, order):
 
     def transport(url, body, timeout):
         sent.append((url, body, timeout))
-        return json.dumps({"result": "ok", "status": "success", "order_id": payment.reference, "amount": 100,
-                           "currency": "UAH", "public_key": PUBLIC, "payment_id": 42}).encode()
+        return json.dumps(
+            {
+                "result": "ok",
+                "status": "success",
+                "order_id": payment.reference,
+                "amount": 100,
+                "currency": "UAH",
+                "public_key": PUBLIC,
+                "payment_id": 42,
+            }
+        ).encode()
 
     liqpay.extensions["vez.payment_transport"] = transport
     from vez.payments import providers
@@ -210,7 +265,11 @@ def test_status_request_is_the_documented_envelope(liqpay, order):
     assert url == "https://www.liqpay.ua/api/request" and timeout == 10
     form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
     assert json.loads(base64.b64decode(form["data"])) == {
-        "action": "status", "version": 3, "public_key": PUBLIC, "order_id": payment.reference}
+        "action": "status",
+        "version": 3,
+        "public_key": PUBLIC,
+        "order_id": payment.reference,
+    }
     assert form["signature"] == liqpay_envelope(PRIVATE, json.loads(base64.b64decode(form["data"])))["signature"]
 
 

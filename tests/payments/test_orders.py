@@ -13,8 +13,9 @@ KEY = "k" * 32
 
 
 def order(user, account, key=KEY, amount=10_000):
-    return orders.create_order(user_id=user.id, account=account, amount=amount, key=key, provider="sandbox",
-                               ip="10.0.0.1")
+    return orders.create_order(
+        user_id=user.id, account=account, amount=amount, key=key, provider="sandbox", ip="10.0.0.1"
+    )
 
 
 def test_one_key_is_one_order_and_the_callers_session_is_left_alone(app, db, make_account, make_user):

@@ -20,8 +20,11 @@ def through_sandbox(client, payment, decision: str):
     """Checkout page → the sandbox bank's page → its button; returns the bank's answer."""
     checkout = client.get(f"/payments/{payment.id}/checkout").get_data(as_text=True)
     assert 'action="/payments/sandbox/checkout"' in checkout
-    fields = {"data": hidden(checkout, "data"), "signature": hidden(checkout, "signature"),
-              "csrf_token": hidden(checkout, "csrf_token")}
+    fields = {
+        "data": hidden(checkout, "data"),
+        "signature": hidden(checkout, "signature"),
+        "csrf_token": hidden(checkout, "csrf_token"),
+    }
     bank = client.post("/payments/sandbox/checkout", data=fields)
     assert bank.status_code == 200
     page = bank.get_data(as_text=True)
@@ -58,7 +61,7 @@ def test_paying_through_the_sandbox_credits_at_once(client, payer, app, db):
     assert last_payment(account.id).id == payment.id  # counts for identification from now on
     page = client.get(f"/payments/{payment.id}").get_data(as_text=True)
     assert "Сплачено" in page and "400,00" in page and 'data-balance="40000"' in page
-    assert 'hx-trigger' not in page and 'http-equiv="refresh"' not in page
+    assert "hx-trigger" not in page and 'http-equiv="refresh"' not in page
     receipt = client.get(f"/payments/{payment.id}/receipt").get_data(as_text=True)
     assert "42104931" in receipt and "529471247" in receipt and "100,00" in receipt
     letter = db.session.scalar(select(Letter).where(Letter.kind == "payment_receipt"))
@@ -97,16 +100,25 @@ def test_double_submit_creates_one_order(client, payer, db):
 
 def test_htmx_submit_answers_with_hx_redirect(client, payer):
     html = client.get(PAY).get_data(as_text=True)
-    response = client.post(PAY, data={"amount": "100", "key": KEY.search(html).group(1)},
-                           headers={"HX-Request": "true", "X-CSRFToken": csrf_token(client, PAY)})
+    response = client.post(
+        PAY,
+        data={"amount": "100", "key": KEY.search(html).group(1)},
+        headers={"HX-Request": "true", "X-CSRFToken": csrf_token(client, PAY)},
+    )
     assert response.status_code == 204 and re.fullmatch(r"/payments/\d+/checkout", response.headers["HX-Redirect"])
 
 
 def test_invalid_amount_answers_422_with_the_form(client, payer):
     html = client.get(PAY).get_data(as_text=True)
     token = csrf_token(client, PAY)
-    for amount, message in [("0,99", "1,00"), ("100000.01", "100 000,00"), ("abc", "250,00"), ("", "250,00"),
-                            ("1.234", "250,00"), ("-5", "250,00")]:
+    for amount, message in [
+        ("0,99", "1,00"),
+        ("100000.01", "100 000,00"),
+        ("abc", "250,00"),
+        ("", "250,00"),
+        ("1.234", "250,00"),
+        ("-5", "250,00"),
+    ]:
         response = client.post(PAY, data={"amount": amount, "key": KEY.search(html).group(1), "csrf_token": token})
         assert response.status_code == 422, amount
         assert message in response.get_data(as_text=True).replace("\xa0", " "), amount
@@ -116,9 +128,12 @@ def test_invalid_amount_message_in_english(client, payer):
     client.get("/?lang=en")
     html = client.get(PAY).get_data(as_text=True)
     assert "No commission" in html
-    response = client.post(PAY, data={"amount": "0.5", "key": KEY.search(html).group(1),
-                                      "csrf_token": csrf_token(client, PAY)})
-    assert response.status_code == 422 and "The smallest amount is 1.00 UAH." in response.get_data(as_text=True).replace("\xa0", " ")
+    response = client.post(
+        PAY, data={"amount": "0.5", "key": KEY.search(html).group(1), "csrf_token": csrf_token(client, PAY)}
+    )
+    assert response.status_code == 422 and "The smallest amount is 1.00 UAH." in response.get_data(
+        as_text=True
+    ).replace("\xa0", " ")
 
 
 def test_a_tampered_form_key_is_refused_and_replaced(client, payer):
@@ -130,8 +145,12 @@ def test_pay_page_of_another_login_is_404(client, app, payer, make_account, make
     other = make_account("529000001")
     make_user("olena", accounts=[other])
     assert client.get("/cabinet/accounts/529000001/pay").status_code == 404
-    assert client.post("/cabinet/accounts/529000001/pay", data={"amount": "1",
-                       "csrf_token": csrf_token(client, PAY)}).status_code == 404
+    assert (
+        client.post(
+            "/cabinet/accounts/529000001/pay", data={"amount": "1", "csrf_token": csrf_token(client, PAY)}
+        ).status_code
+        == 404
+    )
     assert https_client(app).get(PAY).status_code == 302  # anonymous: to the login
 
 

@@ -54,8 +54,16 @@ def answer(app, **reply):
 
 def test_a_paid_liqpay_order_is_credited_by_reconciliation(app, liqpay_order):
     payment, account = liqpay_order
-    asked = answer(app, result="ok", status="success", order_id=payment.reference, amount=100.0, currency="UAH",
-                   public_key=PUBLIC, payment_id=5)
+    asked = answer(
+        app,
+        result="ok",
+        status="success",
+        order_id=payment.reference,
+        amount=100.0,
+        currency="UAH",
+        public_key=PUBLIC,
+        payment_id=5,
+    )
     with later(app.config["PAYMENT_RECONCILE_AFTER"] + 1):
         assert reconcile()["success"] == 1
         assert sum(reconcile().values()) == 0  # settled: not asked again
@@ -97,9 +105,9 @@ def test_a_late_success_after_expiry_still_credits(app, liqpay_order):
     with later(app.config["PAYMENT_EXPIRE_AFTER"] + 1):
         reconcile()
     answer(app, result="ok", status="success", order_id=payment.reference, amount="100.00", currency="UAH")
+    from vez.payments import providers
     from vez.payments.providers import GatewayOutcome
     from vez.payments.settle import Settled, apply
-    from vez.payments import providers
 
     result = providers.get("liqpay").query_status(payment.reference)
     assert result.outcome is GatewayOutcome.success

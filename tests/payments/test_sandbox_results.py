@@ -17,15 +17,17 @@ from vez.payments.settle import reconcile
 
 @pytest.fixture
 def liqpay_order(app, client, payer):
-    app.config.update(PAYMENT_PROVIDER="liqpay", LIQPAY_PUBLIC_KEY=PUBLIC,
-                      LIQPAY_PRIVATE_KEY="sandbox_private_key_0123456789abcdef")
+    app.config.update(
+        PAYMENT_PROVIDER="liqpay", LIQPAY_PUBLIC_KEY=PUBLIC, LIQPAY_PRIVATE_KEY="sandbox_private_key_0123456789abcdef"
+    )
     payment = place_order(client, amount="100.00")
     return payment, payer[1]
 
 
 def last_rejection_reason() -> str:
-    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "payment.callback_rejected")
-                               .order_by(AuditEvent.id.desc())).first()
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "payment.callback_rejected").order_by(AuditEvent.id.desc())
+    ).first()
     return event.data["reason"]
 
 
@@ -75,8 +77,17 @@ def test_a_sandbox_status_answer_credits_nothing_in_reconciliation(app, liqpay_o
     payment, account = liqpay_order
     app.config["ENV_MODE"] = "production"
     app.extensions["vez.payment_transport"] = lambda url, body, timeout: json.dumps(
-        {"result": "ok", "status": "success", "order_id": payment.reference, "amount": 100.0, "currency": "UAH",
-         "public_key": PUBLIC, "payment_id": 5, "is_sandbox": 1}).encode()
+        {
+            "result": "ok",
+            "status": "success",
+            "order_id": payment.reference,
+            "amount": 100.0,
+            "currency": "UAH",
+            "public_key": PUBLIC,
+            "payment_id": 5,
+            "is_sandbox": 1,
+        }
+    ).encode()
     with time_machine.travel(utcnow() + timedelta(seconds=app.config["PAYMENT_RECONCILE_AFTER"] + 1), tick=False):
         assert reconcile()["rejected"] == 1
     assert state(payment, account) == (PaymentStatus.pending, 50_000)

@@ -24,14 +24,19 @@ def ivan(make_user):
 
 def ask_password(client, login, email, ip="10.7.0.1", **kw):
     token = csrf_token(client, "/recovery/password")
-    return client.post("/recovery/password", data={"pw-login": login, "pw-email": email, "csrf_token": token},
-                       environ_base={"REMOTE_ADDR": ip}, **kw)
+    return client.post(
+        "/recovery/password",
+        data={"pw-login": login, "pw-email": email, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": ip},
+        **kw,
+    )
 
 
 def ask_login(client, email, ip="10.7.0.1"):
     token = csrf_token(client, "/recovery/login")
-    return client.post("/recovery/login", data={"lg-email": email, "csrf_token": token},
-                       environ_base={"REMOTE_ADDR": ip})
+    return client.post(
+        "/recovery/login", data={"lg-email": email, "csrf_token": token}, environ_base={"REMOTE_ADDR": ip}
+    )
 
 
 def letters(db, kind):
@@ -45,9 +50,14 @@ def reset_path(db) -> str:
 
 def test_the_page_has_both_forms_with_the_guides_texts(client):
     page = client.get("/recovery/password").get_data(as_text=True)
-    for text in ("Відновлення пароля та логіну", "Відновлення пароля", "Відновлення логіна", "Відправити",
-                 "Логін повинен повністю співпадати з вказаним при реєстрації",
-                 "буде надіслано листа з ім'ям користувача"):
+    for text in (
+        "Відновлення пароля та логіну",
+        "Відновлення пароля",
+        "Відновлення логіна",
+        "Відправити",
+        "Логін повинен повністю співпадати з вказаним при реєстрації",
+        "буде надіслано листа з ім'ям користувача",
+    ):
         assert text in page, text
     assert client.get("/recovery/login").get_data(as_text=True).count("<form") >= 2
 
@@ -59,8 +69,12 @@ def test_the_login_form_links_to_recovery(client):
 def test_c19_match_wrong_pair_and_unknown_login_answer_the_same_and_only_a_match_mails(app, client, ivan, db):
     """C19: same answer and time; only the matching pair queues a letter."""
     app.config["RECOVERY_ANSWER_SECONDS"] = 0.15
-    cases = {"match": ("ivan", "ivan@ukr.net"), "wrong": ("ivan", "other@ukr.net"), "unknown": ("nobody", "ivan@ukr.net"),
-             "case": ("IVAN", "ivan@ukr.net")}
+    cases = {
+        "match": ("ivan", "ivan@ukr.net"),
+        "wrong": ("ivan", "other@ukr.net"),
+        "unknown": ("nobody", "ivan@ukr.net"),
+        "case": ("IVAN", "ivan@ukr.net"),
+    }
     times = {name: [] for name in cases}
     answers = set()
     from vez.extensions import limiter
@@ -139,9 +153,15 @@ def test_c21_a_forged_host_header_does_not_change_the_mailed_link(app, client, i
     """C21: links in letters come from EXTERNAL_URL, never from the request's Host."""
     app.config["WTF_CSRF_ENABLED"] = False  # the session cookie belongs to localhost, not to the forged host
     token = ""
-    client.post("/recovery/password", data={"pw-login": "ivan", "pw-email": "ivan@ukr.net", "csrf_token": token},
-                headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example",
-                         "Referer": "https://evil.example/recovery/password"})
+    client.post(
+        "/recovery/password",
+        data={"pw-login": "ivan", "pw-email": "ivan@ukr.net", "csrf_token": token},
+        headers={
+            "Host": "evil.example",
+            "X-Forwarded-Host": "evil.example",
+            "Referer": "https://evil.example/recovery/password",
+        },
+    )
     letter = letters(db, "reset")[-1]
     assert "evil.example" not in letter.body_text and "evil.example" not in letter.body_html
     assert "https://cabinet.test/recovery/password/" in letter.body_text

@@ -13,8 +13,12 @@ from vez.models import Letter, User
 NUMBER = "529471247"
 AMOUNT = 123456  # kopiykas: 1234.56
 GOOD = {
-    "login": "petro", "phone": "+38 (050) 123-45-67", "password": PASSWORD, "confirm": PASSWORD,
-    "email": "petro@ukr.net", "agreement": "accept",
+    "login": "petro",
+    "phone": "+38 (050) 123-45-67",
+    "password": PASSWORD,
+    "confirm": PASSWORD,
+    "email": "petro@ukr.net",
+    "agreement": "accept",
 }
 
 
@@ -30,20 +34,32 @@ class Registration:
     def token(self, path="/registration"):
         return csrf_token(self.client, path)
 
-    def identify(self, account=None, amount="1234.56", *, number=None, subdivision=None, ip="10.0.0.1",
-                 headers=None, path="/registration", **extra):
+    def identify(
+        self,
+        account=None,
+        amount="1234.56",
+        *,
+        number=None,
+        subdivision=None,
+        ip="10.0.0.1",
+        headers=None,
+        path="/registration",
+        **extra,
+    ):
         data = {
             "subdivision": subdivision if subdivision is not None else (account.subdivision_id if account else 0),
             "number": number if number is not None else (account.number if account else ""),
-            "amount": amount, "csrf_token": self.token(path if path != "/registration" else "/registration"),
+            "amount": amount,
+            "csrf_token": self.token(path if path != "/registration" else "/registration"),
             **extra,
         }
         return self.client.post(path, data=data, headers=headers or {}, environ_base={"REMOTE_ADDR": ip})
 
     def step2(self, ip="10.0.0.1", headers=None, **fields):
         data = {**GOOD, **fields, "csrf_token": self.token("/registration")}
-        return self.client.post("/registration/account", data=data, headers=headers or {},
-                                environ_base={"REMOTE_ADDR": ip})
+        return self.client.post(
+            "/registration/account", data=data, headers=headers or {}, environ_base={"REMOTE_ADDR": ip}
+        )
 
     def register(self, account, **fields):
         assert self.identify(account).status_code == 303

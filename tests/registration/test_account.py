@@ -18,10 +18,22 @@ def identified(reg, account):
 
 def test_the_page_shows_the_fields_the_agreement_with_the_number_and_the_hints(identified, account):
     page = identified.client.get("/registration/account").get_data(as_text=True)
-    for text in ("Дані облікового запису", "Логін", "Телефонний номер", "Пароль", "Підтвердження паролю",
-                 "Електронна адреса", "Угода", "Я приймаю умови договору", "Я НЕ приймаю умови",
-                 "Створити обліковий запис", "Номер повинен починатися з +38", "фразу з трьох слів".lower()[:5],
-                 f"особового рахунку споживача послуги № {account.number}", 'value="+38"'):
+    for text in (
+        "Дані облікового запису",
+        "Логін",
+        "Телефонний номер",
+        "Пароль",
+        "Підтвердження паролю",
+        "Електронна адреса",
+        "Угода",
+        "Я приймаю умови договору",
+        "Я НЕ приймаю умови",
+        "Створити обліковий запис",
+        "Номер повинен починатися з +38",
+        "фразу з трьох слів".lower()[:5],
+        f"особового рахунку споживача послуги № {account.number}",
+        'value="+38"',
+    ):
         assert text.lower() in page.lower(), text
     assert "Від 12 до 128 символів" in page
 
@@ -39,9 +51,11 @@ def test_a_good_form_creates_an_unactivated_login_and_one_letter(identified, db)
     user = identified.user()
     assert user.activated_at is None and user.phone == "+380501234567" and user.email == "petro@ukr.net"
     assert user.password_hash.startswith("$argon2id$")
-    assert [l.kind for l in identified.letters()] == ["activation"]
+    assert [letter.kind for letter in identified.letters()] == ["activation"]
     letter = identified.letters()[0]
-    assert letter.subject == "Реєстрація" and letter.recipient == "petro@ukr.net" and letter.status is LetterStatus.pending
+    assert (
+        letter.subject == "Реєстрація" and letter.recipient == "petro@ukr.net" and letter.status is LetterStatus.pending
+    )
 
 
 def test_htmx_submit_answers_with_hx_redirect(identified):
@@ -49,26 +63,29 @@ def test_htmx_submit_answers_with_hx_redirect(identified):
     assert response.headers["HX-Redirect"] == "/registration/sent"
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("login", "", "Введіть логін"),
-    ("login", "x" * 41, "Максимально — 40 символів"),
-    ("login", "petro petro", "Лише літери, цифри, крапка, підкреслення та дефіс"),
-    ("login", "petro<b>", "Лише літери, цифри"),
-    ("phone", "+38", "Введіть контактний номер телефону"),
-    ("phone", "0501234567", "Номер повинен починатися з +38"),
-    ("phone", "+38050123456", "Номер повинен починатися з +38"),
-    ("phone", "+380001234567", "Це не дійсний український номер"),
-    ("password", "", "Введіть пароль"),
-    ("password", "коротке", "Пароль закороткий"),
-    ("password", "x" * 129, "Пароль задовгий"),
-    ("password", "qwerty123456", "надто поширений"),
-    ("password", "529471247", "закороткий"),
-    ("email", "", "Введіть адресу ел.пошти"),
-    ("email", "not-an-address", "Це не дійсна адреса"),
-    ("email", "a@example.com\r\nBcc: evil@example.net", "Це не дійсна адреса"),
-    ("agreement", "decline", "Без прийняття умов договору"),
-    ("agreement", "", "Оберіть, чи приймаєте"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("login", "", "Введіть логін"),
+        ("login", "x" * 41, "Максимально — 40 символів"),
+        ("login", "petro petro", "Лише літери, цифри, крапка, підкреслення та дефіс"),
+        ("login", "petro<b>", "Лише літери, цифри"),
+        ("phone", "+38", "Введіть контактний номер телефону"),
+        ("phone", "0501234567", "Номер повинен починатися з +38"),
+        ("phone", "+38050123456", "Номер повинен починатися з +38"),
+        ("phone", "+380001234567", "Це не дійсний український номер"),
+        ("password", "", "Введіть пароль"),
+        ("password", "коротке", "Пароль закороткий"),
+        ("password", "x" * 129, "Пароль задовгий"),
+        ("password", "qwerty123456", "надто поширений"),
+        ("password", "529471247", "закороткий"),
+        ("email", "", "Введіть адресу ел.пошти"),
+        ("email", "not-an-address", "Це не дійсна адреса"),
+        ("email", "a@example.com\r\nBcc: evil@example.net", "Це не дійсна адреса"),
+        ("agreement", "decline", "Без прийняття умов договору"),
+        ("agreement", "", "Оберіть, чи приймаєте"),
+    ],
+)
 def test_each_field_error_has_its_message(identified, db, field, value, message):
     fields = {field: value}
     if field == "password":
@@ -80,7 +97,9 @@ def test_each_field_error_has_its_message(identified, db, field, value, message)
 
 
 def test_the_password_equal_to_the_login_or_the_account_number_is_refused(identified, make_account):
-    response = identified.step2(login="petro-petrenko-volyn", password="petro-petrenko-volyn", confirm="petro-petrenko-volyn")
+    response = identified.step2(
+        login="petro-petrenko-volyn", password="petro-petrenko-volyn", confirm="petro-petrenko-volyn"
+    )
     assert any("не може збігатися" in e for e in errors(response))
 
 
@@ -93,8 +112,14 @@ def test_messages_in_english(identified, client):
     client.set_cookie("lang", "en", domain="localhost")
     response = identified.step2(login="", phone="123", email="x", agreement="decline", password="short", confirm="")
     found = errors(response)
-    for message in ("Enter a login.", "The number must start with +38", "This is not a valid email address.",
-                    "Without accepting the terms", "The password is too short", "Enter the password again."):
+    for message in (
+        "Enter a login.",
+        "The number must start with +38",
+        "This is not a valid email address.",
+        "Without accepting the terms",
+        "The password is too short",
+        "Enter the password again.",
+    ):
         assert any(message in e for e in found), (message, found)
 
 
@@ -117,19 +142,23 @@ def test_phone_and_email_are_normalized(identified):
     assert user.phone == "+380671112233" and user.email == "Petro@ukr.net"
 
 
-@pytest.mark.parametrize("field, value, status, text", [
-    ("login", "petro", 200, "Цей логін вільний"),
-    ("login", "ivan", 422, "Цей логін уже зайнято"),
-    ("phone", "+38 050 123 45 67", 200, "✓"),
-    ("phone", "+3805", 422, "Номер повинен починатися з +38"),
-    ("email", "bad@", 422, "Це не дійсна адреса"),
-    ("confirm", "something else", 422, "Паролі не збігаються"),
-])
+@pytest.mark.parametrize(
+    "field, value, status, text",
+    [
+        ("login", "petro", 200, "Цей логін вільний"),
+        ("login", "ivan", 422, "Цей логін уже зайнято"),
+        ("phone", "+38 050 123 45 67", 200, "✓"),
+        ("phone", "+3805", 422, "Номер повинен починатися з +38"),
+        ("email", "bad@", 422, "Це не дійсна адреса"),
+        ("confirm", "something else", 422, "Паролі не збігаються"),
+    ],
+)
 def test_inline_check_answers_with_that_fields_feedback(identified, make_user, field, value, status, text):
     make_user("ivan")
     data = {**GOOD, field: value, "csrf_token": identified.token()}
-    response = identified.client.post("/registration/account/check", data=data,
-                                      headers={"HX-Request": "true", "HX-Trigger-Name": field})
+    response = identified.client.post(
+        "/registration/account/check", data=data, headers={"HX-Request": "true", "HX-Trigger-Name": field}
+    )
     body = response.get_data(as_text=True)
     assert response.status_code == status
     assert body.lstrip().startswith(f'<div class="feedback" id="{field}-feedback"') and text in body
@@ -138,8 +167,11 @@ def test_inline_check_answers_with_that_fields_feedback(identified, make_user, f
 def test_inline_check_needs_an_identification(client):
     from tests.conftest import csrf_token
 
-    response = client.post("/registration/account/check", data={"csrf_token": csrf_token(client, "/registration")},
-                           headers={"HX-Request": "true", "HX-Trigger-Name": "login"})
+    response = client.post(
+        "/registration/account/check",
+        data={"csrf_token": csrf_token(client, "/registration")},
+        headers={"HX-Request": "true", "HX-Trigger-Name": "login"},
+    )
     assert response.status_code == 409
 
 
@@ -199,17 +231,30 @@ def test_an_unactivated_login_older_than_its_link_gives_up_its_name(reg, account
 def test_the_sent_page_names_the_address_its_webmail_and_the_advice(reg, account):
     reg.register(account)
     page = reg.client.get("/registration/sent").get_data(as_text=True)
-    for text in ("Підтвердження адреси електронної пошти", "petro@ukr.net", 'href="https://mail.ukr.net/"',
-                 "Зазвичай лист приходить протягом декількох хвилин", "«спамі»", "повторити реєстрацію"):
+    for text in (
+        "Підтвердження адреси електронної пошти",
+        "petro@ukr.net",
+        'href="https://mail.ukr.net/"',
+        "Зазвичай лист приходить протягом декількох хвилин",
+        "«спамі»",
+        "повторити реєстрацію",
+    ):
         assert text in page, text
 
 
-@pytest.mark.parametrize("email, webmail", [
-    ("a@gmail.com", "https://mail.google.com/"), ("a@i.ua", "https://mbox.i.ua/"), ("a@meta.ua", "https://webmail.meta.ua/"),
-    ("a@outlook.com", "https://outlook.live.com/mail/"), ("a@proton.me", "https://mail.proton.me/"),
-    ("a@icloud.com", "https://www.icloud.com/mail/"), ("a@yahoo.com", "https://mail.yahoo.com/"),
-    ("a@volyn-firm.com.ua", None),
-])
+@pytest.mark.parametrize(
+    "email, webmail",
+    [
+        ("a@gmail.com", "https://mail.google.com/"),
+        ("a@i.ua", "https://mbox.i.ua/"),
+        ("a@meta.ua", "https://webmail.meta.ua/"),
+        ("a@outlook.com", "https://outlook.live.com/mail/"),
+        ("a@proton.me", "https://mail.proton.me/"),
+        ("a@icloud.com", "https://www.icloud.com/mail/"),
+        ("a@yahoo.com", "https://mail.yahoo.com/"),
+        ("a@volyn-firm.com.ua", None),
+    ],
+)
 def test_webmail_table(email, webmail):
     from vez.identity.signup import webmail_for
 
@@ -224,8 +269,13 @@ def test_resend_is_limited_to_three_an_hour(reg, account, app):
     """B17 (resend part): three more letters an hour, then refused with a message."""
     reg.register(account)
     for _ in range(3):
-        assert reg.client.post("/registration/sent", data={"csrf_token": reg.token("/registration/sent")}).status_code == 303
-    page = reg.client.post("/registration/sent", data={"csrf_token": reg.token("/registration/sent")}, follow_redirects=True)
+        assert (
+            reg.client.post("/registration/sent", data={"csrf_token": reg.token("/registration/sent")}).status_code
+            == 303
+        )
+    page = reg.client.post(
+        "/registration/sent", data={"csrf_token": reg.token("/registration/sent")}, follow_redirects=True
+    )
     assert "Зачекайте годину" in page.get_data(as_text=True)
     assert len(reg.letters("activation_again")) == 3
     assert "disabled" in reg.client.get("/registration/sent").get_data(as_text=True)

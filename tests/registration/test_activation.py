@@ -8,8 +8,8 @@ import time_machine
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD
-from vez.models import AuditEvent
 from vez.identity.recovery import request_password_reset
+from vez.models import AuditEvent
 
 
 def test_get_shows_the_branch_the_number_and_the_button_and_activates_nothing(reg, account):

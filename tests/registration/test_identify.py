@@ -18,9 +18,17 @@ def test_the_page_shows_the_guides_fields_and_hints(client, make_subdivision):
     make_subdivision("900", Service.gas)
     page = client.get("/registration").get_data(as_text=True)
     assert "Ідентифікація споживача послуг" in page
-    for text in ("Підрозділ постачальника", "Особовий рахунок", "Сума останнього платежу", "Платежів ще не було",
-                 "Без додаткових символів", "Формат суми: 0.00", "0 800 300 521", "Далі",
-                 "Набір символів має точно відповідати кодуванню"):
+    for text in (
+        "Підрозділ постачальника",
+        "Особовий рахунок",
+        "Сума останнього платежу",
+        "Платежів ще не було",
+        "Без додаткових символів",
+        "Формат суми: 0.00",
+        "0 800 300 521",
+        "Далі",
+        "Набір символів має точно відповідати кодуванню",
+    ):
         assert text in page, text
     # Electricity branches first, natural gas last.
     assert page.index("Луцька міська філія") < page.index("ПРИРОДНИЙ ГАЗ")
@@ -31,7 +39,9 @@ def test_the_page_in_english(client, make_subdivision):
     make_subdivision()
     english(client)
     page = client.get("/registration").get_data(as_text=True)
-    assert "Identification of the consumer" in page and "No payments yet" in page and "Liubeshiv branch</option>" in page
+    assert (
+        "Identification of the consumer" in page and "No payments yet" in page and "Liubeshiv branch</option>" in page
+    )
 
 
 def test_right_amount_leads_to_step_two(reg, account):
@@ -45,10 +55,13 @@ def test_htmx_success_answers_with_hx_redirect(reg, account):
     assert response.headers["HX-Redirect"] == "/registration/account"
 
 
-@pytest.mark.parametrize("lang, heading, advice", [
-    ("uk", "Особового рахунка НЕ ЗНАЙДЕНО", "Перевірте правильність введеного номеру особового рахунку"),
-    ("en", "The personal account was NOT FOUND", "Check the personal account number you entered"),
-])
+@pytest.mark.parametrize(
+    "lang, heading, advice",
+    [
+        ("uk", "Особового рахунка НЕ ЗНАЙДЕНО", "Перевірте правильність введеного номеру особового рахунку"),
+        ("en", "The personal account was NOT FOUND", "Check the personal account number you entered"),
+    ],
+)
 def test_unknown_account_gets_the_three_pieces_of_advice(reg, client, account, lang, heading, advice):
     client.set_cookie("lang", lang, domain="localhost")
     response = reg.identify(account, "1234.56", number="529471248")
@@ -59,10 +72,13 @@ def test_unknown_account_gets_the_three_pieces_of_advice(reg, client, account, l
     assert "0 800 300 521" in page
 
 
-@pytest.mark.parametrize("lang, heading, advice", [
-    ("uk", "Ви ввели невірну СУМУ останнього платежу", "спробуйте ввести суму без комісії"),
-    ("en", "you entered a wrong AMOUNT of the last payment", "try entering the amount without the commission"),
-])
+@pytest.mark.parametrize(
+    "lang, heading, advice",
+    [
+        ("uk", "Ви ввели невірну СУМУ останнього платежу", "спробуйте ввести суму без комісії"),
+        ("en", "you entered a wrong AMOUNT of the last payment", "try entering the amount without the commission"),
+    ],
+)
 def test_wrong_amount_gets_the_four_pieces_of_advice(reg, client, account, lang, heading, advice):
     client.set_cookie("lang", lang, domain="localhost")
     response = reg.identify(account, "1234.55")
@@ -78,8 +94,15 @@ def test_the_amount_must_equal_the_newest_payment(reg, account, db):
 
     from vez.models import Payment, PaymentSource
 
-    db.session.add(Payment(account_id=account.id, amount=50000, paid_at=datetime(2026, 11, 1),
-                           source=PaymentSource.post, reference="post-1"))
+    db.session.add(
+        Payment(
+            account_id=account.id,
+            amount=50000,
+            paid_at=datetime(2026, 11, 1),
+            source=PaymentSource.post,
+            reference="post-1",
+        )
+    )
     db.session.commit()
     assert reg.identify(account, "1234.56").status_code == 422
     assert reg.identify(account, "500").status_code == 303
@@ -99,14 +122,17 @@ def test_account_of_an_activated_login_is_told_to_log_in(reg, account, make_user
     assert "вже зареєстровано" in page and 'href="/login"' in page and 'href="/recovery/password"' in page
 
 
-@pytest.mark.parametrize("number, message", [
-    ("№529471247", 'Без додаткових символів ("№", "о/р" і т.д.)'),
-    ("о/р 529471247", 'Без додаткових символів ("№", "о/р" і т.д.)'),
-    ("52947124", "9 цифр"),
-    ("5294712470", "9 цифр"),
-    ("929471247", "починається з 5, зрідка з 3 або 4"),
-    ("", "Введіть номер особового рахунку"),
-])
+@pytest.mark.parametrize(
+    "number, message",
+    [
+        ("№529471247", 'Без додаткових символів ("№", "о/р" і т.д.)'),
+        ("о/р 529471247", 'Без додаткових символів ("№", "о/р" і т.д.)'),
+        ("52947124", "9 цифр"),
+        ("5294712470", "9 цифр"),
+        ("929471247", "починається з 5, зрідка з 3 або 4"),
+        ("", "Введіть номер особового рахунку"),
+    ],
+)
 def test_number_problems_get_their_own_message_before_any_lookup(reg, account, db, number, message):
     response = reg.identify(account, "1234.56", number=number)
     assert response.status_code == 422
@@ -162,11 +188,13 @@ def test_without_javascript_every_field_stands_and_htmx_reveals_only_the_right_o
     from tests.conftest import csrf_token
 
     token = csrf_token(client, "/registration")
-    ticked = client.post("/registration/extra", data={"no_payments": "y", "csrf_token": token},
-                         headers={"HX-Request": "true"}).get_data(as_text=True)
+    ticked = client.post(
+        "/registration/extra", data={"no_payments": "y", "csrf_token": token}, headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
     assert 'name="surname"' in ticked and 'name="meter"' in ticked and 'name="amount"' not in ticked
-    plain = client.post("/registration/extra", data={"csrf_token": token},
-                        headers={"HX-Request": "true"}).get_data(as_text=True)
+    plain = client.post("/registration/extra", data={"csrf_token": token}, headers={"HX-Request": "true"}).get_data(
+        as_text=True
+    )
     assert 'name="amount"' in plain and 'name="surname"' not in plain
 
 
@@ -197,7 +225,7 @@ def test_registered_locked_and_throttled_screens_in_english(reg, client, make_ac
         reg.identify(locked, "1", ip=f"10.11.0.{i}")
     page = reg.identify(locked, "100", ip="10.11.1.1").get_data(as_text=True)
     assert "Identification of this personal account is paused" in page and "0 800 300 521" in page
-    for i in range(10):
+    for _ in range(10):
         reg.identify(locked, "1", number="529471240", ip="10.11.2.2")
     page = reg.identify(held, "100", ip="10.11.2.2").get_data(as_text=True)
     assert "Too many identifications failed from your address" in page
@@ -206,4 +234,7 @@ def test_registered_locked_and_throttled_screens_in_english(reg, client, make_ac
 def test_a_failed_try_keeps_what_was_typed(reg, account):
     page = reg.identify(account, "12,50").get_data(as_text=True)
     assert f'value="{account.number}"' in page and 'value="12,50"' in page
-    assert f'<option selected value="{account.subdivision_id}">' in page or f'value="{account.subdivision_id}" selected' in page
+    assert (
+        f'<option selected value="{account.subdivision_id}">' in page
+        or f'value="{account.subdivision_id}" selected' in page
+    )

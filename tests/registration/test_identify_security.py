@@ -1,4 +1,5 @@
-"""docs/security.md B11–B15: identification cannot be guessed, and step 2 needs a fresh identification of this session."""
+"""docs/security.md B11–B15: identification cannot be guessed, and step 2 needs a fresh identification
+of this session."""
 
 from __future__ import annotations
 
@@ -15,13 +16,15 @@ from sqlalchemy import func, select
 
 from tests.conftest import https_client
 from tests.registration.conftest import errors
-from vez.models import AuditEvent, IdentificationFailure
 from vez.identity import identification as ident
 from vez.identity import limits
 from vez.identity.signup import identification_token
+from vez.models import AuditEvent, IdentificationFailure
 
 OUTCOME = re.compile(r'<section class="alert outcome.*?</section>', re.S)
-TOKEN = re.compile(r'value="[^"]+" name="csrf_token"|name="csrf_token" type="hidden" value="[^"]+"|"X-CSRFToken": "[^"]+"')
+TOKEN = re.compile(
+    r'value="[^"]+" name="csrf_token"|name="csrf_token" type="hidden" value="[^"]+"|"X-CSRFToken": "[^"]+"'
+)
 
 
 def _strip(response) -> str:
@@ -115,15 +118,36 @@ def test_b14_amount_spellings_mean_the_same_kopiykas(typed):
     assert ident.parse_amount(typed) == (50000, None)
 
 
-@pytest.mark.parametrize("typed", ["+500", "5e2", "NaN", "-500", "500.001", "５００", "", "9" * 10240,
-                                   "500 грн", "1,000.00", "0", "0.00", "Infinity", "500.", ".50"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "+500",
+        "5e2",
+        "NaN",
+        "-500",
+        "500.001",
+        "５００",
+        "",
+        "9" * 10240,
+        "500 грн",
+        "1,000.00",
+        "0",
+        "0.00",
+        "Infinity",
+        "500.",
+        ".50",
+    ],
+)
 def test_b14_odd_amounts_are_refused_and_count_as_failures(reg, account, db, typed):
     """B14: refused before any lookup, each a failure against the address."""
     assert ident.parse_amount(typed)[0] is None
     response = reg.identify(account, typed, ip="10.5.0.1")
     assert response.status_code == 422
     assert errors(response)
-    assert db.session.scalar(select(func.count(IdentificationFailure.id)).where(IdentificationFailure.ip == "10.5.0.1")) == 1
+    assert (
+        db.session.scalar(select(func.count(IdentificationFailure.id)).where(IdentificationFailure.ip == "10.5.0.1"))
+        == 1
+    )
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -88,7 +88,7 @@ def test_a_letter_through_a_real_smtp_server_and_its_link_activates(app, reg, ac
     """The activation letter goes through aiosmtpd on 127.0.0.1; the link from the received letter works."""
     reg.register(account)
     assert send_pending() == (1, 0)
-    (recipients, message), = smtp.messages
+    ((recipients, message),) = smtp.messages
     assert recipients == ["petro@ukr.net"]
     assert message["Subject"] == "Реєстрація"
     assert "Волиньелектрозбут" in message["From"] and "noreply@" in message["From"]
@@ -103,7 +103,9 @@ def test_a_letter_through_a_real_smtp_server_and_its_link_activates(app, reg, ac
     assert db.session.scalar(select(func.count(Letter.id)).where(Letter.status == LetterStatus.sent)) == 2
 
 
-def test_b17_smtp_down_keeps_the_registration_and_the_letter_then_the_worker_delivers_once(app, reg, account, db, runner):
+def test_b17_smtp_down_keeps_the_registration_and_the_letter_then_the_worker_delivers_once(
+    app, reg, account, db, runner
+):
     """B17: closed port → the registration stands with a pending letter; later the worker sends exactly one."""
     point_mail_at(app, free_port())
     app.config.update(ENV_MODE="development", MAIL_SEND_INLINE=True)
@@ -112,7 +114,7 @@ def test_b17_smtp_down_keeps_the_registration_and_the_letter_then_the_worker_del
     assert time.monotonic() - started < 5
     assert reg.user() is not None
     assert send_pending() == (0, 1)
-    letter, = reg.letters()
+    (letter,) = reg.letters()
     assert letter.status is LetterStatus.pending and letter.attempts >= 1 and "Error" in letter.last_error
     inbox, port = Inbox(), free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
@@ -162,11 +164,16 @@ def test_no_inline_sending_outside_development(app, reg, account, smtp):
     assert smtp.messages == []
 
 
-def test_b18_header_injection_in_the_email_is_refused_and_the_server_sees_no_extra_recipient(app, reg, account, smtp, db):
+def test_b18_header_injection_in_the_email_is_refused_and_the_server_sees_no_extra_recipient(
+    app, reg, account, smtp, db
+):
     """B18: `\\r\\nBcc:` in the email or the login is refused; the SMTP server sees one recipient."""
     reg.identify(account)
-    for fields in ({"email": "petro@ukr.net\r\nBcc: evil@example.net"}, {"email": "petro@ukr.net\nBcc:evil@example.net"},
-                   {"login": "petro\r\nBcc: evil@example.net"}):
+    for fields in (
+        {"email": "petro@ukr.net\r\nBcc: evil@example.net"},
+        {"email": "petro@ukr.net\nBcc:evil@example.net"},
+        {"login": "petro\r\nBcc: evil@example.net"},
+    ):
         assert reg.step2(**fields).status_code == 422
     assert db.session.scalar(select(func.count(User.id))) == 0
     assert reg.step2().status_code == 303
@@ -176,9 +183,8 @@ def test_b18_header_injection_in_the_email_is_refused_and_the_server_sees_no_ext
 
 
 def test_b18_queue_letter_refuses_a_line_break_in_the_address(app):
-    with app.test_request_context():
-        with pytest.raises(ValueError):
-            queue_letter("x", to="a@b.c\r\nBcc: d@e.f", subject="s", template="activation", language="uk", token="t")
+    with app.test_request_context(), pytest.raises(ValueError):
+        queue_letter("x", to="a@b.c\r\nBcc: d@e.f", subject="s", template="activation", language="uk", token="t")
 
 
 def test_b17_resend_limit_counts_only_the_last_hour(reg, account):

@@ -9,8 +9,11 @@ from vez.identity.activation import ActivationState, activate, check_activation,
 from vez.identity.sessions import forget_unactivated, remember_unactivated
 
 STATUS = {
-    ActivationState.ready: 200, ActivationState.used: 410, ActivationState.expired: 410,
-    ActivationState.replaced: 410, ActivationState.damaged: 404,
+    ActivationState.ready: 200,
+    ActivationState.used: 410,
+    ActivationState.expired: 410,
+    ActivationState.replaced: 410,
+    ActivationState.damaged: 404,
 }
 
 

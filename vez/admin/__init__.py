@@ -28,18 +28,19 @@ def serve_admin_static(app: Flask) -> None:
 
     from vez.static import add_package_files
 
-    add_package_files(app, os.path.join(os.path.dirname(flask_admin.__file__), "static"),
-                      ADMIN_URL.strip("/") + "/static/")
+    add_package_files(
+        app, os.path.join(os.path.dirname(flask_admin.__file__), "static"), ADMIN_URL.strip("/") + "/static/"
+    )
 
 
 def init_admin(app: Flask) -> None:
     from flask_admin import Admin
     from flask_admin.theme import Bootstrap4Theme
 
+    from vez import models as m
     from vez.admin import views
     from vez.extensions import db
     from vez.http import content_security_policy
-    from vez import models as m
 
     admin = Admin(
         app,
@@ -53,13 +54,19 @@ def init_admin(app: Flask) -> None:
     admin.add_view(views.UserView(m.User, db, name=_l("Logins"), endpoint="logins"))
     admin.add_view(views.ChargeView(m.Charge, db, name=_l("Charges"), endpoint="charges", category=_l("Money")))
     admin.add_view(views.BillView(m.Bill, db, name=_l("Bills"), endpoint="bills", category=_l("Money")))
-    admin.add_view(views.PaymentView(m.Payment, db, name=_l("Payments"), endpoint="payments_admin", url="payments",
-                                     category=_l("Money")))
+    admin.add_view(
+        views.PaymentView(
+            m.Payment, db, name=_l("Payments"), endpoint="payments_admin", url="payments", category=_l("Money")
+        )
+    )
     admin.add_view(views.ImportView(name=_l("Import"), endpoint="import", url=f"{ADMIN_URL}/import"))
     admin.add_view(views.LetterView(m.Letter, db, name=_l("Outbox"), endpoint="outbox", category=_l("Records")))
     admin.add_view(views.AuditView(m.AuditEvent, db, name=_l("Audit log"), endpoint="audit", category=_l("Records")))
-    admin.add_view(views.SubdivisionView(m.Subdivision, db, name=_l("Subdivisions"), endpoint="subdivisions",
-                                         category=_l("Records")))
+    admin.add_view(
+        views.SubdivisionView(
+            m.Subdivision, db, name=_l("Subdivisions"), endpoint="subdivisions", category=_l("Records")
+        )
+    )
     app.extensions["vez_admin"] = admin
     serve_admin_static(app)
 
@@ -69,8 +76,12 @@ def init_admin(app: Flask) -> None:
         # for an admin whose session the second factor opened, and only with a declared Content-Length, which
         # Werkzeug compares before reading a byte. Anyone else, and any chunked body, keeps MAX_CONTENT_LENGTH
         # (docs/security.md, upload limit).
-        if (endpoint == "import.index" and request.method == "POST" and request.content_length is not None
-                and views.may_upload_large()):
+        if (
+            endpoint == "import.index"
+            and request.method == "POST"
+            and request.content_length is not None
+            and views.may_upload_large()
+        ):
             request.max_content_length = app.config["IMPORT_MAX_BYTES"]
 
     @app.after_request

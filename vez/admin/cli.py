@@ -23,8 +23,13 @@ def _command(kind: str) -> click.Command:
         run = new_run(kind, file, dry_run=dry_run, skip_bad=skip_bad, actor_id=None)
         bad_rows: list[tuple[int, str]] = []
         started = time.monotonic()
-        with click.progressbar(length=1, label=f"{kind}", show_pos=True, file=sys.stderr,
-                               item_show_func=lambda rate: f"{rate} rows/s" if rate else None) as bar:
+        with click.progressbar(
+            length=1,
+            label=f"{kind}",
+            show_pos=True,
+            file=sys.stderr,
+            item_show_func=lambda rate: f"{rate} rows/s" if rate else None,
+        ) as bar:
             shown = 0
 
             def on_progress(snapshot) -> None:
@@ -34,7 +39,9 @@ def _command(kind: str) -> click.Command:
                 bar.update(snapshot.rows_checked - shown, f"{rate:,}")
                 shown = snapshot.rows_checked
 
-            result = run_import(run.id, file, on_progress=on_progress, on_bad=lambda line, reason: bad_rows.append((line, reason)))
+            result = run_import(
+                run.id, file, on_progress=on_progress, on_bad=lambda line, reason: bad_rows.append((line, reason))
+            )
             bar.length = max(result.rows_total, result.rows_checked, 1)
             elapsed = time.monotonic() - started
             bar.update(result.rows_checked - shown, f"{int(result.rows_checked / max(elapsed, 1e-6)):,}")

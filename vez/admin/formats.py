@@ -11,9 +11,10 @@ import functools
 import re
 import sys
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import to_utc
@@ -74,8 +75,10 @@ def invisible() -> re.Pattern[str]:
     U+061C), zero-width characters and the BOM make a name or a number read otherwise than it is stored.
     Taken from the running Python's Unicode tables, once, on the first import run.
     """
-    chars, ranges = [c for c in range(sys.maxunicode + 1)
-                     if unicodedata.category(chr(c)) in ("Cc", "Cf", "Zl", "Zp")], []
+    chars, ranges = (
+        [c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) in ("Cc", "Cf", "Zl", "Zp")],
+        [],
+    )
     for c in chars:
         if ranges and ranges[-1][1] == c - 1:
             ranges[-1][1] = c
@@ -207,7 +210,12 @@ def charges_parser() -> Callable[[list[str], int], tuple]:
         if unit != UNITS[service]:
             raise BadRow(E_UNIT, unit=UNITS[service])
         parsed = (
-            line, account_id, day, thousandths(volume, "volume"), unit, thousandths(tariff, "tariff"),
+            line,
+            account_id,
+            day,
+            thousandths(volume, "volume"),
+            unit,
+            thousandths(tariff, "tariff"),
             kopiykas(amount, "amount"),
             thousandths(start, "reading_start") if start else None,
             thousandths(end, "reading_end") if end else None,
@@ -262,26 +270,45 @@ FORMATS = {
     "accounts": Format(
         "accounts",
         ("number", "subdivision_code", "service", "holder_name", "address", "meter_number"),
-        (("line", "INTEGER", "integer"), ("number", "TEXT", "varchar(9)"), ("subdivision_id", "INTEGER", "integer"),
-         ("service", "TEXT", "varchar(16)"), ("holder_name", "TEXT", "varchar(200)"),
-         ("address", "TEXT", "varchar(300)"), ("meter_number", "TEXT", "varchar(40)")),
+        (
+            ("line", "INTEGER", "integer"),
+            ("number", "TEXT", "varchar(9)"),
+            ("subdivision_id", "INTEGER", "integer"),
+            ("service", "TEXT", "varchar(16)"),
+            ("holder_name", "TEXT", "varchar(200)"),
+            ("address", "TEXT", "varchar(300)"),
+            ("meter_number", "TEXT", "varchar(40)"),
+        ),
         accounts_parser,
     ),
     "charges": Format(
         "charges",
         ("number", "month", "volume", "unit", "tariff", "amount", "reading_start", "reading_end"),
-        (("line", "INTEGER", "integer"), ("account_id", "INTEGER", "integer"), ("month", "TEXT", "date"),
-         ("volume", "INTEGER", "bigint"), ("unit", "TEXT", "varchar(8)"), ("tariff", "INTEGER", "bigint"),
-         ("amount", "INTEGER", "bigint"), ("reading_start", "INTEGER", "bigint"),
-         ("reading_end", "INTEGER", "bigint")),
+        (
+            ("line", "INTEGER", "integer"),
+            ("account_id", "INTEGER", "integer"),
+            ("month", "TEXT", "date"),
+            ("volume", "INTEGER", "bigint"),
+            ("unit", "TEXT", "varchar(8)"),
+            ("tariff", "INTEGER", "bigint"),
+            ("amount", "INTEGER", "bigint"),
+            ("reading_start", "INTEGER", "bigint"),
+            ("reading_end", "INTEGER", "bigint"),
+        ),
         charges_parser,
     ),
     "payments": Format(
         "payments",
         ("number", "paid_at", "amount", "source", "reference"),
-        (("line", "INTEGER", "integer"), ("account_id", "INTEGER", "integer"), ("paid_at", "TEXT", "timestamp"),
-         ("amount", "INTEGER", "bigint"), ("source", "TEXT", "varchar(16)"), ("status", "TEXT", "varchar(16)"),
-         ("reference", "TEXT", "varchar(120)")),
+        (
+            ("line", "INTEGER", "integer"),
+            ("account_id", "INTEGER", "integer"),
+            ("paid_at", "TEXT", "timestamp"),
+            ("amount", "INTEGER", "bigint"),
+            ("source", "TEXT", "varchar(16)"),
+            ("status", "TEXT", "varchar(16)"),
+            ("reference", "TEXT", "varchar(120)"),
+        ),
         payments_parser,
     ),
 }

@@ -10,10 +10,15 @@ class ReasonForm(FlaskForm):
 
 
 class UploadForm(FlaskForm):
-    kind = SelectField(_l("File"), choices=[
-        SelectChoice("accounts", _l("Personal accounts")), SelectChoice("charges", _l("Charges")),
-        SelectChoice("payments", _l("Payments")),
-    ], validators=[InputRequired()])
+    kind = SelectField(
+        _l("File"),
+        choices=[
+            SelectChoice("accounts", _l("Personal accounts")),
+            SelectChoice("charges", _l("Charges")),
+            SelectChoice("payments", _l("Payments")),
+        ],
+        validators=[InputRequired()],
+    )
     file = FileField(_l("CSV file (UTF-8, with a header row)"), validators=[FileRequired()])
     dry_run = BooleanField(_l("Only check, write nothing"))
     skip_bad = BooleanField(_l("Write the good rows even when some are bad"))

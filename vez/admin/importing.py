@@ -10,6 +10,7 @@ reference, accounts by number). Progress goes to the ImportRun row through a con
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import logging
 import os
@@ -74,8 +75,14 @@ def _first_undecodable_line(path: Path) -> int:
 def new_run(kind: str, filename: str, *, dry_run: bool, skip_bad: bool, actor_id: int | None) -> ImportRun:
     if kind not in FORMATS:
         raise ValueError(f"unknown import kind {kind!r}")
-    run = ImportRun(kind=kind, filename=filename[:255], dry_run=dry_run, skip_bad=skip_bad, actor_id=actor_id,
-                    status=ImportStatus.queued)
+    run = ImportRun(
+        kind=kind,
+        filename=filename[:255],
+        dry_run=dry_run,
+        skip_bad=skip_bad,
+        actor_id=actor_id,
+        status=ImportStatus.queued,
+    )
     db.session.add(run)
     db.session.commit()
     return run
@@ -88,8 +95,14 @@ def _save(run_id: int, **values) -> None:
         conn.execute(update(ImportRun).where(ImportRun.id == run_id).values(**values))
 
 
-def run_import(run_id: int, path: str | Path, *, locale: str = "en", on_progress: Progress | None = None,
-               on_bad: OnBad | None = None) -> ImportRun:
+def run_import(
+    run_id: int,
+    path: str | Path,
+    *,
+    locale: str = "en",
+    on_progress: Progress | None = None,
+    on_bad: OnBad | None = None,
+) -> ImportRun:
     """Check and write one file for the run; returns the finished run (status done, rejected or failed)."""
     with force_locale(locale):
         try:
@@ -97,8 +110,12 @@ def run_import(run_id: int, path: str | Path, *, locale: str = "en", on_progress
         except Exception as error:  # noqa: BLE001 - any crash: nothing written, the run says so
             db.session.rollback()
             log.exception("import run %s failed", run_id)
-            _save(run_id, status=ImportStatus.failed, finished_at=utcnow(),
-                  message=f"{error.__class__.__name__}: {error}"[:500])
+            _save(
+                run_id,
+                status=ImportStatus.failed,
+                finished_at=utcnow(),
+                message=f"{error.__class__.__name__}: {error}"[:500],
+            )
         finally:
             _drop_stage()
     db.session.expire_all()
@@ -191,17 +208,35 @@ def _run(run_id: int, path: Path, on_progress: Progress | None, on_bad: OnBad | 
         ids = list(conn.execute(text(f"SELECT DISTINCT account_id FROM {STAGE}")).scalars())
         touched = len(ids)
         for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
-            recompute_balances(ids[start:start + 900])
+            recompute_balances(ids[start : start + 900])
     if dry_run:
         db.session.rollback()  # the counts are known; nothing stays
         _finish(run_id, ImportStatus.done, checked, bad, errors, actor_id, fmt, written=written, touched=touched)
         return
-    audit.record(f"import.{fmt.kind}", actor_id=actor_id, target_type="import_runs", target_id=run_id,
-                 rows=checked, bad=bad, written=written, accounts=touched)
-    db.session.execute(update(ImportRun).where(ImportRun.id == run_id).values(
-        status=ImportStatus.done, rows_checked=checked, rows_bad=bad, rows_written=written,
-        accounts_touched=touched, errors=errors or None, finished_at=utcnow(), updated_at=utcnow(),
-    ))
+    audit.record(
+        f"import.{fmt.kind}",
+        actor_id=actor_id,
+        target_type="import_runs",
+        target_id=run_id,
+        rows=checked,
+        bad=bad,
+        written=written,
+        accounts=touched,
+    )
+    db.session.execute(
+        update(ImportRun)
+        .where(ImportRun.id == run_id)
+        .values(
+            status=ImportStatus.done,
+            rows_checked=checked,
+            rows_bad=bad,
+            rows_written=written,
+            accounts_touched=touched,
+            errors=errors or None,
+            finished_at=utcnow(),
+            updated_at=utcnow(),
+        )
+    )
     db.session.commit()
 
 
@@ -212,15 +247,30 @@ def _snapshot(run_id: int) -> ImportRun:
 
 
 def _finish(run_id, status, checked, bad, errors, actor_id, fmt: Format, *, written: int, touched: int) -> None:
-    _save(run_id, status=status, rows_checked=checked, rows_bad=bad, rows_written=written,
-          accounts_touched=touched, errors=errors or None, finished_at=utcnow())
+    _save(
+        run_id,
+        status=status,
+        rows_checked=checked,
+        rows_bad=bad,
+        rows_written=written,
+        accounts_touched=touched,
+        errors=errors or None,
+        finished_at=utcnow(),
+    )
     if status is ImportStatus.rejected:
-        audit.record(f"import.{fmt.kind}_rejected", actor_id=actor_id, target_type="import_runs",
-                     target_id=run_id, rows=checked, bad=bad)
+        audit.record(
+            f"import.{fmt.kind}_rejected",
+            actor_id=actor_id,
+            target_type="import_runs",
+            target_id=run_id,
+            rows=checked,
+            bad=bad,
+        )
         db.session.commit()
 
 
 # ---- the staging table and the merge, per database ------------------------------------------------
+
 
 def _create_stage(conn, fmt: Format, dialect: str) -> None:
     if dialect == "postgresql":
@@ -262,10 +312,16 @@ def _conflicts(conn, fmt: Format) -> list[tuple[int, object]]:
         return []
     from vez.admin.formats import E_REF_TAKEN
 
-    rows = conn.execute(text(
-        f"SELECT s.line FROM {STAGE} s JOIN payments p ON p.reference = s.reference "
-        "WHERE p.account_id <> s.account_id OR p.amount <> s.amount OR p.paid_at <> s.paid_at ORDER BY s.line"
-    )).scalars().all()
+    rows = (
+        conn.execute(
+            text(
+                f"SELECT s.line FROM {STAGE} s JOIN payments p ON p.reference = s.reference "
+                "WHERE p.account_id <> s.account_id OR p.amount <> s.amount OR p.paid_at <> s.paid_at ORDER BY s.line"
+            )
+        )
+        .scalars()
+        .all()
+    )
     return [(line, E_REF_TAKEN) for line in rows]
 
 
@@ -276,8 +332,11 @@ def _differs(dialect: str, table: str, columns: tuple[str, ...]) -> str:
 
 MERGES = {
     # kind: (table, the conflict key, the columns a new file may change)
-    "charges": ("charges", ("account_id", "month"),
-                ("volume", "unit", "tariff", "amount", "reading_start", "reading_end")),
+    "charges": (
+        "charges",
+        ("account_id", "month"),
+        ("volume", "unit", "tariff", "amount", "reading_start", "reading_end"),
+    ),
     "accounts": ("personal_accounts", ("number",), ("subdivision_id", "holder_name", "address", "meter_number")),
     "payments": ("payments", ("reference",), ()),  # a payment never changes; a clash was reported above
 }
@@ -302,17 +361,24 @@ def _merge(conn, fmt: Format, dialect: str) -> int:
         params.append(bindparam(f"d_{column.name}", value, type_=column.type))
     columns = ", ".join(staged + extra)
     values = ", ".join(staged + [f":d_{c}" for c in extra])
-    sql = (f"INSERT INTO {table_name} ({columns}) SELECT {values} FROM {STAGE} WHERE true "
-           f"ON CONFLICT ({', '.join(key)}) DO ")
+    sql = (
+        f"INSERT INTO {table_name} ({columns}) SELECT {values} FROM {STAGE} WHERE true "
+        f"ON CONFLICT ({', '.join(key)}) DO "
+    )
     if changeable:
-        sql += ("UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in changeable)
-                + " WHERE " + _differs(dialect, table_name, changeable))
+        sql += (
+            "UPDATE SET "
+            + ", ".join(f"{c} = excluded.{c}" for c in changeable)
+            + " WHERE "
+            + _differs(dialect, table_name, changeable)
+        )
     else:
         sql += "NOTHING"
     return conn.execute(text(sql).bindparams(*params)).rowcount
 
 
 # ---- the upload page's background run ------------------------------------------------------------
+
 
 def upload_dir(app: Flask) -> Path:
     path = Path(app.config.get("IMPORT_UPLOAD_DIR") or Path(app.instance_path) / "imports")
@@ -330,10 +396,8 @@ def start_in_background(run_id: int, path: Path, locale: str) -> threading.Threa
                 run_import(run_id, path, locale=locale)
             finally:
                 db.session.remove()
-                try:
+                with contextlib.suppress(OSError):
                     os.unlink(path)
-                except OSError:
-                    pass
 
     thread = threading.Thread(target=work, name=f"import-{run_id}", daemon=True)
     thread.start()
@@ -344,6 +408,6 @@ STALE_AFTER = 600  # seconds without progress: the process that ran it is gone
 
 
 def is_stale(run: ImportRun) -> bool:
-    return not run.finished and run.updated_at is not None and (
-        (utcnow() - run.updated_at).total_seconds() > STALE_AFTER
+    return (
+        not run.finished and run.updated_at is not None and ((utcnow() - run.updated_at).total_seconds() > STALE_AFTER)
     )

@@ -23,8 +23,9 @@ from vez.identity.sessions import end_all_sessions
 from vez.models import Letter, LetterStatus, User, utcnow
 
 # Never shown, never written to the audit log.
-SECRET_FIELDS = frozenset({"password_hash", "totp_secret", "totp_last_step", "session_version",
-                           "body_text", "body_html"})
+SECRET_FIELDS = frozenset(
+    {"password_hash", "totp_secret", "totp_last_step", "session_version", "body_text", "body_html"}
+)
 
 
 def plain(value: Any) -> Any:
@@ -42,8 +43,9 @@ def plain(value: Any) -> Any:
 
 def snapshot(obj: Any) -> dict[str, Any]:
     state = inspect(obj)
-    return {attr.key: plain(getattr(obj, attr.key)) for attr in state.mapper.column_attrs
-            if attr.key not in SECRET_FIELDS}
+    return {
+        attr.key: plain(getattr(obj, attr.key)) for attr in state.mapper.column_attrs if attr.key not in SECRET_FIELDS
+    }
 
 
 def changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -60,8 +62,9 @@ def changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     return before, after
 
 
-def record_change(action: str, obj: Any, *, actor_id: int, ip: str | None, before: dict, after: dict,
-                  **data: Any) -> None:
+def record_change(
+    action: str, obj: Any, *, actor_id: int, ip: str | None, before: dict, after: dict, **data: Any
+) -> None:
     audit.record(action, actor_id=actor_id, ip=ip, target=obj, before=before, after=after, **data)
 
 
@@ -71,6 +74,7 @@ def _user_change(action: str, user: User, actor_id: int, ip: str | None, **data:
 
 
 # ---- logins -------------------------------------------------------------------------------------------
+
 
 def activate(user: User, *, actor_id: int, ip: str | None) -> bool:
     if user.activated_at is not None:
@@ -119,8 +123,7 @@ def send_activation(user: User, *, actor_id: int, ip: str | None) -> bool:
         return False
     letter = send_activation_letter(user, kind=ACTIVATION_BY_STAFF)
     db.session.flush()
-    record_change("admin.letter_activation", user, actor_id=actor_id, ip=ip, before={}, after={},
-                  letter_id=letter.id)
+    record_change("admin.letter_activation", user, actor_id=actor_id, ip=ip, before={}, after={}, letter_id=letter.id)
     return True
 
 
@@ -146,6 +149,7 @@ USER_OPERATIONS = {
 
 
 # ---- letters and payments -----------------------------------------------------------------------------
+
 
 def resend_letter(letter: Letter, *, actor_id: int, ip: str | None) -> bool:
     """The outbox sends it again from the start (new attempts, now)."""

@@ -34,14 +34,23 @@ def figures() -> Figures:
     week = utcnow() - timedelta(days=7)
     today = start_of_today()
     count, total = db.session.execute(
-        select(func.count(Payment.id), func.coalesce(func.sum(Payment.amount), 0))
-        .where(Payment.status == PaymentStatus.received, Payment.paid_at >= today)
+        select(func.count(Payment.id), func.coalesce(func.sum(Payment.amount), 0)).where(
+            Payment.status == PaymentStatus.received, Payment.paid_at >= today
+        )
     ).one()
-    failing = db.session.scalar(select(func.count(Letter.id)).where(
-        (Letter.status == LetterStatus.failed) | ((Letter.status == LetterStatus.pending) & (Letter.attempts > 0))
-    )) or 0
+    failing = (
+        db.session.scalar(
+            select(func.count(Letter.id)).where(
+                (Letter.status == LetterStatus.failed)
+                | ((Letter.status == LetterStatus.pending) & (Letter.attempts > 0))
+            )
+        )
+        or 0
+    )
     imports = db.session.execute(
-        select(ImportRun.status, func.count(ImportRun.id)).where(ImportRun.created_at >= week).group_by(ImportRun.status)
+        select(ImportRun.status, func.count(ImportRun.id))
+        .where(ImportRun.created_at >= week)
+        .group_by(ImportRun.status)
     ).all()
     return Figures(
         registered_7d=db.session.scalar(select(func.count(User.id)).where(User.created_at >= week)) or 0,

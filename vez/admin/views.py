@@ -14,7 +14,15 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask import (
-    abort, current_app, flash, has_request_context, redirect, render_template, request, session, url_for,
+    abort,
+    current_app,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
 )
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
@@ -35,10 +43,10 @@ from vez.converters import ID_MAX
 from vez.extensions import db
 from vez.htmx import is_partial_request
 from vez.identity.contact import PhoneRule
-from vez.money import format_money
 from vez.ledger import recompute_balances
 from vez.models import Bill, Charge, ImportRun, Letter, Payment, PersonalAccount, Role, User, UserAccount
 from vez.models.base import Thousandths
+from vez.money import format_money
 from vez.payments import settle
 
 ID_TEXT = re.compile(r"[1-9][0-9]{0,9}", re.ASCII)
@@ -152,8 +160,9 @@ class Storable:
     def __call__(self, form, field) -> None:
         if field.data is not None and not storable(field.data, self.bounds):
             lowest, highest, scale = self.bounds
-            raise ValidationError(_("A number from %(min)s to %(max)s", min=Decimal(lowest) / scale,
-                                    max=Decimal(highest) / scale))
+            raise ValidationError(
+                _("A number from %(min)s to %(max)s", min=Decimal(lowest) / scale, max=Decimal(highest) / scale)
+            )
 
 
 class StaffModelView(StaffOnly, ModelView):
@@ -195,12 +204,24 @@ class StaffModelView(StaffOnly, ModelView):
         db.session.flush()  # a new row gets its id
         if is_created:
             before, after = {}, staff.snapshot(model)
-        staff.record_change(f"admin.{model.__tablename__}_{'created' if is_created else 'edited'}", model,
-                            actor_id=current_user.id, ip=ip(), before=before, after=after)
+        staff.record_change(
+            f"admin.{model.__tablename__}_{'created' if is_created else 'edited'}",
+            model,
+            actor_id=current_user.id,
+            ip=ip(),
+            before=before,
+            after=after,
+        )
 
     def on_model_delete(self, model):
-        staff.record_change(f"admin.{model.__tablename__}_deleted", model, actor_id=current_user.id, ip=ip(),
-                            before=staff.snapshot(model), after={})
+        staff.record_change(
+            f"admin.{model.__tablename__}_deleted",
+            model,
+            actor_id=current_user.id,
+            ip=ip(),
+            before=staff.snapshot(model),
+            after={},
+        )
 
     def scaffold_filters(self, name):
         filters = super().scaffold_filters(name)
@@ -227,9 +248,10 @@ class StaffModelView(StaffOnly, ModelView):
     def get_one(self, id):
         """A row by the id in ?id=: one the column cannot hold is no row (PostgreSQL refused 'x' with an error)."""
         [key] = self.model.__mapper__.primary_key
-        if storable_range(key.type) is not None:
-            if not (isinstance(id, str) and ID_TEXT.fullmatch(id)) or int(id) > ID_MAX:
-                return None
+        if storable_range(key.type) is not None and (
+            not (isinstance(id, str) and ID_TEXT.fullmatch(id)) or int(id) > ID_MAX
+        ):
+            return None
         return super().get_one(id)
 
     def render(self, template, **kwargs):
@@ -245,38 +267,62 @@ class SubdivisionView(StaffModelView):
     form_columns = column_list
     column_searchable_list = ("code", "name_uk", "name_en")
     column_default_sort = "sort_order"
-    column_labels = {"code": _l("Code"), "name_uk": _l("Name (Ukrainian)"), "name_en": _l("Name (English)"),
-                     "service": _l("Service"), "kind": _l("Kind"), "sort_order": _l("Order")}
+    column_labels = {
+        "code": _l("Code"),
+        "name_uk": _l("Name (Ukrainian)"),
+        "name_en": _l("Name (English)"),
+        "service": _l("Service"),
+        "kind": _l("Kind"),
+        "sort_order": _l("Order"),
+    }
 
 
 class AccountView(StaffModelView):
     editable = True
     column_list = ("number", "holder_name", "address", "subdivision.code", "service", "meter_number", "balance")
-    column_details_list = ("number", "subdivision.code", "service", "holder_name", "address", "meter_number",
-                           "balance", "created_at")
+    column_details_list = (
+        "number",
+        "subdivision.code",
+        "service",
+        "holder_name",
+        "address",
+        "meter_number",
+        "balance",
+        "created_at",
+    )
     form_columns = ("holder_name", "address", "meter_number")
     column_searchable_list = ("number", "holder_name", "address")
     column_filters = ("service", "subdivision.code", "balance")
     column_default_sort = "number"
     column_formatters = {"balance": _money}
     column_formatters_detail = {"balance": _money}
-    column_labels = {"number": _l("Account"), "holder_name": _l("Holder"), "address": _l("Address"),
-                     "subdivision.code": _l("Subdivision"), "service": _l("Service"),
-                     "meter_number": _l("Meter"), "balance": _l("Balance"), "created_at": _l("Created")}
+    column_labels = {
+        "number": _l("Account"),
+        "holder_name": _l("Holder"),
+        "address": _l("Address"),
+        "subdivision.code": _l("Subdivision"),
+        "service": _l("Service"),
+        "meter_number": _l("Meter"),
+        "balance": _l("Balance"),
+        "created_at": _l("Created"),
+    }
     details_extra = "admin/_account_history.html"
 
     def render(self, template, **kwargs):
         model = kwargs.get("model")
         if template == self.details_template and model is not None:
             kwargs["charges"] = db.session.scalars(
-                select(Charge).where(Charge.account_id == model.id).order_by(Charge.month.desc()).limit(36)).all()
+                select(Charge).where(Charge.account_id == model.id).order_by(Charge.month.desc()).limit(36)
+            ).all()
             kwargs["bills"] = db.session.scalars(
-                select(Bill).where(Bill.account_id == model.id).order_by(Bill.month.desc()).limit(36)).all()
+                select(Bill).where(Bill.account_id == model.id).order_by(Bill.month.desc()).limit(36)
+            ).all()
             kwargs["payments"] = db.session.scalars(
-                select(Payment).where(Payment.account_id == model.id).order_by(Payment.paid_at.desc()).limit(50)).all()
+                select(Payment).where(Payment.account_id == model.id).order_by(Payment.paid_at.desc()).limit(50)
+            ).all()
             kwargs["logins"] = db.session.scalars(
-                select(User).join(UserAccount, UserAccount.user_id == User.id)
-                .where(UserAccount.account_id == model.id)).all()
+                select(User).join(UserAccount, UserAccount.user_id == User.id).where(UserAccount.account_id == model.id)
+            ).all()
             kwargs["identification_locked"] = staff.identification_locked(model.id)
         return super().render(template, **kwargs)
 
@@ -286,16 +332,31 @@ class AccountView(StaffModelView):
         account = db.get_or_404(PersonalAccount, account_id)
         cleared = staff.unlock_identification(account.id, actor_id=current_user.id, ip=ip())
         db.session.commit()
-        flash(_("The identification of this account is unlocked.") if cleared else
-              _("Nothing to do: the account's identification is not locked."), "success" if cleared else "warning")
+        flash(
+            _("The identification of this account is unlocked.")
+            if cleared
+            else _("Nothing to do: the account's identification is not locked."),
+            "success" if cleared else "warning",
+        )
         return redirect(url_for(".details_view", id=account_id), code=303)
 
 
 class UserView(StaffModelView):
     editable = True
     column_list = ("login", "email", "phone", "role", "activated_at", "locked_at", "last_login_at", "created_at")
-    column_details_list = ("login", "email", "phone", "role", "language", "paperless", "created_at",
-                           "activated_at", "locked_at", "locked_reason", "last_login_at")
+    column_details_list = (
+        "login",
+        "email",
+        "phone",
+        "role",
+        "language",
+        "paperless",
+        "created_at",
+        "activated_at",
+        "locked_at",
+        "locked_reason",
+        "last_login_at",
+    )
     form_columns = ("phone", "role", "language", "paperless")
     form_args = {
         "phone": {"validators": [PhoneRule()]},
@@ -304,10 +365,19 @@ class UserView(StaffModelView):
     column_searchable_list = ("login", "email", "phone")
     column_filters = ("role", "activated_at", "locked_at", "created_at")
     column_default_sort = ("created_at", True)
-    column_labels = {"login": _l("Login"), "email": _l("Email"), "phone": _l("Phone"), "role": _l("Role"),
-                     "activated_at": _l("Activated"), "locked_at": _l("Locked"), "last_login_at": _l("Last login"),
-                     "created_at": _l("Registered"), "language": _l("Language"), "paperless": _l("Paperless"),
-                     "locked_reason": _l("Lock reason")}
+    column_labels = {
+        "login": _l("Login"),
+        "email": _l("Email"),
+        "phone": _l("Phone"),
+        "role": _l("Role"),
+        "activated_at": _l("Activated"),
+        "locked_at": _l("Locked"),
+        "last_login_at": _l("Last login"),
+        "created_at": _l("Registered"),
+        "language": _l("Language"),
+        "paperless": _l("Paperless"),
+        "locked_reason": _l("Lock reason"),
+    }
     details_extra = "admin/_user_operations.html"
 
     def on_model_change(self, form, model, is_created):
@@ -319,8 +389,11 @@ class UserView(StaffModelView):
 
     def render(self, template, **kwargs):
         if template == self.details_template:
-            kwargs["operations"] = [(name, label) for name, (_fn, admins, label) in staff.USER_OPERATIONS.items()
-                                    if is_admin() or not admins]
+            kwargs["operations"] = [
+                (name, label)
+                for name, (_fn, admins, label) in staff.USER_OPERATIONS.items()
+                if is_admin() or not admins
+            ]
             kwargs["lock_form"] = ReasonForm()
         return super().render(template, **kwargs)
 
@@ -343,8 +416,10 @@ class UserView(StaffModelView):
                 abort(403)
             done = fn(user, actor_id=current_user.id, ip=ip())
         db.session.commit()
-        flash(_("Done.") if done else _("Nothing to do: the login is already in that state."),
-              "success" if done else "warning")
+        flash(
+            _("Done.") if done else _("Nothing to do: the login is already in that state."),
+            "success" if done else "warning",
+        )
         return redirect(url_for(".details_view", id=user_id), code=303)
 
 
@@ -358,9 +433,16 @@ class ChargeView(StaffModelView):
     column_default_sort = ("month", True)
     column_formatters = {"amount": _money}
     column_formatters_detail = {"amount": _money}
-    column_labels = {"account.number": _l("Account"), "month": _l("Month"), "volume": _l("Volume"),
-                     "unit": _l("Unit"), "tariff": _l("Tariff"), "amount": _l("Amount, kopiykas"),
-                     "reading_start": _l("Reading at the start"), "reading_end": _l("Reading at the end")}
+    column_labels = {
+        "account.number": _l("Account"),
+        "month": _l("Month"),
+        "volume": _l("Volume"),
+        "unit": _l("Unit"),
+        "tariff": _l("Tariff"),
+        "amount": _l("Amount, kopiykas"),
+        "reading_start": _l("Reading at the start"),
+        "reading_end": _l("Reading at the end"),
+    }
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
@@ -368,18 +450,34 @@ class ChargeView(StaffModelView):
 
 
 class BillView(StaffModelView):
-    column_list = ("account.number", "month", "number", "opening_balance", "charged", "paid", "closing_balance",
-                   "due_date")
+    column_list = (
+        "account.number",
+        "month",
+        "number",
+        "opening_balance",
+        "charged",
+        "paid",
+        "closing_balance",
+        "due_date",
+    )
     column_details_list = column_list + ("issued_on", "created_at")
     column_searchable_list = ("account.number", "number")
     column_filters = ("month",)
     column_default_sort = ("month", True)
     column_formatters = {c: _money for c in ("opening_balance", "charged", "paid", "closing_balance")}
     column_formatters_detail = column_formatters
-    column_labels = {"account.number": _l("Account"), "month": _l("Month"), "number": _l("Bill"),
-                     "opening_balance": _l("Opening balance"), "charged": _l("Charged"), "paid": _l("Paid"),
-                     "closing_balance": _l("Closing balance"), "due_date": _l("Due"), "issued_on": _l("Issued"),
-                     "created_at": _l("Created")}
+    column_labels = {
+        "account.number": _l("Account"),
+        "month": _l("Month"),
+        "number": _l("Bill"),
+        "opening_balance": _l("Opening balance"),
+        "charged": _l("Charged"),
+        "paid": _l("Paid"),
+        "closing_balance": _l("Closing balance"),
+        "due_date": _l("Due"),
+        "issued_on": _l("Issued"),
+        "created_at": _l("Created"),
+    }
 
 
 class PaymentView(StaffModelView):
@@ -390,8 +488,14 @@ class PaymentView(StaffModelView):
     column_default_sort = ("paid_at", True)
     column_formatters = {"amount": _money}
     column_formatters_detail = {"amount": _money}
-    column_labels = {"account.number": _l("Account"), "paid_at": _l("Paid at"), "amount": _l("Amount"),
-                     "source": _l("Source"), "status": _l("Status"), "reference": _l("Reference")}
+    column_labels = {
+        "account.number": _l("Account"),
+        "paid_at": _l("Paid at"),
+        "amount": _l("Amount"),
+        "source": _l("Source"),
+        "status": _l("Status"),
+        "reference": _l("Reference"),
+    }
     details_extra = "admin/_payment_reverse.html"
 
     def render(self, template, **kwargs):
@@ -421,9 +525,17 @@ class LetterView(StaffModelView):
     column_searchable_list = ("recipient", "kind")
     column_filters = ("status", "kind", "created_at")
     column_default_sort = ("created_at", True)
-    column_labels = {"kind": _l("Kind"), "recipient": _l("Recipient"), "subject": _l("Subject"),
-                     "status": _l("State"), "attempts": _l("Attempts"), "last_error": _l("Error"),
-                     "created_at": _l("Queued"), "sent_at": _l("Sent"), "next_attempt_at": _l("Next attempt")}
+    column_labels = {
+        "kind": _l("Kind"),
+        "recipient": _l("Recipient"),
+        "subject": _l("Subject"),
+        "status": _l("State"),
+        "attempts": _l("Attempts"),
+        "last_error": _l("Error"),
+        "created_at": _l("Queued"),
+        "sent_at": _l("Sent"),
+        "next_attempt_at": _l("Next attempt"),
+    }
     details_extra = "admin/_letter_resend.html"
 
     @expose("/<id:letter_id>/resend", methods=["POST"])
@@ -442,15 +554,26 @@ class AuditView(StaffModelView):
     column_searchable_list = ("action", "target_id", "ip")
     column_filters = ("action", "actor_id", "target_type", "target_id", "at", "ip")
     column_default_sort = ("at", True)
-    column_labels = {"at": _l("When"), "action": _l("Event"), "actor_id": _l("Who (login id)"), "ip": _l("Address"),
-                     "target_type": _l("Object"), "target_id": _l("Object id"), "data": _l("Details")}
+    column_labels = {
+        "at": _l("When"),
+        "action": _l("Event"),
+        "actor_id": _l("Who (login id)"),
+        "ip": _l("Address"),
+        "target_type": _l("Object"),
+        "target_id": _l("Object id"),
+        "data": _l("Details"),
+    }
 
 
 class Dashboard(StaffOnly, AdminIndexView):
     @expose("/")
     def index(self):
-        return self.render("admin/vez_dashboard.html", figures=stats.figures(), is_admin=is_admin(),
-                           runs=db.session.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(5)).all())
+        return self.render(
+            "admin/vez_dashboard.html",
+            figures=stats.figures(),
+            is_admin=is_admin(),
+            runs=db.session.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(5)).all(),
+        )
 
 
 class ImportView(StaffOnly, BaseView):
@@ -466,8 +589,13 @@ class ImportView(StaffOnly, BaseView):
             if form.validate_on_submit():
                 upload = form.file.data
                 name = secure_filename(upload.filename or "") or "upload.csv"
-                run = importing.new_run(form.kind.data, name, dry_run=form.dry_run.data,
-                                        skip_bad=form.skip_bad.data, actor_id=current_user.id)
+                run = importing.new_run(
+                    form.kind.data,
+                    name,
+                    dry_run=form.dry_run.data,
+                    skip_bad=form.skip_bad.data,
+                    actor_id=current_user.id,
+                )
                 path = importing.upload_dir(current_app) / f"{run.id}.csv"
                 try:
                     upload.save(path)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint
-from flask_login import LoginManager
 from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager
 
 from vez.identity import sessions
 

@@ -15,6 +15,7 @@ class LoginForm(FlaskForm):
 
 class CodeForm(FlaskForm):
     code = StringField(
-        _l("Code from the authenticator app"), validators=[InputRequired()],
+        _l("Code from the authenticator app"),
+        validators=[InputRequired()],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 10},
     )

@@ -13,10 +13,17 @@ from vez.identity.sessions import end_session, remember_unactivated, start_sessi
 from vez.identity.totp import SecondFactorOutcome
 from vez.pagecache import cached_page
 
-LOGIN_STATUS = {LoginOutcome.bad_credentials: 422, LoginOutcome.throttled: 429,
-                LoginOutcome.not_activated: 403, LoginOutcome.locked: 403}
-SECOND_FACTOR_STATUS = {SecondFactorOutcome.throttled: 429, SecondFactorOutcome.wrong_code: 422,
-                        SecondFactorOutcome.unread: 422}
+LOGIN_STATUS = {
+    LoginOutcome.bad_credentials: 422,
+    LoginOutcome.throttled: 429,
+    LoginOutcome.not_activated: 403,
+    LoginOutcome.locked: 403,
+}
+SECOND_FACTOR_STATUS = {
+    SecondFactorOutcome.throttled: 429,
+    SecondFactorOutcome.wrong_code: 422,
+    SecondFactorOutcome.unread: 422,
+}
 
 
 @bp.get("/login")

@@ -48,6 +48,9 @@ def chart(start: date, charges: list[Charge]) -> Chart:
         amount = charge.amount if charge else 0
         h = round(usable * amount / peak) if peak else 0
         x = LEFT + i * slot + 6
-        bars.append(Bar(m, amount, charge.volume if charge else None, x, HEIGHT - BOTTOM - h, slot - 12, h,
-                        x + (slot - 12) // 2))
+        bars.append(
+            Bar(
+                m, amount, charge.volume if charge else None, x, HEIGHT - BOTTOM - h, slot - 12, h, x + (slot - 12) // 2
+            )
+        )
     return Chart(bars, peak)

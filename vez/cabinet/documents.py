@@ -15,8 +15,8 @@ from vez.billing import purpose_line
 from vez.cabinet import queries
 from vez.extensions import db
 from vez.i18n import day, number
-from vez.money import format_money
 from vez.models import Bill, Certificate, Charge, Payment, PersonalAccount, Service
+from vez.money import format_money
 from vez.pdf import FAMILY, Document
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
@@ -34,8 +34,14 @@ class Supplier:
     @classmethod
     def from_config(cls) -> Supplier:
         c = current_app.config
-        return cls(c["SUPPLIER_NAME"], c["SUPPLIER_EDRPOU"], c["SUPPLIER_IBAN"], c["SUPPLIER_BANK"],
-                   c["SUPPLIER_ADDRESS"], c["SUPPLIER_PHONE"])
+        return cls(
+            c["SUPPLIER_NAME"],
+            c["SUPPLIER_EDRPOU"],
+            c["SUPPLIER_IBAN"],
+            c["SUPPLIER_BANK"],
+            c["SUPPLIER_ADDRESS"],
+            c["SUPPLIER_PHONE"],
+        )
 
 
 @dataclass(frozen=True)
@@ -60,11 +66,15 @@ def bill_view(account: PersonalAccount, month: date) -> BillView | None:
     supplier = Supplier.from_config()
     purpose = purpose_line(account, month)
     qr_url = nbu_qr.payment_url(
-        name=current_app.config.get("SUPPLIER_SHORT_NAME") or supplier.name, iban=supplier.iban,
-        amount=bill.amount_due, code=supplier.edrpou, purpose=purpose,
+        name=current_app.config.get("SUPPLIER_SHORT_NAME") or supplier.name,
+        iban=supplier.iban,
+        amount=bill.amount_due,
+        code=supplier.edrpou,
+        purpose=purpose,
     )
-    return BillView(bill, account, queries.charge_of(account, month), queries.received_in(account, month),
-                    supplier, purpose, qr_url)
+    return BillView(
+        bill, account, queries.charge_of(account, month), queries.received_in(account, month), supplier, purpose, qr_url
+    )
 
 
 def _unit(charge: Charge) -> str:
@@ -80,41 +90,52 @@ def bill_pdf(view: BillView) -> bytes:
     doc = Document(title=_("Bill No. %(number)s", number=bill.number), author=s.name)
     doc.footer_text = f"{s.name} · {s.phone}"
     doc.heading(_("Bill No. %(number)s of %(date)s", number=bill.number, date=day(bill.issued_on, "long")))
-    doc.pairs([
-        (_("Period"), format_date(bill.month, "LLLL yyyy")),
-        (_("Service"), service_name(account)),
-    ])
+    doc.pairs(
+        [
+            (_("Period"), format_date(bill.month, "LLLL yyyy")),
+            (_("Service"), service_name(account)),
+        ]
+    )
     doc.ln(2)
     doc.subheading(_("Supplier"))
-    doc.pairs([
-        (_("Name"), s.name),
-        (_("EDRPOU code"), s.edrpou),
-        (_("Address"), s.address),
-        (_("Account (IBAN)"), s.iban),
-        (_("Bank"), s.bank),
-    ])
+    doc.pairs(
+        [
+            (_("Name"), s.name),
+            (_("EDRPOU code"), s.edrpou),
+            (_("Address"), s.address),
+            (_("Account (IBAN)"), s.iban),
+            (_("Bank"), s.bank),
+        ]
+    )
     doc.ln(2)
     doc.subheading(_("Consumer"))
-    doc.pairs([
-        (_("Personal account"), account.number),
-        (_("Account holder"), account.holder_name),
-        (_("Address"), account.address),
-    ])
+    doc.pairs(
+        [
+            (_("Personal account"), account.number),
+            (_("Account holder"), account.holder_name),
+            (_("Address"), account.address),
+        ]
+    )
     doc.ln(3)
     charge = view.charge
-    with doc.table(col_widths=(30, 30, 30, 30, 30, 30), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
-                   line_height=6, first_row_as_headings=True) as table:
-        table.row([_("Meter"), _("Reading at start"), _("Reading at end"), _("Volume"), _("Tariff, UAH"),
-                   _("Amount")])
+    with doc.table(
+        col_widths=(30, 30, 30, 30, 30, 30),
+        text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+        line_height=6,
+        first_row_as_headings=True,
+    ) as table:
+        table.row([_("Meter"), _("Reading at start"), _("Reading at end"), _("Volume"), _("Tariff, UAH"), _("Amount")])
         if charge is not None:
-            table.row([
-                account.meter_number or "—",
-                number(charge.reading_start) or "—",
-                number(charge.reading_end) or "—",
-                f"{number(charge.volume)} {_unit(charge)}",
-                number(charge.tariff),
-                format_money(charge.amount),
-            ])
+            table.row(
+                [
+                    account.meter_number or "—",
+                    number(charge.reading_start) or "—",
+                    number(charge.reading_end) or "—",
+                    f"{number(charge.volume)} {_unit(charge)}",
+                    number(charge.tariff),
+                    format_money(charge.amount),
+                ]
+            )
         else:
             table.row([account.meter_number or "—", "—", "—", "—", "—", format_money(0)])
     doc.ln(3)
@@ -139,16 +160,31 @@ def bill_pdf(view: BillView) -> bytes:
         y = doc.get_y()
     doc.image(nbu_qr.png_bytes(view.qr_url), x=doc.l_margin, y=y, w=45, h=45)
     doc.set_xy(doc.l_margin + 50, y + 4)
-    doc.multi_cell(0, 5, _("Scan the code in your banking app: the supplier's details, the amount due and the "
-                           "purpose are filled in for you (the National Bank of Ukraine's payment QR code)."),
-                   align="L", new_x="LMARGIN", new_y="NEXT")
+    doc.multi_cell(
+        0,
+        5,
+        _(
+            "Scan the code in your banking app: the supplier's details, the amount due and the "
+            "purpose are filled in for you (the National Bank of Ukraine's payment QR code)."
+        ),
+        align="L",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     doc.set_xy(doc.l_margin + 50, doc.get_y() + 2)
-    doc.multi_cell(0, 5, _("Pay without commission in the personal cabinet: %(url)s",
-                           url=current_app.config["EXTERNAL_URL"]), align="L", new_x="LMARGIN", new_y="NEXT")
+    doc.multi_cell(
+        0,
+        5,
+        _("Pay without commission in the personal cabinet: %(url)s", url=current_app.config["EXTERNAL_URL"]),
+        align="L",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     return doc.render()
 
 
 # ---- certificates of no debt ---------------------------------------------------------------------
+
 
 def can_certify(account: PersonalAccount) -> bool:
     """A certificate of no debt is offered only when the balance is not a debt."""
@@ -166,7 +202,7 @@ def issue_certificate(account: PersonalAccount, user_id: int, today: date) -> Ce
 
 
 def pretty_code(code: str) -> str:
-    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
 def certificate_pdf(certificate: Certificate, check_url: str) -> bytes:
@@ -179,31 +215,59 @@ def certificate_pdf(certificate: Certificate, check_url: str) -> bytes:
     doc.multi_cell(0, 5, f"{_('EDRPOU code')} {s.edrpou} · {s.address}", new_x="LMARGIN", new_y="NEXT")
     doc.ln(8)
     doc.heading(_("Certificate of no debt"), 16)
-    doc.pairs([
-        (_("Date"), day(certificate.issued_on, "long")),
-        (_("Verification code"), pretty_code(certificate.code)),
-    ])
+    doc.pairs(
+        [
+            (_("Date"), day(certificate.issued_on, "long")),
+            (_("Verification code"), pretty_code(certificate.code)),
+        ]
+    )
     doc.ln(4)
-    doc.pairs([
-        (_("Service"), service_name(account)),
-        (_("Personal account"), account.number),
-        (_("Account holder"), account.holder_name),
-        (_("Address"), account.address),
-        (_("Balance"), _("overpayment %(amount)s", amount=format_money(-certificate.balance)) if certificate.balance < 0
-         else format_money(0)),
-    ])
+    doc.pairs(
+        [
+            (_("Service"), service_name(account)),
+            (_("Personal account"), account.number),
+            (_("Account holder"), account.holder_name),
+            (_("Address"), account.address),
+            (
+                _("Balance"),
+                _("overpayment %(amount)s", amount=format_money(-certificate.balance))
+                if certificate.balance < 0
+                else format_money(0),
+            ),
+        ]
+    )
     doc.ln(6)
-    doc.multi_cell(0, 6, _("This is to certify that on %(date)s the personal account No. %(number)s has no debt "
-                           "for %(service)s to %(supplier)s.", date=day(certificate.issued_on, "long"),
-                           number=account.number, service=service_name(account).lower(), supplier=s.name),
-                   align="L", new_x="LMARGIN", new_y="NEXT")
+    doc.multi_cell(
+        0,
+        6,
+        _(
+            "This is to certify that on %(date)s the personal account No. %(number)s has no debt "
+            "for %(service)s to %(supplier)s.",
+            date=day(certificate.issued_on, "long"),
+            number=account.number,
+            service=service_name(account).lower(),
+            supplier=s.name,
+        ),
+        align="L",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     doc.ln(4)
     doc.set_font(FAMILY, size=9)
     if account.service is Service.electricity:
-        doc.multi_cell(0, 5, _("Debts for electricity from before 01.01.2019 are kept by the distribution system "
-                               "operator and are not covered by this certificate."), align="L",
-                       new_x="LMARGIN", new_y="NEXT")
+        doc.multi_cell(
+            0,
+            5,
+            _(
+                "Debts for electricity from before 01.01.2019 are kept by the distribution system "
+                "operator and are not covered by this certificate."
+            ),
+            align="L",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
     doc.ln(4)
-    doc.multi_cell(0, 5, _("Check this certificate with its code at %(url)s", url=check_url),
-                   new_x="LMARGIN", new_y="NEXT")
+    doc.multi_cell(
+        0, 5, _("Check this certificate with its code at %(url)s", url=check_url), new_x="LMARGIN", new_y="NEXT"
+    )
     return doc.render()

@@ -9,8 +9,8 @@ from decimal import Decimal
 from flask_babel import gettext as _
 
 from vez.cabinet import queries
-from vez.money import format_plain
 from vez.models import PersonalAccount
+from vez.money import format_plain
 
 
 def _cell(value) -> str:
@@ -35,14 +35,57 @@ def account_csv(account: PersonalAccount) -> str:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([_("Record"), _("Personal account"), _("Month or date"), _("Volume"), _("Unit"), _("Tariff, UAH"),
-                     _("Reading at start"), _("Reading at end"), _("Amount, UAH"), _("Channel"), _("State")])
+    writer.writerow(
+        [
+            _("Record"),
+            _("Personal account"),
+            _("Month or date"),
+            _("Volume"),
+            _("Unit"),
+            _("Tariff, UAH"),
+            _("Reading at start"),
+            _("Reading at end"),
+            _("Amount, UAH"),
+            _("Channel"),
+            _("State"),
+        ]
+    )
     for c in queries.all_charges(account):
-        writer.writerow([_cell(v) for v in (
-            _("charge"), account.number, f"{c.month:%Y-%m}", _plain(c.volume), c.unit, _plain(c.tariff),
-            _plain(c.reading_start), _plain(c.reading_end), format_plain(c.amount), "", "")])
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    _("charge"),
+                    account.number,
+                    f"{c.month:%Y-%m}",
+                    _plain(c.volume),
+                    c.unit,
+                    _plain(c.tariff),
+                    _plain(c.reading_start),
+                    _plain(c.reading_end),
+                    format_plain(c.amount),
+                    "",
+                    "",
+                )
+            ]
+        )
     for p in queries.all_payments(account):
-        writer.writerow([_cell(v) for v in (
-            _("payment"), account.number, f"{p.paid_at:%Y-%m-%d %H:%M}", "", "", "", "", "",
-            format_plain(p.amount), p.source.value, p.status.value)])
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    _("payment"),
+                    account.number,
+                    f"{p.paid_at:%Y-%m-%d %H:%M}",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    format_plain(p.amount),
+                    p.source.value,
+                    p.status.value,
+                )
+            ]
+        )
     return out.getvalue()

@@ -12,14 +12,16 @@ from vez.identity.contact import normalize_email, normalize_phone
 
 def _current_password():
     return PasswordField(
-        _l("Current password"), validators=[InputRequired(), Length(max=1024)],
+        _l("Current password"),
+        validators=[InputRequired(), Length(max=1024)],
         render_kw={"autocomplete": "current-password"},
     )
 
 
 class PhoneForm(FlaskForm):
-    phone = StringField(_l("Phone"), validators=[InputRequired(), Length(max=32)],
-                        render_kw={"autocomplete": "tel", "inputmode": "tel"})
+    phone = StringField(
+        _l("Phone"), validators=[InputRequired(), Length(max=32)], render_kw={"autocomplete": "tel", "inputmode": "tel"}
+    )
     current_password = _current_password()
 
     def validate_phone(self, field):
@@ -30,8 +32,9 @@ class PhoneForm(FlaskForm):
 
 
 class EmailChangeForm(FlaskForm):
-    email = EmailField(_l("New email address"), validators=[InputRequired(), Length(max=254)],
-                       render_kw={"autocomplete": "email"})
+    email = EmailField(
+        _l("New email address"), validators=[InputRequired(), Length(max=254)], render_kw={"autocomplete": "email"}
+    )
     current_password = _current_password()
 
     def validate_email(self, field):
@@ -43,17 +46,25 @@ class EmailChangeForm(FlaskForm):
 
 class PasswordChangeForm(FlaskForm):
     current_password = _current_password()
-    password = PasswordField(_l("New password"), validators=[InputRequired(), Length(max=1024)],
-                             render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("Confirm the new password"), validators=[
-        InputRequired(), EqualTo("password", message=_l("The passwords do not match."))],
-        render_kw={"autocomplete": "new-password"})
+    password = PasswordField(
+        _l("New password"), validators=[InputRequired(), Length(max=1024)], render_kw={"autocomplete": "new-password"}
+    )
+    confirm = PasswordField(
+        _l("Confirm the new password"),
+        validators=[InputRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class PreferencesForm(FlaskForm):
-    language = RadioField(_l("Language"), choices=[SelectChoice("uk", "Українська", render_kw={"lang": "uk"}),
-                                                     SelectChoice("en", "English", render_kw={"lang": "en"})],
-                          validators=[InputRequired()])
+    language = RadioField(
+        _l("Language"),
+        choices=[
+            SelectChoice("uk", "Українська", render_kw={"lang": "uk"}),
+            SelectChoice("en", "English", render_kw={"lang": "en"}),
+        ],
+        validators=[InputRequired()],
+    )
     paperless = BooleanField(_l("Send my monthly bill by email instead of paper (e-bill)"))
 
 

@@ -36,8 +36,10 @@ def cards_of(user_id: int) -> list[Card]:
     )
     newest_payment = (
         select(Payment.id)
-        .where(Payment.account_id == PersonalAccount.id,
-               Payment.status.in_((PaymentStatus.received, PaymentStatus.pending)))
+        .where(
+            Payment.account_id == PersonalAccount.id,
+            Payment.status.in_((PaymentStatus.received, PaymentStatus.pending)),
+        )
         .order_by(Payment.paid_at.desc(), Payment.id.desc())
         .limit(1)
         .correlate(PersonalAccount)
@@ -106,7 +108,9 @@ def history(account: PersonalAccount, year: int | None = None) -> History:
     }
     result.bills = list(
         db.session.scalars(
-            select(Bill).where(Bill.account_id == account.id, Bill.month >= start, Bill.month < end).order_by(Bill.month)
+            select(Bill)
+            .where(Bill.account_id == account.id, Bill.month >= start, Bill.month < end)
+            .order_by(Bill.month)
         )
     )
     result.payments = list(
@@ -149,7 +153,9 @@ def all_charges(account: PersonalAccount) -> list[Charge]:
 
 def all_payments(account: PersonalAccount) -> list[Payment]:
     return list(
-        db.session.scalars(select(Payment).where(Payment.account_id == account.id).order_by(Payment.paid_at, Payment.id))
+        db.session.scalars(
+            select(Payment).where(Payment.account_id == account.id).order_by(Payment.paid_at, Payment.id)
+        )
     )
 
 

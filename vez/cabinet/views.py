@@ -59,9 +59,14 @@ def account(number: str):
     account = _account(number)
     history = queries.history(account, request.args.get("year", type=int))
     return render(
-        "cabinet/account.html", "cabinet/_history.html", account=account, history=history,
-        chart=chart(history.start, history.charges), selected_year=history.year,
-        can_certify=documents.can_certify(account), certificate_form=ConfirmForm(),
+        "cabinet/account.html",
+        "cabinet/_history.html",
+        account=account,
+        history=history,
+        chart=chart(history.start, history.charges),
+        selected_year=history.year,
+        can_certify=documents.can_certify(account),
+        certificate_form=ConfirmForm(),
     )
 
 
@@ -125,11 +130,11 @@ def certificate_check():
     """Public: anyone holding a certificate checks its code; the page shows no more than the paper does."""
     code = request.args.get("code", "")
     certificate: Certificate | None = queries.certificate_by_code(code) if code else None
-    return render_template("cabinet/certificate_check.html", code=code[:40], certificate=certificate,
-                           asked=bool(code))
+    return render_template("cabinet/certificate_check.html", code=code[:40], certificate=certificate, asked=bool(code))
 
 
 # ---- profile -------------------------------------------------------------------------------------
+
 
 def _profile_page(status: int = 200, **forms):
     user = current_user
@@ -189,8 +194,12 @@ def profile_email():
         return _profile_page(422, email=form)
     profile.request_email_change(current_user, form.email.data, request.remote_addr)
     db.session.commit()
-    return _done(_("We have sent a letter to %(email)s. The new address takes effect when you follow the link "
-                   "in it.", email=form.email.data))
+    return _done(
+        _(
+            "We have sent a letter to %(email)s. The new address takes effect when you follow the link in it.",
+            email=form.email.data,
+        )
+    )
 
 
 @bp.route("/profile/email/<token>", methods=["GET", "POST"])
@@ -235,6 +244,5 @@ def profile_preferences():
     profile.set_preferences(current_user, form.language.data, form.paperless.data, request.remote_addr)
     db.session.commit()
     response = _done(_("Your settings have been saved."))
-    response.set_cookie("lang", form.language.data, max_age=365 * 24 * 3600, secure=True, httponly=True,
-                        samesite="Lax")
+    response.set_cookie("lang", form.language.data, max_age=365 * 24 * 3600, secure=True, httponly=True, samesite="Lax")
     return response

@@ -11,16 +11,26 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from vez.identity.passwords import hash_password
 from vez.billing import generate_bills, next_month
 from vez.demo import places
 from vez.extensions import db
+from vez.identity.passwords import hash_password
 from vez.ledger import last_payment, recompute_balances
-from vez.money import format_plain, parse_kopiykas
 from vez.models import (
-    BranchKind, Charge, Payment, PaymentSource, PaymentStatus, PersonalAccount, Role, Service,
-    Subdivision, User, UserAccount, utcnow,
+    BranchKind,
+    Charge,
+    Payment,
+    PaymentSource,
+    PaymentStatus,
+    PersonalAccount,
+    Role,
+    Service,
+    Subdivision,
+    User,
+    UserAccount,
+    utcnow,
 )
+from vez.money import format_plain, parse_kopiykas
 
 SEED = 20190101
 MONTHS = 24
@@ -106,10 +116,18 @@ def _make_account(rng, subdivision, service, number, town, villages, habit):
     for i, month in enumerate(months):
         volume = _volume(rng, service, month, base)
         amount = _kopiykas(volume, tariff)
-        db.session.add(Charge(
-            account=account, month=month, volume=volume, unit=service.unit, tariff=tariff, amount=amount,
-            reading_start=reading, reading_end=reading + volume,
-        ))
+        db.session.add(
+            Charge(
+                account=account,
+                month=month,
+                volume=volume,
+                unit=service.unit,
+                tariff=tariff,
+                amount=amount,
+                reading_start=reading,
+                reading_end=reading + volume,
+            )
+        )
         reading += volume
         if habit == "never" or (habit == "debtor" and i >= len(months) - rng.randint(2, 4)):
             continue
@@ -124,10 +142,16 @@ def _make_account(rng, subdivision, service, number, town, villages, habit):
             days=rng.randint(3, 24), hours=rng.randint(8, 20), minutes=rng.randint(0, 59)
         )
         source = rng.choices(list(PaymentSource), weights=[6, 2, 3])[0]
-        db.session.add(Payment(
-            account=account, amount=paid, paid_at=paid_at, source=source, status=PaymentStatus.received,
-            reference=f"{source.value}-{number}-{paid_at:%Y%m%d%H%M}",
-        ))
+        db.session.add(
+            Payment(
+                account=account,
+                amount=paid,
+                paid_at=paid_at,
+                source=source,
+                status=PaymentStatus.received,
+                reference=f"{source.value}-{number}-{paid_at:%Y%m%d%H%M}",
+            )
+        )
     return account
 
 
@@ -159,12 +183,24 @@ def create_demo_data(accounts: int = 200) -> None:
 def _make_logins(accounts: list[PersonalAccount]) -> None:
     now = utcnow()
     demo = User(
-        login=DEMO_LOGIN, login_key=DEMO_LOGIN, email="demo@example.com", email_key="demo@example.com",
-        phone="+380501234567", password_hash=hash_password(DEMO_PASSWORD), role=Role.consumer, activated_at=now,
+        login=DEMO_LOGIN,
+        login_key=DEMO_LOGIN,
+        email="demo@example.com",
+        email_key="demo@example.com",
+        phone="+380501234567",
+        password_hash=hash_password(DEMO_PASSWORD),
+        role=Role.consumer,
+        activated_at=now,
     )
     admin = User(
-        login=ADMIN_LOGIN, login_key=ADMIN_LOGIN, email="admin@example.com", email_key="admin@example.com",
-        phone="+380671234567", password_hash=hash_password(ADMIN_PASSWORD), role=Role.admin, activated_at=now,
+        login=ADMIN_LOGIN,
+        login_key=ADMIN_LOGIN,
+        email="admin@example.com",
+        email_key="admin@example.com",
+        phone="+380671234567",
+        password_hash=hash_password(ADMIN_PASSWORD),
+        role=Role.admin,
+        activated_at=now,
         totp_secret=ADMIN_TOTP_SECRET,
     )
     db.session.add_all([demo, admin])
@@ -180,16 +216,18 @@ def describe_accounts() -> list[dict]:
     rows = []
     for account in db.session.scalars(select(PersonalAccount).order_by(PersonalAccount.id)):
         last = last_payment(account.id)
-        rows.append({
-            "number": account.number,
-            "subdivision_code": account.subdivision.code,
-            "subdivision_name": account.subdivision.name_uk,
-            "service": account.service.value,
-            "holder_surname": account.holder_surname,
-            "meter_number": account.meter_number,
-            "last_payment": format_plain(last.amount) if last else None,
-            "balance": format_plain(account.balance),
-        })
+        rows.append(
+            {
+                "number": account.number,
+                "subdivision_code": account.subdivision.code,
+                "subdivision_name": account.subdivision.name_uk,
+                "service": account.service.value,
+                "holder_surname": account.holder_surname,
+                "meter_number": account.meter_number,
+                "last_payment": format_plain(last.amount) if last else None,
+                "balance": format_plain(account.balance),
+            }
+        )
     return rows
 
 

@@ -30,8 +30,14 @@ def _activation_fingerprint(user: User) -> str:
 
 def send_activation_letter(user: User, *, kind: str) -> Letter:
     return queue_letter(
-        kind, to=user.email, subject=_l("Registration"), template="activation", language=user.language,
-        user_id=user.id, token=activation_token(user), user=user,
+        kind,
+        to=user.email,
+        subject=_l("Registration"),
+        template="activation",
+        language=user.language,
+        user_id=user.id,
+        token=activation_token(user),
+        user=user,
     )
 
 
@@ -99,7 +105,13 @@ def activate(token: str, *, ip: str | None) -> Activation:
     user.activated_at = utcnow()
     audit.record("activation.done", actor_id=user.id, ip=ip, target=user)
     queue_letter(
-        "welcome", to=user.email, subject=_l("Registration completed"), template="welcome",
-        language=user.language, user_id=user.id, user=user, account=result.account,
+        "welcome",
+        to=user.email,
+        subject=_l("Registration completed"),
+        template="welcome",
+        language=user.language,
+        user_id=user.id,
+        user=user,
+        account=result.account,
     )
     return result

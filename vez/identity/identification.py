@@ -17,8 +17,8 @@ from vez import audit
 from vez.extensions import db
 from vez.identity import limits
 from vez.ledger import last_payment
-from vez.money import MoneyError, parse_kopiykas
 from vez.models import PersonalAccount, Service, Subdivision, User, UserAccount
+from vez.money import MoneyError, parse_kopiykas
 
 NUMBER_LENGTH = 9
 LONGEST_INPUT = 64  # anything longer is refused unread
@@ -44,9 +44,10 @@ class Identification:
 
 # ---- parsing: plain values in, a value or a problem code out ------------------------------------
 
+
 def parse_number(raw: str | None, service: Service | None) -> tuple[str | None, str | None]:
     """(the 9-digit number, None) or (None, problem): symbols, length, first_digit."""
-    text = (raw or "")[:LONGEST_INPUT + 1]
+    text = (raw or "")[: LONGEST_INPUT + 1]
     if len(text) > LONGEST_INPUT:
         return None, "length"
     compact = re.sub(r"\s+", "", text)
@@ -64,7 +65,7 @@ def parse_number(raw: str | None, service: Service | None) -> tuple[str | None, 
 def parse_amount(raw: str | None) -> tuple[int | None, str | None]:
     """Hryvnias as typed (`500`, `500.0`, `500,00`) to kopiykas, never through a float; or a problem."""
     try:
-        kopiykas = parse_kopiykas((raw or "")[:LONGEST_INPUT + 1].strip(), grammar="bare")
+        kopiykas = parse_kopiykas((raw or "")[: LONGEST_INPUT + 1].strip(), grammar="bare")
     except MoneyError as error:
         return None, error.reason
     return (kopiykas, None) if kopiykas > 0 else (None, "zero")
@@ -79,6 +80,7 @@ def normalize_surname(raw: str | None) -> str:
 
 
 # ---- the identification ----------------------------------------------------------------------------
+
 
 def record_malformed(ip: str | None, actor_id: int | None = None, **fields) -> None:
     """Input refused before any lookup still counts against the address (docs/security.md B14)."""
@@ -153,6 +155,10 @@ def _answer_matches(account: PersonalAccount, amount: int | None, surname: str |
 
 def subdivisions() -> list[Subdivision]:
     """Electricity branches first (in their order), then natural gas."""
-    return list(db.session.scalars(
-        select(Subdivision).order_by((Subdivision.service == Service.gas).asc(), Subdivision.sort_order, Subdivision.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Subdivision).order_by(
+                (Subdivision.service == Service.gas).asc(), Subdivision.sort_order, Subdivision.id
+            )
+        )
+    )

@@ -111,11 +111,14 @@ class IdentificationAttempt:
     def take(cls, ip: str) -> IdentificationAttempt | None:
         """None when this address is over IDENTIFY_LIMIT_PER_ADDRESS (failures of any kind, nothing counted)."""
         amount, window = _limit("IDENTIFY_LIMIT_PER_ADDRESS")
-        count = db.session.scalar(
-            select(func.count(IdentificationFailure.id)).where(
-                IdentificationFailure.ip == ip, IdentificationFailure.at > utcnow() - window
+        count = (
+            db.session.scalar(
+                select(func.count(IdentificationFailure.id)).where(
+                    IdentificationFailure.ip == ip, IdentificationFailure.at > utcnow() - window
+                )
             )
-        ) or 0
+            or 0
+        )
         if count >= amount:
             return None
         row = IdentificationFailure(ip=ip, reason=PENDING)
@@ -149,14 +152,17 @@ def count_identification_failure(ip: str, reason: str) -> None:
 
 def account_failures(account_id: int) -> int:
     _, window = _limit("IDENTIFY_LIMIT_PER_ACCOUNT")
-    return db.session.scalar(
-        select(func.count(IdentificationFailure.id)).where(
-            IdentificationFailure.account_id == account_id,
-            IdentificationFailure.reason.in_((MISMATCH, PENDING)),
-            IdentificationFailure.cleared_at.is_(None),
-            IdentificationFailure.at > utcnow() - window,
+    return (
+        db.session.scalar(
+            select(func.count(IdentificationFailure.id)).where(
+                IdentificationFailure.account_id == account_id,
+                IdentificationFailure.reason.in_((MISMATCH, PENDING)),
+                IdentificationFailure.cleared_at.is_(None),
+                IdentificationFailure.at > utcnow() - window,
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def account_locked(account_id: int) -> bool:
@@ -166,12 +172,15 @@ def account_locked(account_id: int) -> bool:
 
 def recent_failures(hours: int = 1) -> int:
     """The global alarm counter: failed identifications in the last `hours`, every account and address."""
-    return db.session.scalar(
-        select(func.count(IdentificationFailure.id)).where(
-            IdentificationFailure.at > utcnow() - timedelta(hours=hours),
-            IdentificationFailure.reason != PENDING,
+    return (
+        db.session.scalar(
+            select(func.count(IdentificationFailure.id)).where(
+                IdentificationFailure.at > utcnow() - timedelta(hours=hours),
+                IdentificationFailure.reason != PENDING,
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def locked_account_ids() -> list[int]:
@@ -198,12 +207,19 @@ def unlock_account(account_id: int, *, actor_id: int | None = None, ip: str | No
         .values(cleared_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
-    audit.record("identify.unlocked", actor_id=actor_id, ip=ip, target_type="personal_accounts",
-                 target_id=account_id, cleared=cleared)
+    audit.record(
+        "identify.unlocked",
+        actor_id=actor_id,
+        ip=ip,
+        target_type="personal_accounts",
+        target_id=account_id,
+        cleared=cleared,
+    )
     return cleared
 
 
 # ---- letters: counted in the outbox ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class LetterLimit:
@@ -215,11 +231,14 @@ class LetterLimit:
     def left(self, user_id: int) -> int:
         item = parse(current_app.config[self.config_key])
         since = utcnow() - timedelta(seconds=item.get_expiry())
-        sent = db.session.scalar(
-            select(func.count(Letter.id)).where(
-                Letter.user_id == user_id, Letter.kind == self.kind, Letter.created_at > since
+        sent = (
+            db.session.scalar(
+                select(func.count(Letter.id)).where(
+                    Letter.user_id == user_id, Letter.kind == self.kind, Letter.created_at > since
+                )
             )
-        ) or 0
+            or 0
+        )
         return max(0, item.amount - sent)
 
     def take(self, user_id: int) -> bool:

@@ -22,10 +22,37 @@ _UK_TO_QWERTY = str.maketrans(
 )
 # Names an attacker tries first for this site.
 SITE_WORDS = (
-    "волиньелектрозбут", "volynelektrozbut", "вез", "vez", "волинь", "volyn", "луцьк", "lutsk",
-    "ковель", "kovel", "володимир", "нововолинськ", "любешів", "маневичі", "ратне", "шацьк",
-    "турійськ", "рожище", "ківерці", "горохів", "іваничі", "локачі", "любомль", "камінь-каширський",
-    "стара вижівка", "україна", "ukraine", "київ", "kyiv", "електроенергія", "природний газ",
+    "волиньелектрозбут",
+    "volynelektrozbut",
+    "вез",
+    "vez",
+    "волинь",
+    "volyn",
+    "луцьк",
+    "lutsk",
+    "ковель",
+    "kovel",
+    "володимир",
+    "нововолинськ",
+    "любешів",
+    "маневичі",
+    "ратне",
+    "шацьк",
+    "турійськ",
+    "рожище",
+    "ківерці",
+    "горохів",
+    "іваничі",
+    "локачі",
+    "любомль",
+    "камінь-каширський",
+    "стара вижівка",
+    "україна",
+    "ukraine",
+    "київ",
+    "kyiv",
+    "електроенергія",
+    "природний газ",
 )
 # Fewer guesses than this under zxcvbn's model of common passwords, words and keyboard patterns: refused.
 MIN_GUESSES = 10**6
@@ -63,14 +90,21 @@ def password_message(problem: str) -> str:
     """The one message for each reason of `password_problem`, in the current language (plural forms)."""
     cfg = current_app.config
     if problem == "short":
-        return ngettext("The password is too short: at least %(num)d character.",
-                        "The password is too short: at least %(num)d characters.", cfg["PASSWORD_MIN_LENGTH"])
+        return ngettext(
+            "The password is too short: at least %(num)d character.",
+            "The password is too short: at least %(num)d characters.",
+            cfg["PASSWORD_MIN_LENGTH"],
+        )
     if problem == "long":
-        return ngettext("The password is too long: at most %(num)d character.",
-                        "The password is too long: at most %(num)d characters.", cfg["PASSWORD_MAX_LENGTH"])
+        return ngettext(
+            "The password is too long: at most %(num)d character.",
+            "The password is too long: at most %(num)d characters.",
+            cfg["PASSWORD_MAX_LENGTH"],
+        )
     if problem == "personal":
-        return gettext("The password must not be your login, your personal account number or the supplier's or "
-                       "a town's name.")
+        return gettext(
+            "The password must not be your login, your personal account number or the supplier's or a town's name."
+        )
     return gettext("This password is too common and easy to guess. Try a phrase of three unrelated words.")
 
 

@@ -35,8 +35,14 @@ def check_current_password(user: User, password: str, ip: str | None) -> str | N
 
 def _notice(user: User, what: str, to: str | None = None) -> None:
     queue_letter(
-        "account-changed", to=to or user.email, subject=_l("Your personal cabinet login was changed"),
-        template="account_changed", language=user.language, user_id=user.id, login=user.login, what=what,
+        "account-changed",
+        to=to or user.email,
+        subject=_l("Your personal cabinet login was changed"),
+        template="account_changed",
+        language=user.language,
+        user_id=user.id,
+        login=user.login,
+        what=what,
         phone=current_app.config["SUPPLIER_PHONE"],
     )
 
@@ -75,9 +81,15 @@ def request_email_change(user: User, new_email: str, ip: str | None) -> None:
     """The new address (normalized by `contact.normalize_email`) gets a confirmation link; nothing changes
     until it is followed."""
     queue_letter(
-        "email-change", to=new_email, subject=_l("Confirm your new email address"),
-        template="email_change", language=user.language, user_id=user.id, login=user.login,
-        token=email_change_token(user, new_email), hours=current_app.config["EMAIL_CHANGE_MAX_AGE"] // 3600,
+        "email-change",
+        to=new_email,
+        subject=_l("Confirm your new email address"),
+        template="email_change",
+        language=user.language,
+        user_id=user.id,
+        login=user.login,
+        token=email_change_token(user, new_email),
+        hours=current_app.config["EMAIL_CHANGE_MAX_AGE"] // 3600,
     )
     audit.record("profile.email_change_requested", actor_id=user.id, ip=ip, target=user)
 

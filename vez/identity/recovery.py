@@ -40,8 +40,16 @@ def request_password_reset(login: str, email: str, *, ip: str | None) -> bool:
     db.session.add(request)
     db.session.flush()
     token = tokens.make(tokens.RESET, {"r": request.id, "f": _reset_fingerprint(user)})
-    queue_letter("reset", to=user.email, subject=_l("Password recovery"), template="reset",
-                 language=user.language, user_id=user.id, user=user, token=token)
+    queue_letter(
+        "reset",
+        to=user.email,
+        subject=_l("Password recovery"),
+        template="reset",
+        language=user.language,
+        user_id=user.id,
+        user=user,
+        token=token,
+    )
     audit.record("recovery.password_sent", ip=ip, target=user)
     return True
 
@@ -51,8 +59,15 @@ def request_login_reminder(email: str, *, ip: str | None) -> bool:
     if not _recoverable(user):
         audit.record("recovery.login_unmatched", ip=ip)
         return False
-    queue_letter("login_reminder", to=user.email, subject=_l("Login recovery"), template="login_reminder",
-                 language=user.language, user_id=user.id, user=user)
+    queue_letter(
+        "login_reminder",
+        to=user.email,
+        subject=_l("Login recovery"),
+        template="login_reminder",
+        language=user.language,
+        user_id=user.id,
+        user=user,
+    )
     audit.record("recovery.login_sent", ip=ip, target=user)
     return True
 
@@ -108,6 +123,13 @@ def reset_password(token: str, new_password: str, *, ip: str | None) -> Reset:
     end_all_sessions(user)
     result.request.used_at = utcnow()
     audit.record("recovery.password_changed", actor_id=user.id, ip=ip, target=user)
-    queue_letter("password_changed", to=user.email, subject=_l("Your password was changed"),
-                 template="password_changed", language=user.language, user_id=user.id, user=user)
+    queue_letter(
+        "password_changed",
+        to=user.email,
+        subject=_l("Your password was changed"),
+        template="password_changed",
+        language=user.language,
+        user_id=user.id,
+        user=user,
+    )
     return result

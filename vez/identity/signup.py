@@ -41,6 +41,7 @@ def webmail_for(email: str) -> str | None:
 
 # ---- identification handed from step 1 to step 2 ------------------------------------------------------
 
+
 def identification_token(account_id: int, binding: str) -> str:
     return tokens.make(tokens.IDENTIFICATION, {"a": account_id, "b": binding})
 
@@ -60,6 +61,7 @@ def identified_account(token: str | None, binding: str | None) -> PersonalAccoun
 
 
 # ---- uniqueness, ignoring the unactivated registration that a new one replaces -------------------------
+
 
 def _stale_cutoff():
     return utcnow() - timedelta(seconds=current_app.config["ACTIVATION_MAX_AGE"])
@@ -134,8 +136,13 @@ def create_registration(account: PersonalAccount, data: NewLogin, *, ip: str | N
     _drop_stale(data.login.casefold(), data.email.casefold())
     db.session.flush()
     user = User(
-        login=data.login, login_key=data.login.casefold(), email=data.email, email_key=data.email.casefold(),
-        phone=data.phone, password_hash=hash_password(data.password), language=data.language,
+        login=data.login,
+        login_key=data.login.casefold(),
+        email=data.email,
+        email_key=data.email.casefold(),
+        phone=data.phone,
+        password_hash=hash_password(data.password),
+        language=data.language,
     )
     db.session.add(user)
     db.session.flush()

@@ -49,8 +49,13 @@ def needs_second_factor(user: User) -> bool:
 def begin(user: User, *, remember: bool, next_url: str | None) -> None:
     """The password was right: remember who is half-way in (the session is renewed at the end)."""
     session.clear()
-    session[PENDING] = {"u": user.id, "v": user.session_version, "at": int(time.time()), "next": next_url,
-                        "r": bool(remember)}
+    session[PENDING] = {
+        "u": user.id,
+        "v": user.session_version,
+        "at": int(time.time()),
+        "next": next_url,
+        "r": bool(remember),
+    }
 
 
 def pending_user() -> User | None:

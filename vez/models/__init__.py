@@ -4,8 +4,8 @@ from vez.models.account import Charge, PersonalAccount
 from vez.models.audit import AuditEvent
 from vez.models.base import Base, utcnow
 from vez.models.bill import Bill
-from vez.models.importrun import ImportRun, ImportStatus
 from vez.models.certificate import Certificate
+from vez.models.importrun import ImportRun, ImportStatus
 from vez.models.outbox import Letter, LetterStatus
 from vez.models.payment import EntryKind, Payment, PaymentEntry, PaymentSource, PaymentStatus
 from vez.models.registration import IdentificationFailure, ResetRequest
@@ -13,8 +13,28 @@ from vez.models.subdivision import BranchKind, Service, Subdivision
 from vez.models.user import Role, User, UserAccount
 
 __all__ = [
-    "AuditEvent", "Base", "Bill", "Certificate", "BranchKind", "Charge", "Letter", "LetterStatus", "Payment",
-    "PaymentSource", "PaymentStatus", "PersonalAccount", "Role", "Service", "Subdivision", "User",
-    "UserAccount", "utcnow", "ImportRun", "ImportStatus", "IdentificationFailure", "ResetRequest",
-    "EntryKind", "PaymentEntry",
+    "AuditEvent",
+    "Base",
+    "Bill",
+    "Certificate",
+    "BranchKind",
+    "Charge",
+    "Letter",
+    "LetterStatus",
+    "Payment",
+    "PaymentSource",
+    "PaymentStatus",
+    "PersonalAccount",
+    "Role",
+    "Service",
+    "Subdivision",
+    "User",
+    "UserAccount",
+    "utcnow",
+    "ImportRun",
+    "ImportStatus",
+    "IdentificationFailure",
+    "ResetRequest",
+    "EntryKind",
+    "PaymentEntry",
 ]

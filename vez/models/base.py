@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, MetaData
@@ -24,11 +24,11 @@ class Base(DeclarativeBase):
 
 def utcnow() -> datetime:
     """Naive UTC: every timestamp in the database is UTC without a zone, on SQLite and PostgreSQL alike."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Thousandths(TypeDecorator):
-    """A Decimal with three places, stored exactly as an integer number of thousandths (no floats, no SQLite Decimal warnings)."""
+    """A Decimal with three places, stored exactly as integer thousandths (no floats, no SQLite Decimal warnings)."""
 
     impl = BigInteger
     cache_ok = True

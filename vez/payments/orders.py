@@ -58,16 +58,33 @@ def create_order(
     # nothing, so neither request rolls anything back (docs/payments.md).
     inserted = db.session.execute(
         _insert(Payment)
-        .values(account_id=account.id, amount=amount, paid_at=now, created_at=now, source=PaymentSource.online,
-                status=PaymentStatus.pending, reference=new_order_id(), user_id=user_id, provider=provider,
-                idempotency_key=key)
+        .values(
+            account_id=account.id,
+            amount=amount,
+            paid_at=now,
+            created_at=now,
+            source=PaymentSource.online,
+            status=PaymentStatus.pending,
+            reference=new_order_id(),
+            user_id=user_id,
+            provider=provider,
+            idempotency_key=key,
+        )
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
         .returning(Payment.id)
     ).scalar()
     if inserted is not None:
         payment = db.session.get(Payment, inserted)
-        audit.record("payment.created", actor_id=user_id, ip=ip, target=payment, amount=amount,
-                     provider=provider, order_id=payment.reference, account=account.number)
+        audit.record(
+            "payment.created",
+            actor_id=user_id,
+            ip=ip,
+            target=payment,
+            amount=amount,
+            provider=provider,
+            order_id=payment.reference,
+            account=account.number,
+        )
         return payment
     existing = db.session.scalar(select(Payment).where(Payment.idempotency_key == key))
     if existing.user_id != user_id or existing.account_id != account.id:

@@ -1,7 +1,7 @@
 """A gateway's word applied to an order: credit, failure, reversal, each at most once.
 
-The decision (docs/security.md, "Payment credit"): one compare-and-set `UPDATE payments ... WHERE status = 'pending'` plus a
-unique ledger row, in one transaction with the balance. Whichever of two identical callbacks commits
+The decision (docs/security.md, "Payment credit"): one compare-and-set
+`UPDATE payments ... WHERE status = 'pending'` plus a unique ledger row, in one transaction with the balance. Whichever of two identical callbacks commits
 second finds no pending row (PostgreSQL re-checks the WHERE after the first one's row lock; SQLite
 serialises writers) and changes nothing. Nothing here trusts the browser: only a verified callback or
 the gateway's own status answer settles an order.
@@ -25,7 +25,14 @@ from vez import audit
 from vez.extensions import db
 from vez.mail import queue_letter
 from vez.models import (
-    EntryKind, Payment, PaymentEntry, PaymentSource, PaymentStatus, PersonalAccount, User, utcnow,
+    EntryKind,
+    Payment,
+    PaymentEntry,
+    PaymentSource,
+    PaymentStatus,
+    PersonalAccount,
+    User,
+    utcnow,
 )
 from vez.payments import providers
 from vez.payments.providers import CallbackRejected, GatewayOutcome, GatewayResult
@@ -65,12 +72,19 @@ def handle_callback(provider_name: str, content_type: str | None, form: Mapping[
     return apply(provider_name, result, ip=ip, via="callback")
 
 
-def reject(provider: str, reason: str, ip: str | None, *, order_id: str | None = None,
-           payment: Payment | None = None, **data) -> Settled:
+def reject(
+    provider: str, reason: str, ip: str | None, *, order_id: str | None = None, payment: Payment | None = None, **data
+) -> Settled:
     """A gateway's word that changes nothing; only the audit event is written."""
     audit.record(
-        "payment.callback_rejected", ip=ip, target_type="payments", target_id=payment.id if payment else None,
-        provider=provider, reason=reason, order_id=order_id, **data,
+        "payment.callback_rejected",
+        ip=ip,
+        target_type="payments",
+        target_id=payment.id if payment else None,
+        provider=provider,
+        reason=reason,
+        order_id=order_id,
+        **data,
     )
     return Settled.rejected
 
@@ -122,8 +136,10 @@ def _apply(provider_name: str, result: GatewayResult, *, ip: str | None, via: st
         return reverse(payment, result, ip=ip, via=via)
     # Still working on it: remember its word on a pending order (the WHERE leaves a settled one alone).
     db.session.execute(
-        update(Payment).where(Payment.id == payment.id, Payment.status == PaymentStatus.pending)
-        .values(gateway_status=result.status[:40]).execution_options(synchronize_session=False)
+        update(Payment)
+        .where(Payment.id == payment.id, Payment.status == PaymentStatus.pending)
+        .values(gateway_status=result.status[:40])
+        .execution_options(synchronize_session=False)
     )
     return Settled.waiting
 
@@ -144,11 +160,21 @@ def _repeated(payment: Payment, result: GatewayResult, *, ip: str | None, via: s
     payment_id = payment.id
     db.session.expire_all()
     current = db.session.get(Payment, payment_id).status
-    repeated = {GatewayOutcome.success: PaymentStatus.received, GatewayOutcome.failure: PaymentStatus.failed,
-                GatewayOutcome.reversed: PaymentStatus.reversed}.get(result.outcome) is current
+    repeated = {
+        GatewayOutcome.success: PaymentStatus.received,
+        GatewayOutcome.failure: PaymentStatus.failed,
+        GatewayOutcome.reversed: PaymentStatus.reversed,
+    }.get(result.outcome) is current
     action = "payment.callback_repeated" if repeated else "payment.callback_ignored"
-    audit.record(action, ip=ip, target_type="payments", target_id=payment.id, order_id=result.order_id,
-                 via=via, gateway_status=result.status)
+    audit.record(
+        action,
+        ip=ip,
+        target_type="payments",
+        target_id=payment.id,
+        order_id=result.order_id,
+        via=via,
+        gateway_status=result.status,
+    )
     return Settled.repeated
 
 
@@ -157,8 +183,13 @@ def credit(payment: Payment, result: GatewayResult, *, ip: str | None, via: str)
     now = utcnow()
     # A failed (expired) order that the gateway still paid is credited too: the money did arrive.
     if not _compare_and_set(
-        payment_id, (PaymentStatus.pending, PaymentStatus.failed), PaymentStatus.received,
-        paid_at=now, settled_at=now, gateway_status=result.status[:40], gateway_payment_id=result.payment_id,
+        payment_id,
+        (PaymentStatus.pending, PaymentStatus.failed),
+        PaymentStatus.received,
+        paid_at=now,
+        settled_at=now,
+        gateway_status=result.status[:40],
+        gateway_payment_id=result.payment_id,
     ):
         return _repeated(payment, result, ip=ip, via=via)
     try:
@@ -166,12 +197,23 @@ def credit(payment: Payment, result: GatewayResult, *, ip: str | None, via: str)
     except IntegrityError:  # the unique ledger row: a credit that somehow raced past the status
         return _repeated(payment, result, ip=ip, via=via)
     db.session.execute(
-        update(PersonalAccount).where(PersonalAccount.id == account_id)
-        .values(balance=PersonalAccount.balance - amount).execution_options(synchronize_session=False)
+        update(PersonalAccount)
+        .where(PersonalAccount.id == account_id)
+        .values(balance=PersonalAccount.balance - amount)
+        .execution_options(synchronize_session=False)
     )
     balance = db.session.scalar(select(PersonalAccount.balance).where(PersonalAccount.id == account_id))
-    audit.record("payment.received", ip=ip, target_type="payments", target_id=payment_id, amount=amount,
-                 order_id=result.order_id, via=via, gateway_status=result.status, balance=balance)
+    audit.record(
+        "payment.received",
+        ip=ip,
+        target_type="payments",
+        target_id=payment_id,
+        amount=amount,
+        order_id=result.order_id,
+        via=via,
+        gateway_status=result.status,
+        balance=balance,
+    )
     _receipt_letter(payment_id, user_id)
     return Settled.credited
 
@@ -181,15 +223,29 @@ def ledger_entry(payment_id: int, account_id: int, kind: EntryKind, change: int,
     db.session.flush()
 
 
-def fail(payment: Payment, result: GatewayResult, *, ip: str | None, via: str, action: str = "payment.failed") -> Settled:
+def fail(
+    payment: Payment, result: GatewayResult, *, ip: str | None, via: str, action: str = "payment.failed"
+) -> Settled:
     now = utcnow()
     if not _compare_and_set(
-        payment.id, (PaymentStatus.pending,), PaymentStatus.failed,
-        settled_at=now, gateway_status=result.status[:40], gateway_payment_id=result.payment_id,
+        payment.id,
+        (PaymentStatus.pending,),
+        PaymentStatus.failed,
+        settled_at=now,
+        gateway_status=result.status[:40],
+        gateway_payment_id=result.payment_id,
     ):
         return _repeated(payment, result, ip=ip, via=via)
-    audit.record(action, ip=ip, target_type="payments", target_id=payment.id, amount=payment.amount,
-                 order_id=result.order_id, via=via, gateway_status=result.status)
+    audit.record(
+        action,
+        ip=ip,
+        target_type="payments",
+        target_id=payment.id,
+        amount=payment.amount,
+        order_id=result.order_id,
+        via=via,
+        gateway_status=result.status,
+    )
     return Settled.failed
 
 
@@ -204,8 +260,10 @@ def take_back(payment: Payment, at: datetime, **values) -> bool:
     if payment.source is PaymentSource.online:
         ledger_entry(payment.id, payment.account_id, EntryKind.reversal, payment.amount, at)
     db.session.execute(
-        update(PersonalAccount).where(PersonalAccount.id == payment.account_id)
-        .values(balance=PersonalAccount.balance + payment.amount).execution_options(synchronize_session=False)
+        update(PersonalAccount)
+        .where(PersonalAccount.id == payment.account_id)
+        .values(balance=PersonalAccount.balance + payment.amount)
+        .execution_options(synchronize_session=False)
     )
     return True
 
@@ -218,8 +276,16 @@ def reverse(payment: Payment, result: GatewayResult, *, ip: str | None, via: str
             return fail(payment, result, ip=ip, via=via)  # never credited: nothing to take back
     except IntegrityError:
         return _repeated(payment, result, ip=ip, via=via)
-    audit.record("payment.reversed", ip=ip, target_type="payments", target_id=payment.id, amount=payment.amount,
-                 order_id=result.order_id, via=via, gateway_status=result.status)
+    audit.record(
+        "payment.reversed",
+        ip=ip,
+        target_type="payments",
+        target_id=payment.id,
+        amount=payment.amount,
+        order_id=result.order_id,
+        via=via,
+        gateway_status=result.status,
+    )
     return Settled.reversed
 
 
@@ -227,9 +293,16 @@ def reverse_by_staff(payment: Payment, reason: str, *, actor_id: int, ip: str | 
     """Staff reversal of a received payment (a wrong account, a bank's recall), audited; the view commits."""
     if not take_back(payment, utcnow()):
         return False
-    audit.record("admin.payment_reversed", actor_id=actor_id, ip=ip, target=payment,
-                 before={"status": "received"}, after={"status": "reversed"}, reason=reason[:500],
-                 amount=payment.amount)
+    audit.record(
+        "admin.payment_reversed",
+        actor_id=actor_id,
+        ip=ip,
+        target=payment,
+        before={"status": "received"},
+        after={"status": "reversed"},
+        reason=reason[:500],
+        amount=payment.amount,
+    )
     db.session.expire(payment)
     return True
 
@@ -243,8 +316,15 @@ def _receipt_letter(payment_id: int, user_id: int | None) -> None:
     account = db.session.get(PersonalAccount, payment.account_id)
     db.session.refresh(account)
     queue_letter(
-        "payment_receipt", to=user.email, subject=_l("Payment receipt"), template="receipt",
-        language=user.language, user_id=user.id, payment=payment, account=account, user=user,
+        "payment_receipt",
+        to=user.email,
+        subject=_l("Payment receipt"),
+        template="receipt",
+        language=user.language,
+        user_id=user.id,
+        payment=payment,
+        account=account,
+        user=user,
     )
 
 
@@ -256,9 +336,13 @@ def reconcile(now: datetime | None = None, limit: int = 500) -> Counter:
     expire_before = now - timedelta(seconds=config["PAYMENT_EXPIRE_AFTER"])
     ids = db.session.scalars(
         select(Payment.id)
-        .where(Payment.source == PaymentSource.online, Payment.status == PaymentStatus.pending,
-               Payment.created_at <= ask_before)
-        .order_by(Payment.id).limit(limit)
+        .where(
+            Payment.source == PaymentSource.online,
+            Payment.status == PaymentStatus.pending,
+            Payment.created_at <= ask_before,
+        )
+        .order_by(Payment.id)
+        .limit(limit)
     ).all()
     counts: Counter = Counter()
     for payment_id in ids:
@@ -270,7 +354,9 @@ def reconcile(now: datetime | None = None, limit: int = 500) -> Counter:
         try:
             result = provider.query_status(payment.reference)
         except CallbackRejected as rejected:
-            reject(payment.provider, rejected.reason, None, order_id=payment.reference, payment=payment, via="reconcile")
+            reject(
+                payment.provider, rejected.reason, None, order_id=payment.reference, payment=payment, via="reconcile"
+            )
             db.session.commit()
             counts["rejected"] += 1
             continue

@@ -23,9 +23,13 @@ from vez.urls import external_url
 STOP_POLLING = 286  # htmx stops an `every` trigger on this status
 # The gateway's answer to each settlement: OK stops its redelivery; anything else it retries or logs.
 CALLBACK_ANSWERS = {
-    settle.Settled.credited: (200, "OK"), settle.Settled.failed: (200, "OK"), settle.Settled.reversed: (200, "OK"),
-    settle.Settled.waiting: (200, "OK"), settle.Settled.repeated: (200, "OK"),
-    settle.Settled.rejected: (400, "rejected"), settle.Settled.not_a_form: (415, "rejected"),
+    settle.Settled.credited: (200, "OK"),
+    settle.Settled.failed: (200, "OK"),
+    settle.Settled.reversed: (200, "OK"),
+    settle.Settled.waiting: (200, "OK"),
+    settle.Settled.repeated: (200, "OK"),
+    settle.Settled.rejected: (400, "rejected"),
+    settle.Settled.not_a_form: (415, "rejected"),
     settle.Settled.unknown_provider: (404, "unknown provider"),
 }
 
@@ -45,8 +49,12 @@ def pay(number: str):
         form.key.data = orders.new_key()
     elif form.validate_on_submit():
         payment = orders.create_order(
-            user_id=current_user.id, account=account, amount=form.kopiykas, key=form.key.data,
-            provider=provider.name, ip=request.remote_addr,
+            user_id=current_user.id,
+            account=account,
+            amount=form.kopiykas,
+            key=form.key.data,
+            provider=provider.name,
+            ip=request.remote_addr,
         )
         if payment is None:  # another login's form key: as if the page did not exist
             db.session.rollback()
@@ -84,8 +92,13 @@ def checkout(payment_id: int):
         server_url=external_url("payments.callback", provider=provider.name),
         language=str(get_locale()),
     )
-    return render_template("payments/checkout.html", payment=payment, account=account,
-                           checkout=provider.checkout(order), provider=provider.name)
+    return render_template(
+        "payments/checkout.html",
+        payment=payment,
+        account=account,
+        checkout=provider.checkout(order),
+        provider=provider.name,
+    )
 
 
 def _description(account) -> str:
@@ -100,8 +113,7 @@ def _description(account) -> str:
 def show(payment_id: int):
     payment = _owned(payment_id)
     final = payment.status is not PaymentStatus.pending
-    body = render("payments/show.html", "payments/_status.html", payment=payment, account=payment.account,
-                  final=final)
+    body = render("payments/show.html", "payments/_status.html", payment=payment, account=payment.account, final=final)
     return body, STOP_POLLING if final and is_partial_request() else 200
 
 
@@ -125,6 +137,7 @@ def callback(provider: str):
 
 
 # ---- the sandbox bank (development and tests only) -------------------------------------------------
+
 
 def _sandbox() -> SandboxProvider:
     provider = providers.get("sandbox")
@@ -152,8 +165,12 @@ def sandbox_checkout():
     if not 1 <= amount <= 10**11:
         abort(400)
     return render_template(
-        "payments/sandbox.html", order=order, data=request.form["data"], signature=request.form["signature"],
-        amount=amount, back=_local_result_path(order),
+        "payments/sandbox.html",
+        order=order,
+        data=request.form["data"],
+        signature=request.form["signature"],
+        amount=amount,
+        back=_local_result_path(order),
     )
 
 

@@ -9,15 +9,24 @@ from vez.identity.passwords import new_password_message
 
 
 class PasswordRecoveryForm(FlaskForm):
-    login = StringField(_l("Login"), validators=[InputRequired(_l("Enter your login.")), Length(max=200)],
-                        render_kw={"autocomplete": "username", "maxlength": 200})
-    email = StringField(_l("Email address"), validators=[InputRequired(_l("Enter an email address.")), Length(max=254)],
-                        render_kw={"autocomplete": "email", "inputmode": "email", "maxlength": 254})
+    login = StringField(
+        _l("Login"),
+        validators=[InputRequired(_l("Enter your login.")), Length(max=200)],
+        render_kw={"autocomplete": "username", "maxlength": 200},
+    )
+    email = StringField(
+        _l("Email address"),
+        validators=[InputRequired(_l("Enter an email address.")), Length(max=254)],
+        render_kw={"autocomplete": "email", "inputmode": "email", "maxlength": 254},
+    )
 
 
 class LoginRecoveryForm(FlaskForm):
-    email = StringField(_l("Email address"), validators=[InputRequired(_l("Enter an email address.")), Length(max=254)],
-                        render_kw={"autocomplete": "email", "inputmode": "email", "maxlength": 254})
+    email = StringField(
+        _l("Email address"),
+        validators=[InputRequired(_l("Enter an email address.")), Length(max=254)],
+        render_kw={"autocomplete": "email", "inputmode": "email", "maxlength": 254},
+    )
 
 
 class NewPasswordForm(FlaskForm):

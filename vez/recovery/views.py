@@ -17,7 +17,8 @@ def _page(password_form=None, login_form=None, status=200, sent=None, throttled=
         "recovery/index.html",
         password_form=password_form or PasswordRecoveryForm(prefix="pw"),
         login_form=login_form or LoginRecoveryForm(prefix="lg"),
-        sent=sent, throttled=throttled,
+        sent=sent,
+        throttled=throttled,
     ), status
 
 
@@ -34,14 +35,20 @@ def login():
 @bp.route("/password", methods=["POST"])
 def password_post():
     form = PasswordRecoveryForm(prefix="pw")
-    return _answer(form, "password_form", "password",
-                   lambda: reset.request_password_reset(form.login.data, form.email.data, ip=request.remote_addr))
+    return _answer(
+        form,
+        "password_form",
+        "password",
+        lambda: reset.request_password_reset(form.login.data, form.email.data, ip=request.remote_addr),
+    )
 
 
 @bp.route("/login", methods=["POST"])
 def login_post():
     form = LoginRecoveryForm(prefix="lg")
-    return _answer(form, "login_form", "login", lambda: reset.request_login_reminder(form.email.data, ip=request.remote_addr))
+    return _answer(
+        form, "login_form", "login", lambda: reset.request_login_reminder(form.email.data, ip=request.remote_addr)
+    )
 
 
 def _answer(form, form_name: str, sent: str, send):
@@ -71,7 +78,10 @@ def new_password(token: str):
         if form.validate():
             reset.reset_password(token, form.password.data, ip=request.remote_addr)
             db.session.commit()
-            flash(_("Your password has been changed and every other session has ended. Log in with the new password."), "info")
+            flash(
+                _("Your password has been changed and every other session has ended. Log in with the new password."),
+                "info",
+            )
             return redirect(url_for("auth.login"), code=303)
         status = 422
     form.password.data = form.confirm.data = ""

@@ -34,10 +34,17 @@ LOGIN_CHARS = re.compile(r"[^\W]|[.\-]")
 
 class IdentifyForm(FlaskForm):
     subdivision = SelectField(_l("Supplier subdivision"), coerce=int, validate_choice=False)
-    number = StringField(_l("Personal account"), render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 30})
-    amount = StringField(_l("Amount of the last payment"), render_kw={"inputmode": "decimal", "autocomplete": "off", "maxlength": 20, "placeholder": "0.00"})
+    number = StringField(
+        _l("Personal account"), render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 30}
+    )
+    amount = StringField(
+        _l("Amount of the last payment"),
+        render_kw={"inputmode": "decimal", "autocomplete": "off", "maxlength": 20, "placeholder": "0.00"},
+    )
     no_payments = BooleanField(_l("No payments yet"))
-    surname = StringField(_l("Surname of the account holder"), render_kw={"autocomplete": "family-name", "maxlength": 60})
+    surname = StringField(
+        _l("Surname of the account holder"), render_kw={"autocomplete": "family-name", "maxlength": 60}
+    )
     meter = StringField(_l("Meter number (as printed on the bill)"), render_kw={"autocomplete": "off", "maxlength": 40})
 
     def __init__(self, *args, subdivisions=(), **kwargs):
@@ -87,14 +94,24 @@ class IdentifyForm(FlaskForm):
 
 
 class AccountForm(FlaskForm):
-    login = StringField(_l("Login"), render_kw={"autocomplete": "username", "maxlength": 40, "autocapitalize": "none", "spellcheck": "false"})
-    phone = StringField(_l("Phone number"), default="+38", render_kw={"autocomplete": "tel", "inputmode": "tel", "maxlength": 25})
+    login = StringField(
+        _l("Login"),
+        render_kw={"autocomplete": "username", "maxlength": 40, "autocapitalize": "none", "spellcheck": "false"},
+    )
+    phone = StringField(
+        _l("Phone number"), default="+38", render_kw={"autocomplete": "tel", "inputmode": "tel", "maxlength": 25}
+    )
     password = PasswordField(_l("Password"), render_kw={"autocomplete": "new-password", "maxlength": 1024})
     confirm = PasswordField(_l("Password confirmation"), render_kw={"autocomplete": "new-password", "maxlength": 1024})
-    email = StringField(_l("Email address"), render_kw={"autocomplete": "email", "inputmode": "email", "maxlength": 254})
+    email = StringField(
+        _l("Email address"), render_kw={"autocomplete": "email", "inputmode": "email", "maxlength": 254}
+    )
     agreement = RadioField(
-        _l("Confirmation"), choices=[SelectChoice("accept", _l("I accept the terms of the agreement")),
-                 SelectChoice("decline", _l("I do NOT accept the terms"))],
+        _l("Confirmation"),
+        choices=[
+            SelectChoice("accept", _l("I accept the terms of the agreement")),
+            SelectChoice("decline", _l("I do NOT accept the terms")),
+        ],
         validate_choice=False,
     )
 
@@ -125,8 +142,9 @@ class AccountForm(FlaskForm):
         self.normalized["phone"] = phone
 
     def validate_password(self, field):
-        problem = new_password_message(field.data or "", login=(self.login.data or "").strip(),
-                                       account_numbers=(self.account_number,))
+        problem = new_password_message(
+            field.data or "", login=(self.login.data or "").strip(), account_numbers=(self.account_number,)
+        )
         if problem:
             raise ValidationError(problem)
 
@@ -141,7 +159,9 @@ class AccountForm(FlaskForm):
         if problem:
             raise ValidationError(problem)
         if email_taken(email, self.replaces):
-            raise ValidationError(_l("A login with this email address already exists. Log in, or recover your password."))
+            raise ValidationError(
+                _l("A login with this email address already exists. Log in, or recover your password.")
+            )
         self.normalized["email"] = email
 
     def validate_agreement(self, field):

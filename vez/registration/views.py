@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from vez.extensions import db
 from vez import htmx
+from vez.extensions import db
 from vez.htmx import is_partial_request, render
 from vez.identity import activation, signup
 from vez.identity import identification as ident
@@ -25,8 +25,11 @@ from vez.registration.forms import AccountForm, IdentifyForm
 IDENTIFICATION = "identification"  # the signed proof handed from step 1 to step 2
 BINDING = "identification_binding"  # a random value of this session the proof is bound to
 FAILURE_STATUS = {
-    IdentificationOutcome.not_found: 422, IdentificationOutcome.mismatch: 422,
-    IdentificationOutcome.registered: 422, IdentificationOutcome.locked: 422, IdentificationOutcome.own: 422,
+    IdentificationOutcome.not_found: 422,
+    IdentificationOutcome.mismatch: 422,
+    IdentificationOutcome.registered: 422,
+    IdentificationOutcome.locked: 422,
+    IdentificationOutcome.own: 422,
     IdentificationOutcome.throttled: 429,
 }
 
@@ -53,11 +56,13 @@ def run_identification(form: IdentifyForm, actor_id: int | None = None):
     else:
         no_payments = bool(form.no_payments.data)
         result = ident.identify(
-            form.subdivision.data, form.parsed_number,
+            form.subdivision.data,
+            form.parsed_number,
             amount=None if no_payments else form.parsed_amount,
             surname=form.surname.data if no_payments else None,
             meter=form.meter.data if no_payments else None,
-            ip=ip, actor_id=actor_id,
+            ip=ip,
+            actor_id=actor_id,
         )
         db.session.commit()
         status = FAILURE_STATUS.get(result.outcome, 200)
@@ -67,8 +72,14 @@ def run_identification(form: IdentifyForm, actor_id: int | None = None):
 
 def _render_identify(form, result, status, *, adding: bool = False):
     page = "registration/add_account.html" if adding else "registration/identify.html"
-    body = render(page, "registration/_identify.html", form=form, result=result, adding=adding,
-                  extra_mode="all" if not is_partial_request() else ("no_payments" if form.no_payments.data else "amount"))
+    body = render(
+        page,
+        "registration/_identify.html",
+        form=form,
+        result=result,
+        adding=adding,
+        extra_mode="all" if not is_partial_request() else ("no_payments" if form.no_payments.data else "amount"),
+    )
     return body, status
 
 
@@ -131,8 +142,11 @@ def account():
 
 def _create(form: AccountForm, account) -> User | None:
     data = signup.NewLogin(
-        login=form.normalized["login"], phone=form.normalized["phone"], email=form.normalized["email"],
-        password=form.password.data, language=str(get_locale()),
+        login=form.normalized["login"],
+        phone=form.normalized["phone"],
+        email=form.normalized["email"],
+        password=form.password.data,
+        language=str(get_locale()),
     )
     try:
         user = signup.create_registration(account, data, ip=request.remote_addr)
@@ -155,7 +169,9 @@ def check_field():
     if name not in AccountForm.FIELDS:
         abort(400)
     errors = form.check_one(name)
-    return render_template("registration/_feedback.html", field=form[name], form=form, checked=True), 422 if errors else 200
+    return render_template(
+        "registration/_feedback.html", field=form[name], form=form, checked=True
+    ), 422 if errors else 200
 
 
 @bp.route("/registration/sent", methods=["GET"])
@@ -163,8 +179,12 @@ def sent():
     user = unactivated_user()
     if user is None:
         return redirect(url_for("registration.identify"))
-    return render_template("registration/sent.html", user=user, webmail=signup.webmail_for(user.email),
-                           resends_left=activation.resends_left(user))
+    return render_template(
+        "registration/sent.html",
+        user=user,
+        webmail=signup.webmail_for(user.email),
+        resends_left=activation.resends_left(user),
+    )
 
 
 @bp.route("/registration/sent", methods=["POST"])
@@ -175,7 +195,10 @@ def resend():
     if activation.resend_activation(user, ip=request.remote_addr):
         flash(_("We have sent the letter again."), "info")
     else:
-        flash(_("The letter has been sent several times in the last hour. Please wait an hour before asking again."), "error")
+        flash(
+            _("The letter has been sent several times in the last hour. Please wait an hour before asking again."),
+            "error",
+        )
     db.session.commit()
     return redirect(url_for("registration.sent"), code=303)
 

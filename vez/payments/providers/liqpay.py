@@ -12,7 +12,13 @@ from urllib.parse import urlencode
 
 from vez.money import format_plain
 from vez.payments.providers import (
-    CallbackRejected, Checkout, GatewayOutcome, GatewayResult, Order, Transport, kopiykas_of,
+    CallbackRejected,
+    Checkout,
+    GatewayOutcome,
+    GatewayResult,
+    Order,
+    Transport,
+    kopiykas_of,
 )
 from vez.payments.providers.envelope import decode, encode, envelope_fields, liqpay_signature, same
 
@@ -20,8 +26,20 @@ SUCCESS = {"success"}
 FAILURE = {"failure", "error"}
 REVERSED = {"reversed"}
 WAITING = {
-    "processing", "prepared", "wait_secure", "wait_accept", "wait_lc", "wait_card", "wait_compensation",
-    "hold_wait", "cash_wait", "invoice_wait", "wait_reserve", "wait_qr", "wait_sender", "try_again",
+    "processing",
+    "prepared",
+    "wait_secure",
+    "wait_accept",
+    "wait_lc",
+    "wait_card",
+    "wait_compensation",
+    "hold_wait",
+    "cash_wait",
+    "invoice_wait",
+    "wait_reserve",
+    "wait_qr",
+    "wait_sender",
+    "try_again",
 }
 
 
@@ -42,10 +60,16 @@ class LiqPayProvider:
     name = "liqpay"
 
     def __init__(
-        self, public_key: str, private_key: str, *, sandbox: bool = False, version: int = 3,
+        self,
+        public_key: str,
+        private_key: str,
+        *,
+        sandbox: bool = False,
+        version: int = 3,
         checkout_url: str = "https://www.liqpay.ua/api/3/checkout",
         api_url: str = "https://www.liqpay.ua/api/request",
-        transport: Transport | None = None, timeout: float = 10.0,
+        transport: Transport | None = None,
+        timeout: float = 10.0,
     ):
         self.public_key, self.private_key = public_key, private_key
         self.sandbox, self.version = sandbox, version
@@ -96,10 +120,7 @@ class LiqPayProvider:
         sandbox = status == "sandbox" or str(params.get("is_sandbox", "")).strip().lower() in ("1", "true")
         if sandbox and not self.sandbox:
             raise CallbackRejected("sandbox", order_id)
-        if status == "sandbox":
-            outcome = GatewayOutcome.success
-        else:
-            outcome = map_status(status)
+        outcome = GatewayOutcome.success if status == "sandbox" else map_status(status)
         amount = params.get("amount")
         currency = params.get("currency")
         if outcome is not GatewayOutcome.waiting and (amount is None or not isinstance(currency, str)):

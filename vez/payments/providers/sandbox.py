@@ -13,12 +13,21 @@ from flask import url_for
 
 from vez.money import format_plain
 from vez.payments.providers import (
-    CallbackRejected, Checkout, GatewayOutcome, GatewayResult, Order, kopiykas_of,
+    CallbackRejected,
+    Checkout,
+    GatewayOutcome,
+    GatewayResult,
+    Order,
+    kopiykas_of,
 )
 from vez.payments.providers.envelope import decode, encode, envelope_fields, hmac_signature, same
 
-OUTCOMES = {"success": GatewayOutcome.success, "failure": GatewayOutcome.failure, "reversed": GatewayOutcome.reversed,
-            "processing": GatewayOutcome.waiting}
+OUTCOMES = {
+    "success": GatewayOutcome.success,
+    "failure": GatewayOutcome.failure,
+    "reversed": GatewayOutcome.reversed,
+    "processing": GatewayOutcome.waiting,
+}
 
 
 class SandboxProvider:
@@ -41,24 +50,39 @@ class SandboxProvider:
             raise CallbackRejected("signature")
         params = decode(data)
         if params.get("public_key") != self.public_key:
-            raise CallbackRejected("public_key", params.get("order_id") if isinstance(params.get("order_id"), str) else None)
+            raise CallbackRejected(
+                "public_key", params.get("order_id") if isinstance(params.get("order_id"), str) else None
+            )
         return params
 
     def checkout(self, order: Order) -> Checkout:
         params = {
-            "version": 3, "public_key": self.public_key, "action": "pay",
-            "amount": format_plain(order.amount), "currency": order.currency, "description": order.description,
-            "order_id": order.order_id, "result_url": order.result_url, "server_url": order.server_url,
-            "language": order.language, "info": order.account_number,
+            "version": 3,
+            "public_key": self.public_key,
+            "action": "pay",
+            "amount": format_plain(order.amount),
+            "currency": order.currency,
+            "description": order.description,
+            "order_id": order.order_id,
+            "result_url": order.result_url,
+            "server_url": order.server_url,
+            "language": order.language,
+            "info": order.account_number,
         }
         return Checkout(url_for("payments.sandbox_checkout"), self.envelope(params), local=True)
 
     def callback_for(self, order: dict, status: str) -> dict[str, str]:
         """The signed callback the sandbox bank sends about an order it has decided."""
         params = {
-            "version": 3, "public_key": self.public_key, "action": "pay", "status": status,
-            "order_id": order["order_id"], "amount": order["amount"], "currency": order["currency"],
-            "payment_id": secrets.randbelow(10**9), "info": order.get("info"),
+            "version": 3,
+            "public_key": self.public_key,
+            "action": "pay",
+            "status": status,
+            "order_id": order["order_id"],
+            "amount": order["amount"],
+            "currency": order["currency"],
+            "payment_id": secrets.randbelow(10**9),
+            "info": order.get("info"),
         }
         return self.envelope(params)
 
