@@ -1,10 +1,10 @@
 """A gateway's word applied to an order: credit, failure, reversal, each at most once.
 
 The decision (docs/security.md, "Payment credit"): one compare-and-set
-`UPDATE payments ... WHERE status = 'pending'` plus a unique ledger row, in one transaction with the balance. Whichever of two identical callbacks commits
-second finds no pending row (PostgreSQL re-checks the WHERE after the first one's row lock; SQLite
-serialises writers) and changes nothing. Nothing here trusts the browser: only a verified callback or
-the gateway's own status answer settles an order.
+`UPDATE payments ... WHERE status = 'pending'` plus a unique ledger row, in one transaction with the
+balance. Whichever of two identical callbacks commits second finds no pending row (PostgreSQL re-checks
+the WHERE after the first one's row lock; SQLite serialises writers) and changes nothing. Nothing here
+trusts the browser: only a verified callback or the gateway's own status answer settles an order.
 """
 
 from __future__ import annotations
