@@ -170,8 +170,8 @@ def test_a_subdivision_order_out_of_range_is_refused(app, panel, db):
     assert "A number from" in html or "Число від" in html
 
 
-@pytest.mark.parametrize("phone", ["+380501234567\n", "+380٥٠1234567", "+38050123456７"])
-def test_the_staff_phone_pattern_takes_ascii_digits_to_the_end_only(app, panel, db, phone):
+@pytest.mark.parametrize("phone", ["+380٥٠1234567", "+38050123456７", "+38050123456\u202e7"])
+def test_the_staff_phone_rule_refuses_other_digits_and_control_characters(app, panel, db, phone):
     from vez.models import User
 
     user = db.session.scalar(db.select(User))
@@ -179,3 +179,19 @@ def test_the_staff_phone_pattern_takes_ascii_digits_to_the_end_only(app, panel, 
     assert panel.post(f"/admin/logins/edit/?id={user.id}", data=data).status_code == 200  # the form again
     db.session.refresh(user)
     assert user.phone == "+380501234567"
+
+
+def test_the_staff_phone_rule_stores_a_trailing_newline_away(app, panel, db):
+    """The one phone rule ignores white space around and inside the number; what it stores is clean."""
+    from vez.models import User
+
+    user = db.session.scalar(db.select(User))
+    data = {
+        "csrf_token": csrf_token(panel, "/admin/"),
+        "phone": "+380 67 123 45 67\n",
+        "role": user.role.name,
+        "language": "uk",
+    }
+    assert panel.post(f"/admin/logins/edit/?id={user.id}", data=data).status_code == 302
+    db.session.refresh(user)
+    assert user.phone == "+380671234567"
