@@ -13,7 +13,8 @@ XDIST  ?= -n 2 --dist loadgroup
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	# setuptools warns that an editable install can be shadowed by a same-named folder: known, and not news.
+	PYTHONWARNINGS=ignore $(PY) -m pip install -q -e '.[test]'
 	rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)
