@@ -10,10 +10,10 @@ XDIST  ?= -n 2 --dist loadgroup
 
 .PHONY: install translations messages static db run lint test bench clean
 
+# PYTHONWARNINGS: setuptools' notice that an editable install can be shadowed by a same-named folder is known.
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	# setuptools warns that an editable install can be shadowed by a same-named folder: known, and not news.
 	PYTHONWARNINGS=ignore $(PY) -m pip install -q -e '.[test]'
 	rm -f $(VENV)/.installed-* && touch $@
 
