@@ -331,14 +331,14 @@ def test_an_operator_sees_the_imports_but_cannot_upload(operator_client):
 
 def test_an_operator_unlocks_an_accounts_identification(operator_client, db, make_account):
     """docs/security.md B12: five wrong answers lock an account's identification; the call centre unlocks it."""
-    from vez.identity.limits import account_locked
-    from vez.models import IdentificationFailure
+    from vez.identity.limits import IdentificationAttempt, account_locked
 
     account = make_account()
-    db.session.add_all(
-        [IdentificationFailure(ip="10.0.0.1", reason="mismatch", account_id=account.id) for _ in range(5)]
-    )
-    db.session.commit()
+    for i in range(5):
+        attempt = IdentificationAttempt.take(f"10.0.0.{i + 1}")
+        assert attempt.take_account(account.id)
+        attempt.fail("mismatch")
+        db.session.commit()
     assert account_locked(account.id)
     page = operator_client.get(f"/admin/accounts/details/?id={account.id}").get_data(as_text=True)
     assert "unlock-identification" in page

@@ -5,60 +5,178 @@
     ... the expensive check ...
     LOGIN_PER_ADDRESS.refund(ip)         # it succeeded: only failures count (docs/security.md A)
 
-Callers never "test, then work, then hit": the next step (docs/security.md A9) makes each `take` one atomic
-step in its storage without touching a caller.
+Race-free (docs/security.md, "Race-free limits"): every limit is one row of `limit_counters` per (limit, key)
+holding the moments of the attempts inside its moving window. `take` locks the row (an upsert: PostgreSQL's
+row lock, SQLite's one writer), counts, appends and commits on a connection of its own, so parallel requests in
+any worker or host are decided one after the other, and the request's own rollback undoes nothing. Callers
+take before their first write (see `_own_transaction`); `refund` and `reset` commit on their own too.
 
-Storage underneath today:
-- `Limit`: the rate limiter's storage (memory in development, Redis in production), moving window: logins,
-  the second factor, the profile's current password, recovery requests.
-- `IdentificationAttempt` (identification, docs/security.md B): rows of `identification_failures`, so staff can
-  see and clear them (`locked_account_ids`, `unlock_account`, `recent_failures`).
-- `LetterLimit`: the outbox itself counts the letters of one kind sent to a login (the resend limit).
+- logins, the second factor, the profile's current password, recovery requests, letters (`LetterLimit`) and
+  identification (per address and per account: `IdentificationAttempt`); the rows of
+  `identification_failures` stay as the audit trail, the alarm counter and what staff see.
+- Per-address limits key an IPv6 address on its /64 (`address_key`).
+- `claim_totp_step`: a TOTP code's time step is used at most once (a compare-and-set).
 """
 
 from __future__ import annotations
 
+import ipaddress
+import random
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from limits import RateLimitItem, parse
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from vez import audit
-from vez.extensions import db, limiter
-from vez.models import IdentificationFailure, Letter, utcnow
+from vez.extensions import db
+from vez.models import IdentificationFailure, Letter, LimitCounter, User, utcnow
+
+
+def address_key(ip: str | None) -> str:
+    """The key of a per-address limit: an IPv4 address whole, an IPv6 address by its /64 (one subscriber's
+    prefix gives it 2**64 addresses), an IPv4-mapped IPv6 address as the IPv4 address; anything else as given."""
+    try:
+        address = ipaddress.ip_address((ip or "").strip())
+    except ValueError:
+        return (ip or "")[:255]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+SWEEP_CHANCE = 1 / 256  # how often a `take` also deletes the counters that expired
+
+
+# ---- the one mechanism: a counter row per (limit, key) -------------------------------------------------
+
+
+@contextmanager
+def _own_transaction() -> Iterator[Connection]:
+    """A short transaction of its own, committed at the end: the count is seen at once by every worker.
+
+    SQLite has one writer: when this request's session already holds the write lock (it wrote before taking),
+    another connection would wait for it forever (until the busy timeout), so the count joins the session's
+    transaction instead; no other writer can come between until it commits. An in-memory SQLite database is
+    one connection, so it always joins the session.
+    """
+    engine = db.engine
+    if engine.dialect.name == "sqlite":
+        session = db.session()
+        memory = engine.url.database in (None, "", ":memory:")
+        writing = False
+        if not memory and session.in_transaction():
+            dbapi = session.connection().connection.dbapi_connection
+            writing = bool(getattr(dbapi, "in_transaction", False))
+        if memory or writing:
+            yield session.connection()
+            return
+    with engine.begin() as conn:
+        yield conn
+
+
+def _upsert(conn: Connection, name: str, key: str):
+    """Create the row or lock it as it is (a no-op update): the lock is held until the transaction ends."""
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(LimitCounter).values(name=name, key=key, hits="", expires_at=utcnow())
+    return statement.on_conflict_do_update(
+        index_elements=[LimitCounter.name, LimitCounter.key], set_={"name": statement.excluded.name}
+    )
+
+
+def _moments(hits: str | None) -> list[float]:
+    return [float(part) for part in (hits or "").split()]
+
+
+def _row(name: str, key: str):
+    return (LimitCounter.name == name) & (LimitCounter.key == key)
 
 
 @dataclass(frozen=True)
 class Limit:
-    """A named limit from the configuration, e.g. Limit("login", "LOGIN_LIMIT_PER_LOGIN")."""
+    """A named limit from the configuration, e.g. Limit("login", "LOGIN_LIMIT_PER_LOGIN").
+
+    `per_address`: the key is a client address, counted by `address_key` (an IPv6 /64).
+    """
 
     name: str
     config_key: str
+    per_address: bool = False
 
     @property
     def item(self) -> RateLimitItem:
         return parse(current_app.config[self.config_key])
 
-    def take(self, key: str) -> bool:
+    def _key(self, key: str | None) -> str:
+        return address_key(key) if self.per_address else (key or "")[:255]
+
+    def take(self, key: str | None) -> bool:
         """Count one attempt if the limit allows it: True counted, False over the limit (nothing counted)."""
-        return limiter.limiter.hit(self.item, self.name, key)
+        item, key, now = self.item, self._key(key), time.time()
+        window = item.get_expiry()
+        with _own_transaction() as conn:
+            conn.execute(_upsert(conn, self.name, key))
+            hits = conn.scalar(select(LimitCounter.hits).where(_row(self.name, key)))
+            moments = [moment for moment in _moments(hits) if moment > now - window]
+            allowed = len(moments) < item.amount
+            if allowed:
+                moments.append(now)
+            expires = datetime.fromtimestamp((moments[-1] if moments else now) + window, UTC).replace(tzinfo=None)
+            conn.execute(
+                update(LimitCounter)
+                .where(_row(self.name, key))
+                .values(hits=" ".join(f"{moment:.3f}" for moment in moments), expires_at=expires)
+            )
+        if random.random() < SWEEP_CHANCE:
+            sweep()
+        return allowed
 
-    def refund(self, key: str) -> None:
+    def refund(self, key: str | None) -> None:
         """Give back the newest attempt taken (it succeeded, or another limit refused the request)."""
-        storage = limiter.limiter.storage
-        storage_key = self.item.key_for(self.name, key)
-        events = getattr(storage, "events", None)
-        if isinstance(events, dict):  # memory storage: the newest entry is first
-            with storage.locks[storage_key]:
-                if events.get(storage_key):
-                    events[storage_key].pop(0)
-        elif hasattr(storage, "prefixed_key"):  # Redis: the window is a list, newest first
-            storage.get_connection().lpop(storage.prefixed_key(storage_key))
+        key = self._key(key)
+        with _own_transaction() as conn:
+            conn.execute(_upsert(conn, self.name, key))
+            moments = _moments(conn.scalar(select(LimitCounter.hits).where(_row(self.name, key))))
+            if moments:
+                conn.execute(
+                    update(LimitCounter)
+                    .where(_row(self.name, key))
+                    .values(hits=" ".join(f"{moment:.3f}" for moment in moments[:-1]))
+                )
 
-    def reset(self, key: str) -> None:
-        limiter.limiter.clear(self.item, self.name, key)
+    def reset(self, key: str | None) -> None:
+        key = self._key(key)
+        with _own_transaction() as conn:
+            conn.execute(delete(LimitCounter).where(_row(self.name, key)))
+
+    def count(self, key: str | None) -> int:
+        """Attempts inside the window now (for display; deciding is `take`'s)."""
+        key, window = self._key(key), self.item.get_expiry()
+        hits = db.session.scalar(select(LimitCounter.hits).where(_row(self.name, key)))
+        return sum(1 for moment in _moments(hits) if moment > time.time() - window)
+
+    def keys_over(self) -> list[str]:
+        """Keys that `take` refuses now."""
+        item, now = self.item, time.time()
+        rows = db.session.execute(
+            select(LimitCounter.key, LimitCounter.hits).where(
+                LimitCounter.name == self.name, LimitCounter.expires_at > utcnow()
+            )
+        ).all()
+        return [
+            key
+            for key, hits in rows
+            if sum(1 for moment in _moments(hits) if moment > now - item.get_expiry()) >= item.amount
+        ]
 
 
 def take_all(*limits: tuple[Limit, str]) -> bool:
@@ -78,96 +196,98 @@ def refund_all(*limits: tuple[Limit, str]) -> None:
         limit.refund(key)
 
 
+def sweep() -> int:
+    """Delete the counters whose every attempt has left its window; `take` calls it now and then."""
+    try:
+        with _own_transaction() as conn:
+            return conn.execute(delete(LimitCounter).where(LimitCounter.expires_at < utcnow())).rowcount
+    except DBAPIError:  # another sweep at the same moment: the next one will do
+        return 0
+
+
 LOGIN_PER_LOGIN = Limit("login", "LOGIN_LIMIT_PER_LOGIN")
-LOGIN_PER_ADDRESS = Limit("login-address", "LOGIN_LIMIT_PER_ADDRESS")
+LOGIN_PER_ADDRESS = Limit("login-address", "LOGIN_LIMIT_PER_ADDRESS", per_address=True)
 TOTP_PER_LOGIN = Limit("totp", "TOTP_LIMIT")
 PROFILE_PASSWORD = Limit("profile-password", "LOGIN_LIMIT_PER_LOGIN")
 RECOVERY_PER_EMAIL = Limit("recovery-email", "RECOVERY_LIMIT_PER_EMAIL")
-RECOVERY_PER_ADDRESS = Limit("recovery-address", "RECOVERY_LIMIT_PER_ADDRESS")
+RECOVERY_PER_ADDRESS = Limit("recovery-address", "RECOVERY_LIMIT_PER_ADDRESS", per_address=True)
+IDENTIFY_PER_ADDRESS = Limit("identify-address", "IDENTIFY_LIMIT_PER_ADDRESS", per_address=True)
+IDENTIFY_PER_ACCOUNT = Limit("identify-account", "IDENTIFY_LIMIT_PER_ACCOUNT")
 
 
-# ---- identification: counted in the database ----------------------------------------------------------
+# ---- the second factor: each time step once -------------------------------------------------------------
 
-PENDING = "pending"  # an attempt taken and not yet settled; never committed (settled or refunded first)
+
+def claim_totp_step(user: User, step: int) -> bool:
+    """Mark `step` as the login's newest used TOTP step; False when it (or a later one) was used already.
+
+    One compare-and-set committed on its own: of parallel requests with the same code exactly one gets True.
+    """
+    with _own_transaction() as conn:
+        claimed = conn.execute(
+            update(User)
+            .where(User.id == user.id, (User.totp_last_step.is_(None)) | (User.totp_last_step < step))
+            .values(totp_last_step=step)
+        ).rowcount
+    if claimed == 1:
+        set_committed_value(user, "totp_last_step", step)  # the session knows it without writing it again
+    return claimed == 1
+
+
+# ---- identification: per address and per account, failures kept as rows --------------------------------
+
 MISMATCH = "mismatch"  # a wrong answer: the only reason that locks the account
 
 
-def _limit(key: str) -> tuple[int, timedelta]:
-    item = parse(current_app.config[key])
-    return item.amount, timedelta(seconds=item.get_expiry())
-
-
 class IdentificationAttempt:
-    """One identification against the per-address and per-account limits, held as one failure row.
+    """One identification against the per-address and per-account limits.
 
-    `take(ip)` decides and counts (the row, reason "pending"); `take_account` charges it to an account;
-    `fail(reason)` settles it as a failure, `refund()` removes it (a right answer counts nothing).
+    `take(ip)` decides and counts against the address; `take_account` against the account; `fail(reason)`
+    keeps what was taken and writes the failure row (the audit trail); `refund()` gives everything back (a
+    right answer counts nothing).
     """
 
-    def __init__(self, row: IdentificationFailure):
-        self.row = row
+    def __init__(self, ip: str):
+        self.ip = ip
+        self.account_id: int | None = None
 
     @classmethod
     def take(cls, ip: str) -> IdentificationAttempt | None:
         """None when this address is over IDENTIFY_LIMIT_PER_ADDRESS (failures of any kind, nothing counted)."""
-        amount, window = _limit("IDENTIFY_LIMIT_PER_ADDRESS")
-        count = (
-            db.session.scalar(
-                select(func.count(IdentificationFailure.id)).where(
-                    IdentificationFailure.ip == ip, IdentificationFailure.at > utcnow() - window
-                )
-            )
-            or 0
-        )
-        if count >= amount:
-            return None
-        row = IdentificationFailure(ip=ip, reason=PENDING)
-        db.session.add(row)
-        db.session.flush()
-        return cls(row)
+        return cls(ip) if IDENTIFY_PER_ADDRESS.take(ip) else None
 
     def take_account(self, account_id: int) -> bool:
         """False when the account has IDENTIFY_LIMIT_PER_ACCOUNT wrong answers (it is locked today)."""
-        amount, _ = _limit("IDENTIFY_LIMIT_PER_ACCOUNT")
-        if account_failures(account_id) >= amount:
+        if not IDENTIFY_PER_ACCOUNT.take(str(account_id)):
             return False
-        self.row.account_id = account_id
+        self.account_id = account_id
         return True
 
     def fail(self, reason: str) -> None:
         """Settle as a failure; only a wrong answer stays charged to the account."""
-        self.row.reason = reason
-        if reason != MISMATCH:
-            self.row.account_id = None
+        if reason != MISMATCH and self.account_id is not None:
+            IDENTIFY_PER_ACCOUNT.refund(str(self.account_id))
+            self.account_id = None
+        db.session.add(IdentificationFailure(ip=self.ip, reason=reason, account_id=self.account_id))
 
     def refund(self) -> None:
-        db.session.delete(self.row)
-        db.session.flush()
+        if self.account_id is not None:
+            IDENTIFY_PER_ACCOUNT.refund(str(self.account_id))
+        IDENTIFY_PER_ADDRESS.refund(self.ip)
 
 
 def count_identification_failure(ip: str, reason: str) -> None:
     """A failure refused before any lookup (malformed input) still counts against the address."""
+    IDENTIFY_PER_ADDRESS.take(ip)  # over the limit already: nothing more to count
     db.session.add(IdentificationFailure(ip=ip, reason=reason))
 
 
 def account_failures(account_id: int) -> int:
-    _, window = _limit("IDENTIFY_LIMIT_PER_ACCOUNT")
-    return (
-        db.session.scalar(
-            select(func.count(IdentificationFailure.id)).where(
-                IdentificationFailure.account_id == account_id,
-                IdentificationFailure.reason.in_((MISMATCH, PENDING)),
-                IdentificationFailure.cleared_at.is_(None),
-                IdentificationFailure.at > utcnow() - window,
-            )
-        )
-        or 0
-    )
+    return IDENTIFY_PER_ACCOUNT.count(str(account_id))
 
 
 def account_locked(account_id: int) -> bool:
-    amount, _ = _limit("IDENTIFY_LIMIT_PER_ACCOUNT")
-    return account_failures(account_id) >= amount
+    return account_failures(account_id) >= IDENTIFY_PER_ACCOUNT.item.amount
 
 
 def recent_failures(hours: int = 1) -> int:
@@ -175,8 +295,7 @@ def recent_failures(hours: int = 1) -> int:
     return (
         db.session.scalar(
             select(func.count(IdentificationFailure.id)).where(
-                IdentificationFailure.at > utcnow() - timedelta(hours=hours),
-                IdentificationFailure.reason != PENDING,
+                IdentificationFailure.at > utcnow() - timedelta(hours=hours)
             )
         )
         or 0
@@ -185,28 +304,19 @@ def recent_failures(hours: int = 1) -> int:
 
 def locked_account_ids() -> list[int]:
     """Accounts whose identification is refused now (for the admin panel)."""
-    amount, window = _limit("IDENTIFY_LIMIT_PER_ACCOUNT")
-    rows = db.session.execute(
-        select(IdentificationFailure.account_id, func.count(IdentificationFailure.id))
-        .where(
-            IdentificationFailure.account_id.is_not(None),
-            IdentificationFailure.reason == MISMATCH,
-            IdentificationFailure.cleared_at.is_(None),
-            IdentificationFailure.at > utcnow() - window,
-        )
-        .group_by(IdentificationFailure.account_id)
-    ).all()
-    return sorted(account_id for account_id, count in rows if count >= amount)
+    return sorted(int(key) for key in IDENTIFY_PER_ACCOUNT.keys_over())
 
 
 def unlock_account(account_id: int, *, actor_id: int | None = None, ip: str | None = None) -> int:
     """Staff unlock: the account's wrong answers stop counting. Returns how many were cleared; audited."""
-    cleared = db.session.execute(
+    cleared = account_failures(account_id)
+    IDENTIFY_PER_ACCOUNT.reset(str(account_id))  # before the session writes (see `_own_transaction`)
+    db.session.execute(
         update(IdentificationFailure)
         .where(IdentificationFailure.account_id == account_id, IdentificationFailure.cleared_at.is_(None))
         .values(cleared_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     audit.record(
         "identify.unlocked",
         actor_id=actor_id,
@@ -242,5 +352,9 @@ class LetterLimit:
         return max(0, item.amount - sent)
 
     def take(self, user_id: int) -> bool:
-        """True when one more letter may go; the caller queues it in the same transaction."""
-        return self.left(user_id) > 0
+        """True when one more letter may go; the caller queues it in the same transaction.
+
+        The outbox's count sees the letters of every path (staff's too); the counter makes parallel requests
+        wait their turn, so they cannot all see the same count (docs/security.md, "Race-free limits").
+        """
+        return self.left(user_id) > 0 and Limit(f"letter-{self.kind}", self.config_key).take(str(user_id))

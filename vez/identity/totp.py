@@ -18,7 +18,7 @@ from flask import current_app, session
 
 from vez import audit
 from vez.extensions import db
-from vez.identity.limits import TOTP_PER_LOGIN
+from vez.identity.limits import TOTP_PER_LOGIN, claim_totp_step
 from vez.models import User
 
 PENDING = "second_factor"
@@ -103,14 +103,14 @@ def check_code(user: User, code: str | None, *, ip: str | None) -> SecondFactorO
     secret = user.totp_secret or session.get(ENROL_SECRET)
     code = "".join(code.split())
     step = _matching_step(secret, code) if secret else None
-    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+    # One compare-and-set committed at once: of parallel posts of one code, one alone gets the step.
+    if step is None or not claim_totp_step(user, step):
         audit.record("login.second_factor_failed", actor_id=user.id, ip=ip, target=user)
         return SecondFactorOutcome.wrong_code
+    TOTP_PER_LOGIN.reset(key)
     if not user.totp_secret:
         user.totp_secret = secret
         audit.record("login.second_factor_enrolled", actor_id=user.id, ip=ip, target=user)
-    user.totp_last_step = step
-    TOTP_PER_LOGIN.reset(key)
     audit.record("login.second_factor_ok", actor_id=user.id, ip=ip, target=user)
     return SecondFactorOutcome.ok
 

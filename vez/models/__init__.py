@@ -6,6 +6,7 @@ from vez.models.base import Base, utcnow
 from vez.models.bill import Bill
 from vez.models.certificate import Certificate
 from vez.models.importrun import ImportRun, ImportStatus
+from vez.models.limit import LimitCounter
 from vez.models.outbox import Letter, LetterStatus
 from vez.models.payment import EntryKind, Payment, PaymentEntry, PaymentSource, PaymentStatus
 from vez.models.registration import IdentificationFailure, ResetRequest
@@ -21,6 +22,7 @@ __all__ = [
     "Charge",
     "Letter",
     "LetterStatus",
+    "LimitCounter",
     "Payment",
     "PaymentSource",
     "PaymentStatus",
