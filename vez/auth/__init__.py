@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, request
 from flask_babel import lazy_gettext as _l
-from flask_login import LoginManager
+from flask_login import LoginManager, user_loaded_from_cookie
 
+from vez import audit
 from vez.identity import sessions
 
 bp = Blueprint("auth", __name__)
@@ -19,6 +20,12 @@ def init_login_manager(manager: LoginManager) -> None:
     manager.refresh_view = "auth.login"
     manager.session_protection = "basic"
     manager.user_loader(sessions.load_user)
+
+
+@user_loaded_from_cookie.connect
+def audit_remembered_login(app, user) -> None:
+    """A login restored from a remember cookie (docs/security.md, "Security log"): before any view, so at once."""
+    audit.record_now("login.remembered", actor_id=user.id, ip=request.remote_addr, target=user)
 
 
 from vez.auth import views  # noqa: E402,F401
