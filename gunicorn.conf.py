@@ -28,8 +28,9 @@ accesslog = "-"
 
 
 class AccessLogger(Logger):
-    """docs/security.md, "Security log": the token segment of /activate/<token>, /recovery/password/<token> and
-    the email change link is redacted from every atom of the access log (request line, path, Referer, headers)."""
+    """The token segment of /activate/<token>, /recovery/password/<token> and the email change link is redacted
+    from every atom of the access log: request line, path, Referer, headers (docs/security.md, "Sessions bound
+    to a second factor", access logs)."""
 
     def atoms(self, resp, req, environ, request_time):
         return {key: redact(value) for key, value in super().atoms(resp, req, environ, request_time).items()}

@@ -1,8 +1,8 @@
 """Writing the audit log. The event joins the caller's transaction: it commits with the change it records.
 
 Each event is also a record of the `vez.security` logger, which vez.logs writes as one JSON line (time, event,
-actor, ip, target, request id, data): docs/security.md, "Security log". Events never carry a token or a
-password: the callers pass ids, outcomes and reasons only.
+actor, ip, target, request id, data): docs/security.md, "Sessions bound to a second factor", security log.
+Events never carry a token or a password: the callers pass ids, outcomes and reasons only.
 """
 
 from __future__ import annotations

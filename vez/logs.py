@@ -5,9 +5,10 @@ nowhere. The handler sits on the "vez" logger (app.logger's name), which still p
 caplog sees every record. The level is set only while nobody else has set one (caplog.set_level, a dictConfig),
 and handlers that an operator's logging configuration put on "vez" are left alone (they may use `Formatter`).
 
-`vez.security` records are one JSON line each (docs/security.md, "Security log"); the others keep gunicorn's
-error-log layout. Paths that carry a token (`TOKEN_PATHS`) are redacted from access logs: gunicorn's
-(gunicorn.conf.py's `AccessLogger`) and the Werkzeug development server's (a filter on its logger).
+`vez.security` records are one JSON line each (docs/security.md, "Sessions bound to a second factor", security
+log); the others keep gunicorn's error-log layout. Paths that carry a token (`TOKEN_PATHS`) are redacted from
+access logs: gunicorn's (gunicorn.conf.py's `AccessLogger`) and the Werkzeug development server's (a filter on
+its logger).
 """
 
 from __future__ import annotations

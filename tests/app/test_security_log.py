@@ -1,6 +1,6 @@
-"""docs/security.md, "Security log" (issue 10, finding 14): every audit event is a JSON line of the configured log
-(time, event, actor, ip, target, request id, data), logouts and remembered logins are audited, and no token or
-password reaches the log."""
+"""docs/security.md, "Sessions bound to a second factor", security log (issue 10, finding 14): every audit event
+is a JSON line of the configured log (time, event, actor, ip, target, request id, data), logouts and remembered
+logins are audited, and no token or password reaches the log."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""docs/security.md, "Remember cookies" (issue 10, finding 8): the cookie carries its login's time, checked on the
-server, and each login gives a new one; a restore gets its own 12-hour absolute limit."""
+"""docs/security.md, "Sessions bound to a second factor", remember cookies (issue 10, finding 8): the cookie
+carries its login's time, checked on the server, and each login gives a new one; a restore gets its own 12-hour
+absolute limit."""
 
 from __future__ import annotations
 

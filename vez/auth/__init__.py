@@ -24,7 +24,8 @@ def init_login_manager(manager: LoginManager) -> None:
 
 @user_loaded_from_cookie.connect
 def audit_remembered_login(app, user) -> None:
-    """A login restored from a remember cookie (docs/security.md, "Security log"): before any view, so at once."""
+    """A login restored from a remember cookie is audited at once: it happens before any view runs
+    (docs/security.md, "Sessions bound to a second factor", security log)."""
     audit.record_now("login.remembered", actor_id=user.id, ip=request.remote_addr, target=user)
 
 
