@@ -3,6 +3,7 @@ code, every staff view asks for it and its age, and a remember cookie never rest
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import select
 
 from tests.admin.conftest import SECRET, totp_login
 from tests.admin.test_access import admin_urls
-from tests.conftest import AuthActions, csrf_token, https_client
+from tests.conftest import PASSWORD, AuthActions, csrf_token, https_client
 from vez.identity.totp import TOTP
 from vez.models import AuditEvent, Role, User
 
@@ -125,7 +126,7 @@ def test_a_role_change_a_totp_reset_and_end_sessions_end_the_staff_members_sessi
 def test_the_staff_password_is_audited_apart_from_the_login_after_the_code(client, db, make_user):
     make_user("olena", role=Role.admin, totp_secret=SECRET)
     token = csrf_token(client)
-    client.post("/login", data={"login": "olena", "password": "лісова пісня волині", "csrf_token": token})
+    client.post("/login", data={"login": "olena", "password": PASSWORD, "csrf_token": token})
     actions = list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
     assert actions == ["login.password_ok"]
     right = client.post(
@@ -135,3 +136,23 @@ def test_the_staff_password_is_audited_apart_from_the_login_after_the_code(clien
     db.session.expire_all()
     actions = list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
     assert actions == ["login.password_ok", "login.second_factor_ok", "login.ok"]
+
+
+def test_a_staff_members_own_password_change_keeps_this_sessions_second_factor(client, make_user):
+    """The profile renews the session for the same login (the others end): the code is not asked again."""
+    make_user("olena", role=Role.admin, totp_secret=SECRET)
+    assert totp_login(client, "olena").status_code == 303
+    page = client.get("/cabinet/profile").get_data(as_text=True)
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+    new = "зелений човен на світязі"
+    response = client.post(
+        "/cabinet/profile/password",
+        data={
+            "csrf_token": token,
+            "password-current_password": PASSWORD,
+            "password-password": new,
+            "password-confirm": new,
+        },
+    )
+    assert response.status_code == 303
+    assert client.get("/admin/").status_code == 200
