@@ -4,6 +4,9 @@ import multiprocessing
 import os
 
 import gunicorn
+from gunicorn.glogging import Logger
+
+from vez.logs import redact
 
 # No version banner (docs/security.md 36).
 gunicorn.SERVER = "vez"
@@ -22,6 +25,18 @@ keepalive = 5
 max_requests = 5000
 max_requests_jitter = 500
 accesslog = "-"
+
+
+class AccessLogger(Logger):
+    """The token segment of /activate/<token>, /recovery/password/<token> and the email change link is redacted
+    from every atom of the access log: request line, path, Referer, headers (docs/security.md, "Sessions bound
+    to a second factor", access logs)."""
+
+    def atoms(self, resp, req, environ, request_time):
+        return {key: redact(value) for key, value in super().atoms(resp, req, environ, request_time).items()}
+
+
+logger_class = AccessLogger
 forwarded_allow_ips = os.environ.get("VEZ_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 

@@ -140,6 +140,9 @@ class Config:
     # Admin second factor issuer name shown in authenticator apps.
     TOTP_ISSUER = "vez"
     TOTP_LIMIT = "5 per 15 minutes"  # wrong second-factor codes per staff login
+    # How long a staff session's accepted code opens the panel (docs/security.md, "Sessions bound to a second
+    # factor"); then the code is asked again.
+    STAFF_SECOND_FACTOR_MAX_AGE = timedelta(hours=12)
     # The admin's CSV upload: its own body limit; files wait in IMPORT_UPLOAD_DIR (default instance/imports).
     IMPORT_MAX_BYTES = 256 * 1024 * 1024
     IMPORT_UPLOAD_DIR = None

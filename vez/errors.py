@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from vez.extensions import db
+from vez.logs import redact
 
 log = logging.getLogger("vez.errors")
 
@@ -77,5 +78,5 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         incident = secrets.token_hex(4)
         original = error.original_exception or error
-        log.error("incident %s on %s [%s]", incident, request.path, request.method, exc_info=original)
+        log.error("incident %s on %s [%s]", incident, redact(request.path), request.method, exc_info=original)
         return render_error(500, incident)

@@ -3,6 +3,7 @@ links on the port `make run` serves, and no test reaching a real SMTP server."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import shutil
@@ -74,7 +75,8 @@ def test_logging_is_set_up_once_and_reaches_stderr_and_caplog(capsys, caplog):
     assert vez_logger.propagate  # the root, where caplog listens, still gets every record
     logging.getLogger("vez.security").info("probe %s", "security")
     err = capsys.readouterr().err
-    assert "[INFO] vez.security: probe security" in err
+    [line] = [json.loads(line) for line in err.splitlines() if '"logger":"vez.security"' in line]
+    assert line["event"] == "probe security" and line["level"] == "INFO"  # a JSON line (docs/security.md)
     assert [r.getMessage() for r in caplog.records if r.name == "vez.security"] == ["probe security"]
 
 

@@ -21,7 +21,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_admin import AdminIndexView, BaseView, expose
@@ -43,6 +42,7 @@ from vez.converters import ID_MAX
 from vez.extensions import db
 from vez.htmx import is_partial_request
 from vez.identity.contact import PhoneRule
+from vez.identity.sessions import second_factor_passed
 from vez.ledger import recompute_balances
 from vez.models import Bill, Charge, ImportRun, Letter, Payment, PersonalAccount, Role, User, UserAccount
 from vez.models.base import Thousandths
@@ -54,7 +54,14 @@ WRITE_VIEWS = frozenset({"create_view", "edit_view", "delete_view", "action_view
 
 
 def is_staff() -> bool:
-    return bool(has_request_context() and current_user.is_authenticated and current_user.is_staff)
+    """A staff login whose session passed the second factor (docs/security.md, "Sessions bound to a second
+    factor"): every panel view, the import upload and every staff-only route ask this, never the role alone."""
+    return bool(
+        has_request_context()
+        and current_user.is_authenticated
+        and current_user.is_staff
+        and second_factor_passed(current_user)
+    )
 
 
 def is_admin() -> bool:
@@ -62,19 +69,8 @@ def is_admin() -> bool:
 
 
 def may_upload_large() -> bool:
-    """An admin in a session opened by a TOTP code: the import's own body limit applies (docs/security.md).
-
-    The session records when it began (AUTH_AT), the login the time step of its last accepted code; a TOTP
-    login begins its session in the request that accepts the code, so they agree within a step or two. A
-    session restored from a remember cookie, a consumer's session whose login was made staff since, or an
-    older session of the same login do not agree.
-    """
-    from vez.identity.sessions import AUTH_AT
-
-    if not is_admin():
-        return False
-    started, step = session.get(AUTH_AT), current_user.totp_last_step
-    return isinstance(started, int) and isinstance(step, int) and abs(started // 30 - step) <= 2
+    """An admin whose session the second factor opened: the import's own body limit applies (docs/security.md)."""
+    return is_admin()
 
 
 def ip() -> str | None:
@@ -88,9 +84,11 @@ class StaffOnly:
         return is_staff()
 
     def inaccessible_callback(self, name, **kwargs):
+        target = request.path + (f"?{request.query_string.decode()}" if request.query_string else "")
+        if current_user.is_authenticated and current_user.is_staff:
+            return redirect(url_for("auth.second_factor", next=target))  # no second factor in this session
         if current_user.is_authenticated:
             abort(403)
-        target = request.path + (f"?{request.query_string.decode()}" if request.query_string else "")
         return redirect(url_for("auth.login_page", next=target))
 
 

@@ -9,7 +9,7 @@ from vez.auth.urls import safe_next
 from vez.extensions import db
 from vez.identity import totp
 from vez.identity.login import LoginOutcome, authenticate
-from vez.identity.sessions import end_session, remember_unactivated, start_session
+from vez.identity.sessions import drop_login, end_session, remember_unactivated, second_factor_passed, start_session
 from vez.identity.totp import SecondFactorOutcome
 from vez.pagecache import cached_page
 
@@ -44,7 +44,7 @@ def login():
         result = authenticate(form.login.data, form.password.data, request.remote_addr)
         staff = result.outcome is LoginOutcome.ok and totp.needs_second_factor(result.user)
         if staff:
-            totp.begin(result.user, remember=False, next_url=safe_next(form.next.data))
+            totp.begin(result.user, next_url=safe_next(form.next.data))
         elif result.outcome is LoginOutcome.ok:
             start_session(result.user, remember=form.remember.data)
         db.session.commit()  # the audit event and a rehash stay, whatever the outcome
@@ -61,8 +61,22 @@ def login():
 
 @bp.route("/login/code", methods=["GET", "POST"])
 def second_factor():
-    """Staff only: the TOTP code after the right password (and the enrolment QR the first time)."""
+    """Staff only: the TOTP code after the right password (and the enrolment QR the first time).
+
+    Staff views send a staff session without a valid second factor here (docs/security.md, "Sessions bound to a
+    second factor"): a login with a secret proves it again; one without enrols only after its password.
+    """
     user = totp.pending_user()
+    if user is None and current_user.is_authenticated and current_user.is_staff:
+        next_url = safe_next(request.args.get("next"))
+        if second_factor_passed(current_user):
+            return redirect(next_url or url_for("admin.index"), code=303)
+        user = current_user._get_current_object()
+        if user.totp_secret:
+            totp.begin(user, next_url=next_url)
+        else:
+            drop_login()
+            return redirect(url_for("auth.login_page", next=next_url), code=303)
     if user is None:
         return redirect(url_for("auth.login_page"), code=303)
     form = CodeForm()
@@ -72,8 +86,8 @@ def second_factor():
         code = form.code.data if form.validate_on_submit() else None
         outcome = totp.check_code(user, code, ip=request.remote_addr)
         if outcome is SecondFactorOutcome.ok:
-            remember, next_url = totp.finish()
-            start_session(user, remember=remember)
+            next_url = totp.finish(user, ip=request.remote_addr)
+            start_session(user, second_factor=True)
         db.session.commit()
         if outcome is SecondFactorOutcome.ok:
             return redirect(next_url or url_for("admin.index"), code=303)
@@ -86,6 +100,6 @@ def second_factor():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    end_session(current_user if current_user.is_authenticated else None)
+    end_session(current_user if current_user.is_authenticated else None, ip=request.remote_addr)
     db.session.commit()
     return redirect(url_for("home.index"), code=303)

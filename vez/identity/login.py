@@ -63,5 +63,7 @@ def authenticate(login: str, password: str, ip: str | None) -> Login:
         outcome = LoginOutcome.locked
     else:
         outcome = LoginOutcome.ok
-    audit.record(f"login.{outcome.value}", actor_id=user.id, ip=ip, target=user)
+    # A staff password is only half a login: login.ok comes after the code (vez.identity.totp.finish).
+    half = outcome is LoginOutcome.ok and user.is_staff
+    audit.record("login.password_ok" if half else f"login.{outcome.value}", actor_id=user.id, ip=ip, target=user)
     return Login(outcome, user)

@@ -46,15 +46,16 @@ def needs_second_factor(user: User) -> bool:
     return user.is_staff
 
 
-def begin(user: User, *, remember: bool, next_url: str | None) -> None:
-    """The password was right: remember who is half-way in (the session is renewed at the end)."""
+def begin(user: User, *, next_url: str | None) -> None:
+    """The password was right (or this session's login, opened by its password, has no valid second factor and
+    has a secret to prove): remember who is half-way in. The session is renewed at the end; staff are never
+    remembered by a cookie."""
     session.clear()
     session[PENDING] = {
         "u": user.id,
         "v": user.session_version,
         "at": int(time.time()),
         "next": next_url,
-        "r": bool(remember),
     }
 
 
@@ -126,8 +127,12 @@ def _matching_step(secret: str, code: str) -> int | None:
     return None
 
 
-def finish() -> tuple[bool, str | None]:
-    """(remember, next) of the pending login; the pending state is dropped."""
+def finish(user: User, *, ip: str | None) -> str | None:
+    """The code was right: the login is complete (audited as login.ok); returns the pending login's `next`.
+
+    The pending state is dropped; the caller starts the session with `second_factor=True`, never remembered.
+    """
     state = session.pop(PENDING, None) or {}
     session.pop(ENROL_SECRET, None)
-    return bool(state.get("r")), state.get("next")
+    audit.record("login.ok", actor_id=user.id, ip=ip, target=user, second_factor=True)
+    return state.get("next")
