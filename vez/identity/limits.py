@@ -84,6 +84,12 @@ TOTP_PER_LOGIN = Limit("totp", "TOTP_LIMIT")
 PROFILE_PASSWORD = Limit("profile-password", "LOGIN_LIMIT_PER_LOGIN")
 RECOVERY_PER_EMAIL = Limit("recovery-email", "RECOVERY_LIMIT_PER_EMAIL")
 RECOVERY_PER_ADDRESS = Limit("recovery-address", "RECOVERY_LIMIT_PER_ADDRESS")
+STEP2_PER_IDENTIFICATION = Limit("step2-identification", "REGISTRATION_CHECK_LIMIT_PER_IDENTIFICATION")
+STEP2_PER_SESSION = Limit("step2-session", "REGISTRATION_CHECK_LIMIT_PER_SESSION")
+STEP2_PER_ADDRESS = Limit("step2-address", "REGISTRATION_CHECK_LIMIT_PER_ADDRESS")
+LETTERS_PER_LOGIN = Limit("letters-login", "LETTER_LIMIT_PER_LOGIN")
+LETTERS_PER_RECIPIENT = Limit("letters-recipient", "LETTER_LIMIT_PER_RECIPIENT")
+LETTERS_PER_ADDRESS = Limit("letters-address", "LETTER_LIMIT_PER_ADDRESS")
 
 
 # ---- identification: counted in the database ----------------------------------------------------------

@@ -8,7 +8,7 @@ from vez.models.certificate import Certificate
 from vez.models.importrun import ImportRun, ImportStatus
 from vez.models.outbox import Letter, LetterStatus
 from vez.models.payment import EntryKind, Payment, PaymentEntry, PaymentSource, PaymentStatus
-from vez.models.registration import IdentificationFailure, ResetRequest
+from vez.models.registration import IdentificationFailure, IdentificationProof, ResetRequest
 from vez.models.subdivision import BranchKind, Service, Subdivision
 from vez.models.user import Role, User, UserAccount
 
@@ -34,6 +34,7 @@ __all__ = [
     "ImportRun",
     "ImportStatus",
     "IdentificationFailure",
+    "IdentificationProof",
     "ResetRequest",
     "EntryKind",
     "PaymentEntry",
