@@ -270,3 +270,16 @@ def test_16_demo_accounts_last_payments_are_older_than_the_window(tmp_path):
         since = utcnow() - timedelta(days=app.config.get("IDENTIFY_RECENT_PAYMENT_DAYS", 30))
         lasts = [p for p in (last_payment(a.id) for a in db.session.scalars(select(PersonalAccount))) if p]
         assert lasts and all(p.paid_at < since and p.created_at < since for p in lasts)
+
+
+def test_4_an_email_in_use_hashes_the_password_like_a_registration(reg, account, make_user, monkeypatch):
+    """The answer takes as long either way: the Argon2 hash is what a registration spends its time on."""
+    import vez.identity.signup as signup
+    from tests.conftest import PASSWORD
+
+    calls, real = [], signup.hash_password
+    monkeypatch.setattr(signup, "hash_password", lambda password: calls.append(password) or real(password))
+    make_user("olena", email="olena@ukr.net")
+    reg.register(account, email="olena@ukr.net")
+    reg.register(account, email="petro@ukr.net")
+    assert calls == [PASSWORD, PASSWORD]

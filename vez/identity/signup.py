@@ -81,12 +81,6 @@ def identified_proof(token: str | None, binding: str | None) -> IdentificationPr
     return proof
 
 
-def identified_account(token: str | None, binding: str | None) -> PersonalAccount | None:
-    """The account an unspent proof of this session names, else None."""
-    proof = identified_proof(token, binding)
-    return db.session.get(PersonalAccount, proof.account_id) if proof is not None else None
-
-
 def spend_proofs(account_id: int) -> None:
     """Every open proof of the account dies: its registration changed (a copied cookie reopens nothing)."""
     db.session.execute(
@@ -116,8 +110,14 @@ def take_step2_answer(proof: IdentificationProof, binding: str, ip: str | None) 
 # ---- an email address already in use ---------------------------------------------------------------
 
 
-def report_attempt(email: str, account: PersonalAccount | None, *, ip: str | None) -> Letter | None:
-    """Someone registering used an address a login already holds: its owner is told, nothing else changes."""
+def report_attempt(
+    email: str, account: PersonalAccount | None, *, ip: str | None, password: str | None = None
+) -> Letter | None:
+    """Someone registering used an address a login already holds: its owner is told, nothing else changes.
+
+    `password` (step 2's) is hashed and thrown away, so this answer takes as long as a registration's."""
+    if password is not None:
+        hash_password(password)
     holder = db.session.scalar(select(User).where(User.email_key == email.casefold()))
     if holder is None:
         return None

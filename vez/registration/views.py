@@ -162,12 +162,12 @@ def account():
     if not letters.take(email, ip):
         return _step2_page(form, account, htmx.wait_status(), wait="letters")
     if signup.email_taken(email, form.replaces):
-        return _email_in_use(email, account)
+        return _email_in_use(email, account, form.password.data)
     user = _create(form, account)
     if user is None:
-        letters.refund(email, ip)
-        if signup.email_taken(email, form.replaces):  # registered a moment ago by another
-            return _email_in_use(email, account)
+        if signup.email_taken(email, form.replaces):  # registered a moment ago by another: its owner is told
+            return _email_in_use(email, account, form.password.data)
+        letters.refund(email, ip)  # no letter went
         return _step2_page(form, account, 422)
     session.pop(IDENTIFICATION, None)
     session.pop(TRIED, None)
@@ -175,9 +175,9 @@ def account():
     return redirect_to("registration.sent")
 
 
-def _email_in_use(email: str, account):
+def _email_in_use(email: str, account, password: str):
     """The same "letter sent" page as a registration; the address's owner is told, no login is made."""
-    signup.report_attempt(email, account, ip=request.remote_addr)
+    signup.report_attempt(email, account, ip=request.remote_addr, password=password)
     signup.spend_proofs(account.id)
     db.session.commit()
     session.pop(IDENTIFICATION, None)
@@ -261,7 +261,7 @@ def _resend_attempt(tried: dict) -> bool:
     email = str(tried.get("email", ""))
     if _tried_resends_left(tried) <= 0 or not letters.take(email, request.remote_addr):
         return False
-    signup.report_attempt(email, None, ip=request.remote_addr)
+    signup.report_attempt(email, None, ip=request.remote_addr)  # no password: a resend hashes none either
     session[TRIED] = {"email": email, "sent": int(tried.get("sent") or 0) + 1}
     return True
 
