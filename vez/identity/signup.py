@@ -57,6 +57,12 @@ def identification_token(account_id: int, binding: str, nonce: str = "") -> str:
 def issue_proof(account_id: int, binding: str) -> str:
     """A fresh single-use proof of step 1 (a row; the caller commits) and the signed token naming it."""
     nonce = secrets.token_urlsafe(18)
+    expired = utcnow() - timedelta(seconds=current_app.config["IDENTIFICATION_MAX_AGE"])
+    db.session.execute(  # the account's proofs past their token's age are of no use any more
+        delete(IdentificationProof).where(
+            IdentificationProof.account_id == account_id, IdentificationProof.created_at < expired
+        )
+    )
     db.session.add(IdentificationProof(nonce=nonce, account_id=account_id))
     db.session.flush()
     return identification_token(account_id, binding, nonce)
