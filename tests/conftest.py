@@ -233,11 +233,13 @@ def make_account(db, make_subdivision):
         )
         db.session.add(account)
         if last_payment is not None:
+            paid_at = paid_at or datetime(2026, 10, 10, 12, 0)
             db.session.add(
                 Payment(
                     account=account,
                     amount=last_payment,
-                    paid_at=paid_at or datetime(2026, 10, 10, 12, 0),
+                    paid_at=paid_at,
+                    created_at=paid_at,  # recorded back then: older than IDENTIFY_RECENT_PAYMENT_DAYS
                     source=PaymentSource.bank,
                     status=PaymentStatus.received,
                     reference=f"bank-{number}-1",

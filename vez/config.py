@@ -63,6 +63,16 @@ class Config:
     RESEND_LIMIT = "3 per hour"
     RECOVERY_LIMIT_PER_EMAIL = "3 per hour"
     RECOVERY_LIMIT_PER_ADDRESS = "10 per hour"
+    # Step 2's answers (inline checks and posts; docs/security.md, "Step 2 and letters").
+    REGISTRATION_CHECK_LIMIT_PER_IDENTIFICATION = "40 per 30 minutes"
+    REGISTRATION_CHECK_LIMIT_PER_SESSION = "60 per hour"
+    REGISTRATION_CHECK_LIMIT_PER_ADDRESS = "100 per hour"
+    # Letters a visitor's action mails (registration, resend, email change, "someone tried").
+    LETTER_LIMIT_PER_LOGIN = "3 per hour"
+    LETTER_LIMIT_PER_RECIPIENT = "5 per hour"  # a registration's letter and the three resends its page offers
+    LETTER_LIMIT_PER_ADDRESS = "10 per hour"
+    # A last payment younger than this does not identify alone: the holder's surname too (docs/security.md).
+    IDENTIFY_RECENT_PAYMENT_DAYS = 30
 
     # Tokens (seconds).
     ACTIVATION_MAX_AGE = 72 * 3600

@@ -30,3 +30,8 @@ def redirect(url: str) -> Response:
         response.headers["HX-Redirect"] = url
         return response
     return flask_redirect(url, code=303)
+
+
+def wait_status() -> int:
+    """ "Too many, please wait": 429 for a whole page; 422 for htmx, whose configuration swaps no 429."""
+    return 422 if is_partial_request() else 429

@@ -74,11 +74,12 @@ def test_registration_path_with_javascript(page, live_app, live_server):
     page.get_by_role("link", name="Зареєструватися").click()
     page.wait_for_url("**/registration")
     assert page.locator("h1").inner_text() == "Ідентифікація споживача послуг"
-    page.locator("#surname").wait_for(state="detached")  # htmx asked for the amount-only set
+    page.locator("#meter").wait_for(state="detached")  # htmx asked for the amount set (amount and surname)
+    assert page.locator("#surname").count() == 1  # a recent last payment asks for it (docs/security.md)
     screenshot(page, "registration-step1", 360)
     screenshot(page, "registration-step1", 1280)
     page.get_by_label("Платежів ще не було").check()
-    page.locator("#surname").wait_for()
+    page.locator("#meter").wait_for()
     assert page.locator("#amount").count() == 0
     page.get_by_label("Платежів ще не було").uncheck()
     page.locator("#amount").wait_for()

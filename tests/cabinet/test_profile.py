@@ -205,3 +205,37 @@ def test_email_link_opened_while_logged_out_leads_through_the_login(app, db, cli
     fresh = https_client(app)
     response = fresh.get(link)
     assert response.status_code == 302 and "/login" in response.location and "next=" in response.location
+
+
+def test_7_email_change_letters_are_limited_per_login(app, db, logged_in):
+    """Issue 10, finding 7: every email-change post used to queue a letter; LETTER_LIMIT_PER_LOGIN, then the
+    form says to wait and nothing is queued (docs/security.md, "Step 2 and letters")."""
+    from limits import parse
+
+    app.config["LETTER_LIMIT_PER_LOGIN"] = "3 per hour"
+    allowed = parse(app.config["LETTER_LIMIT_PER_LOGIN"]).amount
+    fields = {"email-current_password": PASSWORD}
+    for i in range(allowed):
+        assert (
+            post(logged_in, "/cabinet/profile/email", **{"email-email": f"new{i}@example.com", **fields}).status_code
+            == 303
+        )
+    refused = post(logged_in, "/cabinet/profile/email", **{"email-email": "one.more@example.com", **fields})
+    assert refused.status_code == 429
+    assert "Будь ласка, зачекайте годину" in refused.get_data(as_text=True)
+    assert len(letters(db, "email-change")) == allowed
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "profile.email_change_refused"))
+
+
+def test_7_email_change_letters_are_limited_per_recipient(app, db, logged_in):
+    """Finding 7: one address gets at most LETTER_LIMIT_PER_RECIPIENT letters an hour, whoever asks."""
+    from limits import parse
+
+    app.config["LETTER_LIMIT_PER_LOGIN"] = "100 per hour"
+    app.config["LETTER_LIMIT_PER_RECIPIENT"] = "2 per hour"
+    allowed = parse(app.config["LETTER_LIMIT_PER_RECIPIENT"]).amount
+    fields = {"email-email": "victim@example.com", "email-current_password": PASSWORD}
+    for _ in range(allowed):
+        assert post(logged_in, "/cabinet/profile/email", **fields).status_code == 303
+    assert post(logged_in, "/cabinet/profile/email", **fields).status_code == 429
+    assert len(letters(db, "email-change")) == allowed

@@ -98,7 +98,8 @@ def test_the_amount_must_equal_the_newest_payment(reg, account, db):
         Payment(
             account_id=account.id,
             amount=50000,
-            paid_at=datetime(2026, 11, 1),
+            paid_at=datetime(2026, 10, 20),
+            created_at=datetime(2026, 10, 20),  # older than IDENTIFY_RECENT_PAYMENT_DAYS: the amount alone
             source=PaymentSource.post,
             reference="post-1",
         )
@@ -195,7 +196,8 @@ def test_without_javascript_every_field_stands_and_htmx_reveals_only_the_right_o
     plain = client.post("/registration/extra", data={"csrf_token": token}, headers={"HX-Request": "true"}).get_data(
         as_text=True
     )
-    assert 'name="amount"' in plain and 'name="surname"' not in plain
+    # The surname stands with the amount too: a recent last payment asks for it (docs/security.md).
+    assert 'name="amount"' in plain and 'name="surname"' in plain and 'name="meter"' not in plain
 
 
 def test_htmx_failure_answers_with_the_partial(reg, account):

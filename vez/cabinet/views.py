@@ -192,7 +192,10 @@ def profile_email():
     form = EmailChangeForm(prefix="email")
     if not (form.validate_on_submit() and _password_ok(form)):
         return _profile_page(422, email=form)
-    profile.request_email_change(current_user, form.email.data, request.remote_addr)
+    if not profile.request_email_change(current_user, form.email.data, request.remote_addr):
+        db.session.commit()  # the refusal's audit event
+        form.email.errors.append(_("Too many letters in the last hour. Please wait an hour before asking again."))
+        return _profile_page(htmx.wait_status(), email=form)
     db.session.commit()
     return _done(
         _(

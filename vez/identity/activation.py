@@ -7,11 +7,13 @@ import enum
 import secrets
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from limits import parse
 
 from vez import audit
 from vez.extensions import db
-from vez.identity import tokens
+from vez.identity import letters, tokens
 from vez.identity.limits import LetterLimit
 from vez.mail import queue_letter
 from vez.models import Letter, PersonalAccount, User, utcnow
@@ -41,13 +43,18 @@ def send_activation_letter(user: User, *, kind: str) -> Letter:
     )
 
 
+def resend_allowance() -> int:
+    """How many more letters the sent page offers after the first (RESEND_LIMIT's amount)."""
+    return parse(current_app.config[RESENDS.config_key]).amount
+
+
 def resends_left(user: User) -> int:
     return RESENDS.left(user.id)
 
 
 def resend_activation(user: User, *, ip: str | None) -> bool:
-    """Another activation letter, at most RESEND_LIMIT; False when the limit is reached."""
-    if user.activated_at is not None or not RESENDS.take(user.id):
+    """Another activation letter, at most RESEND_LIMIT and within the letter limits; False when refused."""
+    if user.activated_at is not None or not RESENDS.take(user.id) or not letters.take(user.email, ip, user_id=user.id):
         audit.record("registration.resend_refused", ip=ip, target=user)
         return False
     send_activation_letter(user, kind=ACTIVATION_AGAIN)

@@ -1,6 +1,8 @@
 """Identification of a consumer by a personal account and its last payment (or surname and meter).
 
-The last payment carries only a few bits of entropy, so guessing is limited per account and per address,
+A recent last payment does not identify alone: anyone can pay 1.00 to any account at a bank, so the holder's
+surname is asked too (docs/security.md, "Recent payments"). The last payment carries only a few bits of
+entropy, so guessing is limited per account and per address,
 counted in the database (`vez.identity.limits`), audited, and every outcome takes the same time (docs/security.md B,
 `vez.identity.timing`). Used by registration's step 1, the cabinet's add-account and the admin's unlock.
 """
@@ -10,14 +12,16 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from vez import audit
 from vez.extensions import db
 from vez.identity import limits
 from vez.ledger import last_payment
-from vez.models import PersonalAccount, Service, Subdivision, User, UserAccount
+from vez.models import Payment, PersonalAccount, Service, Subdivision, User, UserAccount, utcnow
 from vez.money import MoneyError, parse_kopiykas
 
 NUMBER_LENGTH = 9
@@ -29,6 +33,7 @@ class IdentificationOutcome(str, enum.Enum):
     ok = "ok"
     not_found = "not_found"
     mismatch = "mismatch"  # wrong amount (or wrong surname / meter number)
+    surname_needed = "surname_needed"  # a recent last payment: the holder's surname too (nothing was checked)
     registered = "registered"  # held by an activated login
     locked = "locked"  # too many wrong answers for this account today
     throttled = "throttled"  # too many failures from this address
@@ -40,6 +45,7 @@ class IdentificationOutcome(str, enum.Enum):
 class Identification:
     outcome: IdentificationOutcome
     account: PersonalAccount | None = None
+    asked_surname: bool = False  # the answer was the amount together with the surname
 
 
 # ---- parsing: plain values in, a value or a problem code out ------------------------------------
@@ -123,10 +129,18 @@ def identify(
         attempt.fail(IdentificationOutcome.locked.value)
         audit.record("identify.locked", actor_id=actor_id, ip=ip, target=account, **data)
         return Identification(IdentificationOutcome.locked, account)
-    if not _answer_matches(account, amount, surname, meter):
+    last = last_payment(account.id)
+    asked_surname = amount is not None and last is not None and recent_payment(last)
+    if asked_surname and not normalize_surname(surname):
+        # Nothing is compared (the amount alone is never confirmed); it counts against the address only.
+        attempt.fail(IdentificationOutcome.surname_needed.value)
+        audit.record("identify.surname_needed", actor_id=actor_id, ip=ip, target=account, **data)
+        return Identification(IdentificationOutcome.surname_needed, account)
+    checked_surname = surname if amount is None or asked_surname else None  # not asked: not compared
+    if not _answer_matches(account, last, amount, checked_surname, meter):
         attempt.fail(IdentificationOutcome.mismatch.value)
-        audit.record("identify.mismatch", ip=ip, target=account, **data)
-        return Identification(IdentificationOutcome.mismatch, account)
+        audit.record("identify.mismatch", ip=ip, target=account, surname=asked_surname, **data)
+        return Identification(IdentificationOutcome.mismatch, account, asked_surname)
     attempt.refund()  # a right answer counts against nothing
     holder = db.session.scalar(
         select(User).join(UserAccount, UserAccount.user_id == User.id).where(UserAccount.account_id == account.id)
@@ -141,16 +155,26 @@ def identify(
     return Identification(IdentificationOutcome.ok, account)
 
 
-def _answer_matches(account: PersonalAccount, amount: int | None, surname: str | None, meter: str | None) -> bool:
-    last = last_payment(account.id)
+def recent_payment(payment: Payment) -> bool:
+    """Paid or recorded within IDENTIFY_RECENT_PAYMENT_DAYS: it may be a payment someone else chose."""
+    since = utcnow() - timedelta(days=current_app.config["IDENTIFY_RECENT_PAYMENT_DAYS"])
+    return payment.paid_at > since or (payment.created_at is not None and payment.created_at > since)
+
+
+def _same_surname(typed: str | None, account: PersonalAccount) -> bool:
+    return bool(normalize_surname(typed)) and normalize_surname(typed) == normalize_surname(account.holder_surname)
+
+
+def _answer_matches(
+    account: PersonalAccount, last: Payment | None, amount: int | None, surname: str | None, meter: str | None
+) -> bool:
+    """With an amount, `surname` is given only when a recent payment asks for it, and must match then."""
     if amount is not None:
-        return last is not None and last.amount == amount
+        return last is not None and last.amount == amount and (surname is None or _same_surname(surname, account))
     # "No payments yet": only for an account that really has none, and only with both bill details.
     if last is not None or not surname or not meter or not account.meter_number:
         return False
-    return normalize_surname(surname) == normalize_surname(account.holder_surname) and normalize_meter(
-        meter
-    ) == normalize_meter(account.meter_number)
+    return _same_surname(surname, account) and normalize_meter(meter) == normalize_meter(account.meter_number)
 
 
 def subdivisions() -> list[Subdivision]:

@@ -213,6 +213,12 @@ RECOVERY_PER_EMAIL = Limit("recovery-email", "RECOVERY_LIMIT_PER_EMAIL")
 RECOVERY_PER_ADDRESS = Limit("recovery-address", "RECOVERY_LIMIT_PER_ADDRESS", per_address=True)
 IDENTIFY_PER_ADDRESS = Limit("identify-address", "IDENTIFY_LIMIT_PER_ADDRESS", per_address=True)
 IDENTIFY_PER_ACCOUNT = Limit("identify-account", "IDENTIFY_LIMIT_PER_ACCOUNT")
+STEP2_PER_IDENTIFICATION = Limit("step2-identification", "REGISTRATION_CHECK_LIMIT_PER_IDENTIFICATION")
+STEP2_PER_SESSION = Limit("step2-session", "REGISTRATION_CHECK_LIMIT_PER_SESSION")
+STEP2_PER_ADDRESS = Limit("step2-address", "REGISTRATION_CHECK_LIMIT_PER_ADDRESS", per_address=True)
+LETTERS_PER_LOGIN = Limit("letters-login", "LETTER_LIMIT_PER_LOGIN")
+LETTERS_PER_RECIPIENT = Limit("letters-recipient", "LETTER_LIMIT_PER_RECIPIENT")
+LETTERS_PER_ADDRESS = Limit("letters-address", "LETTER_LIMIT_PER_ADDRESS", per_address=True)
 
 
 # ---- the second factor: each time step once -------------------------------------------------------------

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from vez import audit
 from vez.extensions import db
-from vez.identity import tokens
+from vez.identity import letters, tokens
 from vez.identity.limits import PROFILE_PASSWORD
 from vez.identity.passwords import hash_password, password_problem, verify_password
 from vez.identity.sessions import end_all_sessions
@@ -77,9 +77,12 @@ def email_change_token(user: User, new_email: str) -> str:
     return tokens.make(tokens.EMAIL_CHANGE, {"u": user.id, "e": new_email, "f": _email_fingerprint(user)})
 
 
-def request_email_change(user: User, new_email: str, ip: str | None) -> None:
+def request_email_change(user: User, new_email: str, ip: str | None) -> bool:
     """The new address (normalized by `contact.normalize_email`) gets a confirmation link; nothing changes
-    until it is followed."""
+    until it is followed. False (no letter) over the letter limits (docs/security.md, "Step 2 and letters")."""
+    if not letters.take(new_email, ip, user_id=user.id):
+        audit.record("profile.email_change_refused", actor_id=user.id, ip=ip, target=user)
+        return False
     queue_letter(
         "email-change",
         to=new_email,
@@ -92,6 +95,7 @@ def request_email_change(user: User, new_email: str, ip: str | None) -> None:
         hours=current_app.config["EMAIL_CHANGE_MAX_AGE"] // 3600,
     )
     audit.record("profile.email_change_requested", actor_id=user.id, ip=ip, target=user)
+    return True
 
 
 def email_change_of(user: User, token: str) -> str | None:

@@ -1,5 +1,10 @@
 """Signup: the identification handed from step 1 to step 2, and creating a login from an identified account
-(its activation letter: `vez.identity.activation`); the cabinet's add-account attaches one more account."""
+(its activation letter: `vez.identity.activation`); the cabinet's add-account attaches one more account.
+
+docs/security.md, "Step 2 and letters": step 1's proof is a row of `identification_proofs` named by a nonce in
+the signed token, spent when the account's registration changes; step 2's answers are limited per proof, per
+session and per address; an email address already in use gets a letter instead of a second login.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select, update
 
 from vez import audit
 from vez.extensions import db
 from vez.identity import tokens
 from vez.identity.activation import ACTIVATION_LETTER, send_activation_letter
+from vez.identity.limits import STEP2_PER_ADDRESS, STEP2_PER_IDENTIFICATION, STEP2_PER_SESSION, take_all
 from vez.identity.passwords import hash_password
-from vez.models import PersonalAccount, User, UserAccount, utcnow
+from vez.mail import queue_letter
+from vez.models import IdentificationProof, Letter, PersonalAccount, User, UserAccount, utcnow
 
 # The webmail of common domains, for "the probable address of your mail server".
 WEBMAIL = {
@@ -42,12 +50,26 @@ def webmail_for(email: str) -> str | None:
 # ---- identification handed from step 1 to step 2 ------------------------------------------------------
 
 
-def identification_token(account_id: int, binding: str) -> str:
-    return tokens.make(tokens.IDENTIFICATION, {"a": account_id, "b": binding})
+def identification_token(account_id: int, binding: str, nonce: str = "") -> str:
+    return tokens.make(tokens.IDENTIFICATION, {"a": account_id, "b": binding, "p": nonce})
 
 
-def identified_account(token: str | None, binding: str | None) -> PersonalAccount | None:
-    """The account a fresh identification of this session proved, else None."""
+def issue_proof(account_id: int, binding: str) -> str:
+    """A fresh single-use proof of step 1 (a row; the caller commits) and the signed token naming it."""
+    nonce = secrets.token_urlsafe(18)
+    expired = utcnow() - timedelta(seconds=current_app.config["IDENTIFICATION_MAX_AGE"])
+    db.session.execute(  # the account's proofs past their token's age are of no use any more
+        delete(IdentificationProof).where(
+            IdentificationProof.account_id == account_id, IdentificationProof.created_at < expired
+        )
+    )
+    db.session.add(IdentificationProof(nonce=nonce, account_id=account_id))
+    db.session.flush()
+    return identification_token(account_id, binding, nonce)
+
+
+def identified_proof(token: str | None, binding: str | None) -> IdentificationProof | None:
+    """The unspent proof a fresh identification of this session holds, else None."""
     if not token or not binding:
         return None
     try:
@@ -56,8 +78,65 @@ def identified_account(token: str | None, binding: str | None) -> PersonalAccoun
         return None
     if not secrets.compare_digest(str(payload.get("b", "")), binding):
         return None
-    account_id = payload.get("a")
-    return db.session.get(PersonalAccount, account_id) if isinstance(account_id, int) else None
+    nonce, account_id = payload.get("p"), payload.get("a")
+    if not isinstance(nonce, str) or not nonce or not isinstance(account_id, int):
+        return None
+    proof = db.session.scalar(select(IdentificationProof).where(IdentificationProof.nonce == nonce))
+    if proof is None or proof.spent_at is not None or proof.account_id != account_id:
+        return None
+    return proof
+
+
+def spend_proofs(account_id: int) -> None:
+    """Every open proof of the account dies: its registration changed (a copied cookie reopens nothing)."""
+    db.session.execute(
+        update(IdentificationProof)
+        .where(IdentificationProof.account_id == account_id, IdentificationProof.spent_at.is_(None))
+        .values(spent_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def registered_holder(account_id: int) -> User | None:
+    """The activated login holding the account (step 2 checks it again at every answer)."""
+    return db.session.scalar(
+        select(User)
+        .join(UserAccount, UserAccount.user_id == User.id)
+        .where(UserAccount.account_id == account_id, User.activated_at.is_not(None))
+    )
+
+
+def take_step2_answer(proof: IdentificationProof, binding: str, ip: str | None) -> bool:
+    """One inline check or post of step 2: False once the proof, the session or the address is full."""
+    return take_all(
+        (STEP2_PER_IDENTIFICATION, proof.nonce), (STEP2_PER_SESSION, binding), (STEP2_PER_ADDRESS, ip or "")
+    )
+
+
+# ---- an email address already in use ---------------------------------------------------------------
+
+
+def report_attempt(
+    email: str, account: PersonalAccount | None, *, ip: str | None, password: str | None = None
+) -> Letter | None:
+    """Someone registering used an address a login already holds: its owner is told, nothing else changes.
+
+    `password` (step 2's) is hashed and thrown away, so this answer takes as long as a registration's."""
+    if password is not None:
+        hash_password(password)
+    holder = db.session.scalar(select(User).where(User.email_key == email.casefold()))
+    if holder is None:
+        return None
+    audit.record("registration.email_in_use", ip=ip, target=holder, account=account.number if account else None)
+    return queue_letter(
+        "registration_attempt",
+        to=holder.email,
+        subject=_l("Someone tried to register with your email address"),
+        template="registration_attempt",
+        language=holder.language,
+        user_id=holder.id,
+        phone=current_app.config["SUPPLIER_PHONE"],
+    )
 
 
 # ---- uniqueness, ignoring the unactivated registration that a new one replaces -------------------------
@@ -127,6 +206,7 @@ def attach_account(user: User, account: PersonalAccount, *, ip: str | None) -> N
     """A second personal account under a login already in use (the cabinet's "add another account")."""
     release_from_unactivated(account, ip=ip, actor_id=user.id)
     db.session.add(UserAccount(user_id=user.id, account_id=account.id))
+    spend_proofs(account.id)
     audit.record("cabinet.account_added", actor_id=user.id, ip=ip, target=account)
 
 
@@ -147,6 +227,7 @@ def create_registration(account: PersonalAccount, data: NewLogin, *, ip: str | N
     db.session.add(user)
     db.session.flush()
     db.session.add(UserAccount(user_id=user.id, account_id=account.id))
+    spend_proofs(account.id)
     audit.record("registration.created", actor_id=user.id, ip=ip, target=user, account=account.number)
     send_activation_letter(user, kind=ACTIVATION_LETTER)
     return user

@@ -9,7 +9,7 @@ from vez.models.importrun import ImportRun, ImportStatus
 from vez.models.limit import LimitCounter
 from vez.models.outbox import Letter, LetterStatus
 from vez.models.payment import EntryKind, Payment, PaymentEntry, PaymentSource, PaymentStatus
-from vez.models.registration import IdentificationFailure, ResetRequest
+from vez.models.registration import IdentificationFailure, IdentificationProof, ResetRequest
 from vez.models.subdivision import BranchKind, Service, Subdivision
 from vez.models.user import Role, User, UserAccount
 
@@ -36,6 +36,7 @@ __all__ = [
     "ImportRun",
     "ImportStatus",
     "IdentificationFailure",
+    "IdentificationProof",
     "ResetRequest",
     "EntryKind",
     "PaymentEntry",

@@ -12,7 +12,7 @@ from wtforms.validators import ValidationError
 from vez.identity import identification as ident
 from vez.identity.contact import normalize_email, normalize_phone
 from vez.identity.passwords import new_password_message
-from vez.identity.signup import email_taken, login_taken
+from vez.identity.signup import login_taken
 from vez.models import Service
 
 NUMBER_PROBLEMS = {
@@ -158,10 +158,8 @@ class AccountForm(FlaskForm):
         email, problem = normalize_email(field.data)
         if problem:
             raise ValidationError(problem)
-        if email_taken(email, self.replaces):
-            raise ValidationError(
-                _l("A login with this email address already exists. Log in, or recover your password.")
-            )
+        # An address in use is not said here: step 2 accepts it and its owner gets a letter
+        # (docs/security.md, "Step 2 and letters").
         self.normalized["email"] = email
 
     def validate_agreement(self, field):

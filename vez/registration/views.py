@@ -12,19 +12,21 @@ from sqlalchemy.exc import IntegrityError
 from vez import htmx
 from vez.extensions import db
 from vez.htmx import is_partial_request, render
-from vez.identity import activation, signup
+from vez.identity import activation, letters, signup
 from vez.identity import identification as ident
 from vez.identity.identification import IdentificationOutcome
-from vez.identity.sessions import remember_unactivated, unactivated_user
+from vez.identity.sessions import forget_unactivated, remember_unactivated, unactivated_user
 from vez.identity.timing import pad_answer_time
-from vez.models import User
+from vez.models import PersonalAccount, User
 from vez.pagecache import cached_page
 from vez.registration import bp
 from vez.registration.forms import AccountForm, IdentifyForm
 
 IDENTIFICATION = "identification"  # the signed proof handed from step 1 to step 2
 BINDING = "identification_binding"  # a random value of this session the proof is bound to
+TRIED = "registration_tried"  # step 2 met an email address in use: {"email", "sent"} for the sent page
 FAILURE_STATUS = {
+    IdentificationOutcome.surname_needed: 422,
     IdentificationOutcome.not_found: 422,
     IdentificationOutcome.mismatch: 422,
     IdentificationOutcome.registered: 422,
@@ -59,13 +61,15 @@ def run_identification(form: IdentifyForm, actor_id: int | None = None):
             form.subdivision.data,
             form.parsed_number,
             amount=None if no_payments else form.parsed_amount,
-            surname=form.surname.data if no_payments else None,
+            surname=form.surname.data,
             meter=form.meter.data if no_payments else None,
             ip=ip,
             actor_id=actor_id,
         )
         db.session.commit()
         status = FAILURE_STATUS.get(result.outcome, 200)
+        if result.outcome is IdentificationOutcome.surname_needed:
+            form.surname.errors = [_("Enter the surname of the account holder as on the bill.")]
     pad_answer_time(started, "IDENTIFY_ANSWER_SECONDS")
     return result, status
 
@@ -97,7 +101,8 @@ def identify():
     if result is not None and result.outcome is IdentificationOutcome.ok:
         binding = session.get(BINDING) or secrets.token_urlsafe(16)
         session[BINDING] = binding
-        session[IDENTIFICATION] = signup.identification_token(result.account.id, binding)
+        session[IDENTIFICATION] = signup.issue_proof(result.account.id, binding)
+        db.session.commit()
         return redirect_to("registration.account")
     return _render_identify(form, result, status)
 
@@ -111,7 +116,20 @@ def identify_extra():
 
 
 def _identified():
-    return signup.identified_account(session.get(IDENTIFICATION), session.get(BINDING))
+    """This session's unspent proof of step 1, checked again at every answer of step 2 (docs/security.md,
+    "Step 2 and letters"): an account registered meanwhile spends it."""
+    proof = signup.identified_proof(session.get(IDENTIFICATION), session.get(BINDING))
+    if proof is not None and signup.registered_holder(proof.account_id) is not None:
+        signup.spend_proofs(proof.account_id)
+        db.session.commit()
+        return None
+    return proof
+
+
+def _back_to_step_one():
+    session.pop(IDENTIFICATION, None)
+    flash(_("Please identify yourself first: the identification is valid for 30 minutes."), "error")
+    return redirect_to("registration.identify")
 
 
 def _account_form(account) -> AccountForm:
@@ -119,25 +137,53 @@ def _account_form(account) -> AccountForm:
     return AccountForm(account_number=account.number, replaces=replaces)
 
 
+def _step2_page(form, account, status, *, wait: str | None = None):
+    form.password.data = form.confirm.data = ""
+    return render(
+        "registration/account.html", "registration/_account_form.html", form=form, account=account, wait=wait
+    ), status
+
+
 @bp.route("/registration/account", methods=["GET", "POST"])
 def account():
-    account = _identified()
-    if account is None:
-        session.pop(IDENTIFICATION, None)
-        flash(_("Please identify yourself first: the identification is valid for 30 minutes."), "error")
-        return redirect_to("registration.identify")
+    proof = _identified()
+    if proof is None:
+        return _back_to_step_one()
+    account = db.session.get(PersonalAccount, proof.account_id)
     form = _account_form(account)
-    status = 200
-    if request.method == "POST":
-        if form.validate():
-            user = _create(form, account)
-            if user is not None:
-                session.pop(IDENTIFICATION, None)
-                remember_unactivated(user)
-                return redirect_to("registration.sent")
-        status = 422
-    form.password.data = form.confirm.data = ""
-    return render("registration/account.html", "registration/_account_form.html", form=form, account=account), status
+    if request.method == "GET":
+        return _step2_page(form, account, 200)
+    ip = request.remote_addr
+    if not signup.take_step2_answer(proof, session[BINDING], ip):
+        return _step2_page(form, account, htmx.wait_status(), wait="checks")
+    if not form.validate():
+        return _step2_page(form, account, 422)
+    email = form.normalized["email"]
+    if not letters.take(email, ip):
+        return _step2_page(form, account, htmx.wait_status(), wait="letters")
+    if signup.email_taken(email, form.replaces):
+        return _email_in_use(email, account, form.password.data)
+    user = _create(form, account)
+    if user is None:
+        if signup.email_taken(email, form.replaces):  # registered a moment ago by another: its owner is told
+            return _email_in_use(email, account, form.password.data)
+        letters.refund(email, ip)  # no letter went
+        return _step2_page(form, account, 422)
+    session.pop(IDENTIFICATION, None)
+    session.pop(TRIED, None)
+    remember_unactivated(user)
+    return redirect_to("registration.sent")
+
+
+def _email_in_use(email: str, account, password: str):
+    """The same "letter sent" page as a registration; the address's owner is told, no login is made."""
+    signup.report_attempt(email, account, ip=request.remote_addr, password=password)
+    signup.spend_proofs(account.id)
+    db.session.commit()
+    session.pop(IDENTIFICATION, None)
+    forget_unactivated()
+    session[TRIED] = {"email": email, "sent": 0}
+    return redirect_to("registration.sent")
 
 
 def _create(form: AccountForm, account) -> User | None:
@@ -160,14 +206,16 @@ def _create(form: AccountForm, account) -> User | None:
 
 @bp.route("/registration/account/check", methods=["POST"])
 def check_field():
-    """Inline validation of the field the user just left (or is typing, for the login)."""
-    account = _identified()
-    if account is None:
+    """Inline validation of the field the user just left (or is typing, for the login), within step 2's limits."""
+    proof = _identified()
+    if proof is None:
         abort(409)
     name = request.headers.get("HX-Trigger-Name") or request.form.get("field", "")
-    form = _account_form(account)
     if name not in AccountForm.FIELDS:
         abort(400)
+    form = _account_form(db.session.get(PersonalAccount, proof.account_id))
+    if not signup.take_step2_answer(proof, session[BINDING], request.remote_addr):
+        return render_template("registration/_feedback.html", field=form[name], form=form, paused=True), 200
     errors = form.check_one(name)
     return render_template(
         "registration/_feedback.html", field=form[name], form=form, checked=True
@@ -177,22 +225,27 @@ def check_field():
 @bp.route("/registration/sent", methods=["GET"])
 def sent():
     user = unactivated_user()
-    if user is None:
+    tried = session.get(TRIED) if user is None else None
+    if user is None and not isinstance(tried, dict):
         return redirect(url_for("registration.identify"))
-    return render_template(
-        "registration/sent.html",
-        user=user,
-        webmail=signup.webmail_for(user.email),
-        resends_left=activation.resends_left(user),
-    )
+    email = user.email if user is not None else str(tried.get("email", ""))
+    left = activation.resends_left(user) if user is not None else _tried_resends_left(tried)
+    return render_template("registration/sent.html", email=email, webmail=signup.webmail_for(email), resends_left=left)
+
+
+def _tried_resends_left(tried: dict) -> int:
+    """The same count the page shows after a registration: the resend limit less the letters asked for."""
+    sent = tried.get("sent") if isinstance(tried.get("sent"), int) else 0
+    return max(0, activation.resend_allowance() - sent)
 
 
 @bp.route("/registration/sent", methods=["POST"])
 def resend():
     user = unactivated_user()
-    if user is None:
+    tried = session.get(TRIED) if user is None else None
+    if user is None and not isinstance(tried, dict):
         return redirect(url_for("registration.identify"), code=303)
-    if activation.resend_activation(user, ip=request.remote_addr):
+    if activation.resend_activation(user, ip=request.remote_addr) if user is not None else _resend_attempt(tried):
         flash(_("We have sent the letter again."), "info")
     else:
         flash(
@@ -201,6 +254,16 @@ def resend():
         )
     db.session.commit()
     return redirect(url_for("registration.sent"), code=303)
+
+
+def _resend_attempt(tried: dict) -> bool:
+    """ "Send again" after an address in use: the owner's letter again, within the same limits."""
+    email = str(tried.get("email", ""))
+    if _tried_resends_left(tried) <= 0 or not letters.take(email, request.remote_addr):
+        return False
+    signup.report_attempt(email, None, ip=request.remote_addr)  # no password: a resend hashes none either
+    session[TRIED] = {"email": email, "sent": int(tried.get("sent") or 0) + 1}
+    return True
 
 
 @bp.route("/cabinet/accounts/add", methods=["GET", "POST"])
