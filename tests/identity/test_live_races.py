@@ -160,6 +160,7 @@ def seed() -> None:
                 account=account,
                 amount=123456,
                 paid_at=datetime(2026, 10, 10, 12, 0),
+                created_at=datetime(2026, 10, 10, 12, 0),  # older than the window: the amount alone identifies
                 source=PaymentSource.bank,
                 status=PaymentStatus.received,
                 reference=f"bank-{number}-1",
