@@ -64,7 +64,7 @@ def certificates() -> int:
     return _db.session.scalar(select(func.count(Certificate.id)))
 
 
-def test_17c_the_next_certificate_past_the_cap_is_refused_on_the_account_page(app):
+def test_review17c_the_next_certificate_past_the_cap_is_refused_on_the_account_page(app):
     _no_debt_login(app)
     [client] = logged_in_clients(app, 1)
     cap = app.config["CERTIFICATES_PER_DAY"]
@@ -81,7 +81,7 @@ def test_17c_the_next_certificate_past_the_cap_is_refused_on_the_account_page(ap
     assert certificates() == cap
 
 
-def test_17c_certificates_older_than_a_day_do_not_count(app):
+def test_review17c_certificates_older_than_a_day_do_not_count(app):
     _no_debt_login(app)
     [client] = logged_in_clients(app, 1)
     cap = app.config["CERTIFICATES_PER_DAY"]
@@ -94,7 +94,7 @@ def test_17c_certificates_older_than_a_day_do_not_count(app):
     assert certificates() == cap + 1
 
 
-def test_17c_parallel_certificates_of_one_login_never_pass_the_cap(any_app):
+def test_review17c_parallel_certificates_of_one_login_never_pass_the_cap(any_app):
     _no_debt_login(any_app)
     cap = any_app.config["CERTIFICATES_PER_DAY"]
     clients = logged_in_clients(any_app, cap + 4)

@@ -98,7 +98,7 @@ def _waiting_on_a_lock(timeout: float = 10.0) -> bool:
 
 
 @pytest.mark.postgres
-def test_a_recomputation_during_a_credit_keeps_the_credit_on_postgresql(pg_app):
+def test_review17e_a_recomputation_during_a_credit_keeps_the_credit_on_postgresql(pg_app):
     """The credit holds the account row when the recomputation starts; the credit commits while the
     recomputation waits. The balance must be the ledger's: charges 500.00 less the received 100.00."""
     assert _db.engine.dialect.name == "postgresql"
@@ -146,7 +146,7 @@ def test_a_recomputation_during_a_credit_keeps_the_credit_on_postgresql(pg_app):
 
 
 @pytest.mark.postgres
-def test_a_credit_during_a_recomputation_keeps_the_credit_on_postgresql(pg_app):
+def test_review17e_a_credit_during_a_recomputation_keeps_the_credit_on_postgresql(pg_app):
     """The other order: the recomputation holds the rows first, the credit waits, then applies on top."""
     account_id, payment_id = _account_with_a_pending_order()
     recomputed, commit_now = threading.Event(), threading.Event()

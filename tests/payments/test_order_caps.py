@@ -39,7 +39,7 @@ def _form(client, lang: str = "") -> dict:
     return {"amount": "100.00", "key": KEY.search(html).group(1), "csrf_token": csrf_token(client, "/cabinet")}
 
 
-def test_17c_the_next_order_past_the_cap_is_refused_with_a_message_in_both_languages(app, client, payer):
+def test_review17c_the_next_order_past_the_cap_is_refused_with_a_message_in_both_languages(app, client, payer):
     cap = app.config["PAYMENT_PENDING_ORDERS_MAX"]
     for _ in range(cap):
         place_order(client)
@@ -56,7 +56,7 @@ def test_17c_the_next_order_past_the_cap_is_refused_with_a_message_in_both_langu
     assert orders() == cap
 
 
-def test_17c_a_form_sent_again_at_the_cap_finds_its_order(app, client, payer):
+def test_review17c_a_form_sent_again_at_the_cap_finds_its_order(app, client, payer):
     cap = app.config["PAYMENT_PENDING_ORDERS_MAX"]
     for _ in range(cap - 1):
         place_order(client)
@@ -67,7 +67,7 @@ def test_17c_a_form_sent_again_at_the_cap_finds_its_order(app, client, payer):
     assert orders() == cap
 
 
-def test_17c_only_unpaid_orders_within_the_reconcile_window_count(app, db, client, payer):
+def test_review17c_only_unpaid_orders_within_the_reconcile_window_count(app, db, client, payer):
     cap = app.config["PAYMENT_PENDING_ORDERS_MAX"]
     made = [place_order(client) for _ in range(cap)]
     db.session.execute(update(Payment).where(Payment.id == made[0].id).values(status=PaymentStatus.received))
@@ -113,7 +113,7 @@ def _payer(app) -> None:
         _db.session.commit()
 
 
-def test_17c_parallel_orders_of_one_login_never_pass_the_cap(any_app):
+def test_review17c_parallel_orders_of_one_login_never_pass_the_cap(any_app):
     """Twice the cap, from as many sessions of the login, released together: exactly the cap is made."""
     _payer(any_app)
     cap = any_app.config["PAYMENT_PENDING_ORDERS_MAX"]

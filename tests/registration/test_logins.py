@@ -53,7 +53,7 @@ RULE = [
 
 
 @pytest.mark.parametrize("typed, stored, problem", RULE)
-def test_12_the_one_login_rule(typed, stored, problem):
+def test_review12_the_one_login_rule(typed, stored, problem):
     assert login_problem(normalize_text(typed)) == problem
     if stored is not None:
         assert normalize_login(typed) == (stored, None)
@@ -81,16 +81,16 @@ LOOK_ALIKE = [
 
 
 @pytest.mark.parametrize("one, other", LOOK_ALIKE)
-def test_12_look_alikes_share_one_skeleton(one, other):
+def test_review12_look_alikes_share_one_skeleton(one, other):
     assert login_skeleton(one) == login_skeleton(other)
 
 
 @pytest.mark.parametrize("one, other", [("olena", "олена"), ("petro", "petra"), ("гора", "ґора"), ("ivan", "ivan_")])
-def test_12_different_logins_keep_different_skeletons(one, other):
+def test_review12_different_logins_keep_different_skeletons(one, other):
     assert login_skeleton(one) != login_skeleton(other)
 
 
-def test_12_the_skeleton_covers_every_latin_look_alike_of_both_alphabets():
+def test_review12_the_skeleton_covers_every_latin_look_alike_of_both_alphabets():
     """Every Cyrillic letter we allow whose small or capital form is drawn like a Latin letter maps onto it."""
     look_like_latin = "аАвВеЕкКмМнНоОрРсСтТуУхХіІ"
     for letter in look_like_latin:
@@ -100,7 +100,7 @@ def test_12_the_skeleton_covers_every_latin_look_alike_of_both_alphabets():
         assert all(c in LATIN for c in login_skeleton(greek)), greek
 
 
-def test_12_the_key_is_nfkc_and_casefold_never_the_skeleton():
+def test_review12_the_key_is_nfkc_and_casefold_never_the_skeleton():
     assert login_key("ＡＤＭＩＮ") == login_key("admin") == "admin"
     assert login_key("аdmin") != login_key("admin")
     assert login_key("Олена") == "олена"
@@ -129,7 +129,7 @@ def identified(reg, account):
         ("admin", "adm1n", "надто схожий"),
     ],
 )
-def test_12_step_2_refuses_a_look_alike_of_a_login_taken(identified, make_user, db, held, typed, message):
+def test_review12_step_2_refuses_a_look_alike_of_a_login_taken(identified, make_user, db, held, typed, message):
     make_user(held, email="holder@example.com")
     response = identified.step2(login=typed)
     assert response.status_code == 422
@@ -137,19 +137,19 @@ def test_12_step_2_refuses_a_look_alike_of_a_login_taken(identified, make_user, 
     assert db.session.scalar(select(func.count(User.id))) == 1
 
 
-def test_12_step_2_takes_a_ukrainian_login_and_stores_it_normalized(identified, db):
+def test_review12_step_2_takes_a_ukrainian_login_and_stores_it_normalized(identified, db):
     assert identified.step2(login="Олена").status_code == 303
     user = db.session.scalar(select(User))
     assert (user.login, user.login_key, user.login_skeleton) == ("Олена", "олена", login_skeleton("олена"))
 
 
-def test_12_step_2_stores_a_fullwidth_login_as_ascii(identified, db):
+def test_review12_step_2_stores_a_fullwidth_login_as_ascii(identified, db):
     assert identified.step2(login="ｐｅｔｒｏ").status_code == 303
     user = db.session.scalar(select(User))
     assert (user.login, user.login_key) == ("petro", "petro")
 
 
-def test_12_the_inline_check_says_the_same(identified, make_user):
+def test_review12_the_inline_check_says_the_same(identified, make_user):
     make_user("cop", email="holder@example.com")
     token = identified.token("/registration/account")
     response = identified.client.post(
@@ -161,7 +161,7 @@ def test_12_the_inline_check_says_the_same(identified, make_user):
     assert "надто схожий" in response.get_data(as_text=True)
 
 
-def test_12_the_database_refuses_two_look_alikes_whoever_writes_them(db, make_user):
+def test_review12_the_database_refuses_two_look_alikes_whoever_writes_them(db, make_user):
     """The unique skeleton holds below the forms: a second writer racing past the check is refused."""
     from sqlalchemy.exc import IntegrityError
 
@@ -175,20 +175,20 @@ def test_12_the_database_refuses_two_look_alikes_whoever_writes_them(db, make_us
 
 
 @pytest.mark.parametrize("typed", ["аdmin", "ΑDMIN", "adm1n", "аdmіn"])
-def test_12_a_look_alike_never_logs_in_as_the_login(make_user, auth, typed):
+def test_review12_a_look_alike_never_logs_in_as_the_login(make_user, auth, typed):
     make_user("admin")
     response = auth.login(typed, PASSWORD)
     assert response.status_code == 422, response.status_code  # bad credentials: as an unknown login
 
 
 @pytest.mark.parametrize("typed", ["admin", "ADMIN", "ａｄｍｉｎ", " admin "])
-def test_12_the_exact_normalized_login_logs_in(make_user, auth, typed):
+def test_review12_the_exact_normalized_login_logs_in(make_user, auth, typed):
     make_user("admin")
     response = auth.login(typed, PASSWORD)
     assert response.status_code in (302, 303), response.status_code
 
 
-def test_12_a_legacy_login_that_kept_its_old_key_is_found_as_typed(db, make_user):
+def test_review12_a_legacy_login_that_kept_its_old_key_is_found_as_typed(db, make_user):
     """Migration 0004 keeps the old key of a login whose NFKC key another login holds: typed as it was
     registered, it still finds its own row, not the other."""
     from vez.identity.login import find_user
@@ -209,7 +209,7 @@ def test_12_a_legacy_login_that_kept_its_old_key_is_found_as_typed(db, make_user
 # ---- the admin panel -------------------------------------------------------------------------
 
 
-def test_12_the_admin_panel_neither_creates_nor_renames_logins(app):
+def test_review12_the_admin_panel_neither_creates_nor_renames_logins(app):
     """Logins come only from registration step 2 (the one rule); the panel's user form has no login field."""
     from vez.admin.views import UserView
 
