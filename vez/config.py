@@ -144,6 +144,10 @@ class Config:
     PAYMENT_RECONCILE_AFTER = 15 * 60  # seconds unconfirmed before `payments reconcile` asks the gateway
     PAYMENT_EXPIRE_AFTER = 24 * 3600  # seconds after which an order the gateway does not know is failed
     PAYMENT_HTTP_TIMEOUT = 10  # seconds, status requests to the gateway
+    # docs/security.md, "Per-login caps": unpaid online orders a login may have started within
+    # PAYMENT_RECONCILE_AFTER, and certificates of no debt a login may request in 24 hours.
+    PAYMENT_PENDING_ORDERS_MAX = 5
+    CERTIFICATES_PER_DAY = 10
     # Extra origins for the CSP form-action (the gateway's checkout); the payments part adds LiqPay's.
     CSP_FORM_ACTION_EXTRA: list[str] = []
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 from flask_login import current_user, login_required
 
-from vez import audit, htmx
+from vez import audit, caps, htmx
 from vez.billing import parse_month
 from vez.cabinet import bp, documents, queries
 from vez.cabinet.chart import chart
@@ -106,6 +106,12 @@ def certificate_new(number: str):
         abort(400)
     if not documents.can_certify(account):
         flash(_("A certificate of no debt is issued when the account has no debt."), "error")
+        return redirect(url_for("cabinet.account", number=number), code=303)
+    # docs/security.md, "Per-login caps": counted under the login's row lock, held until the commit.
+    cap = caps.certificates_cap(current_user.id)
+    if cap is not None:
+        db.session.rollback()
+        flash(_("The daily limit of certificates (%(max)s) is used up. Try again tomorrow.", max=cap.limit), "error")
         return redirect(url_for("cabinet.account", number=number), code=303)
     today = to_user_timezone(utcnow()).date()
     certificate = documents.issue_certificate(account, current_user.id, today)

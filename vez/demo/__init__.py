@@ -185,7 +185,6 @@ def _make_logins(accounts: list[PersonalAccount]) -> None:
     now = utcnow()
     demo = User(
         login=DEMO_LOGIN,
-        login_key=DEMO_LOGIN,
         email="demo@example.com",
         email_key="demo@example.com",
         phone="+380501234567",
@@ -195,7 +194,6 @@ def _make_logins(accounts: list[PersonalAccount]) -> None:
     )
     admin = User(
         login=ADMIN_LOGIN,
-        login_key=ADMIN_LOGIN,
         email="admin@example.com",
         email_key="admin@example.com",
         phone="+380671234567",

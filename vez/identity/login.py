@@ -14,6 +14,7 @@ from sqlalchemy import select
 from vez import audit
 from vez.extensions import db
 from vez.identity.limits import LOGIN_PER_ADDRESS, LOGIN_PER_LOGIN, refund_all, take_all
+from vez.identity.logins import login_key
 from vez.identity.passwords import verify_password
 from vez.models import User
 
@@ -36,11 +37,17 @@ class Login:
 
 
 def find_user(login: str) -> User | None:
-    return db.session.scalar(select(User).where(User.login_key == login.strip().casefold()))
+    """The login with exactly this key (NFKC, casefold), never a look-alike: `аdmin` does not find `admin`
+    (docs/security.md, "Logins and look-alikes"). A login registered before the rule whose NFKC key another
+    login holds kept its old key (migration 0004): the text as typed, case-folded, finds it first."""
+    typed = login.strip()[:200]
+    keys = {typed.casefold(), login_key(typed)}
+    found = {user.login_key: user for user in db.session.scalars(select(User).where(User.login_key.in_(keys)))}
+    return found.get(typed.casefold()) or found.get(login_key(typed))
 
 
 def authenticate(login: str, password: str, ip: str | None) -> Login:
-    key = login.strip().casefold()[:200]
+    key = login_key(login[:200])[:200]
     limits = ((LOGIN_PER_LOGIN, key), (LOGIN_PER_ADDRESS, ip or ""))
     if not take_all(*limits):
         audit.record("login.throttled", ip=ip, login=key[:40])

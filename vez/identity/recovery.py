@@ -13,6 +13,7 @@ from vez import audit
 from vez.extensions import db
 from vez.identity import tokens
 from vez.identity.limits import RECOVERY_PER_ADDRESS, RECOVERY_PER_EMAIL, take_all
+from vez.identity.logins import normalize_text
 from vez.identity.passwords import hash_password
 from vez.identity.sessions import end_all_sessions
 from vez.mail import queue_letter
@@ -32,7 +33,9 @@ def _recoverable(user: User | None) -> bool:
 def request_password_reset(login: str, email: str, *, ip: str | None) -> bool:
     """Queue a reset link when the login (exactly) and the email both match; True when a letter was queued."""
     user = db.session.scalar(select(User).where(User.email_key == email.strip().casefold()))
-    matched = _recoverable(user) and secrets.compare_digest(user.login.encode(), login.strip().encode())
+    # Exactly the login, case too, once NFKC-normalized as registration stores it (vez.identity.logins).
+    typed = normalize_text(login)
+    matched = _recoverable(user) and secrets.compare_digest(user.login.encode(), typed.encode())
     if not matched:
         audit.record("recovery.password_unmatched", ip=ip, login=login.strip()[:40])
         return False

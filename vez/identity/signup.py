@@ -21,6 +21,7 @@ from vez.extensions import db
 from vez.identity import tokens
 from vez.identity.activation import ACTIVATION_LETTER, send_activation_letter
 from vez.identity.limits import STEP2_PER_ADDRESS, STEP2_PER_IDENTIFICATION, STEP2_PER_SESSION, take_all
+from vez.identity.logins import login_key, login_skeleton
 from vez.identity.passwords import hash_password
 from vez.mail import queue_letter
 from vez.models import IdentificationProof, Letter, PersonalAccount, User, UserAccount, utcnow
@@ -146,9 +147,25 @@ def _stale_cutoff():
     return utcnow() - timedelta(seconds=current_app.config["ACTIVATION_MAX_AGE"])
 
 
+def login_holder(login: str, replaces: User | None = None) -> User | None:
+    """The login that holds this one's confusable skeleton (the same login, or one that looks like it), if
+    any still holds it (docs/security.md, "Logins and look-alikes")."""
+    user = db.session.scalar(select(User).where(User.login_skeleton == login_skeleton(login)))
+    return user if _holds(user, replaces) else None
+
+
 def login_taken(login: str, replaces: User | None = None) -> bool:
-    user = db.session.scalar(select(User).where(User.login_key == login.casefold()))
-    return _holds(user, replaces)
+    return login_holder(login, replaces) is not None
+
+
+def login_taken_message(login: str, replaces: User | None = None) -> str | None:
+    """None when the login is free; else "taken", or "looks like one taken" when only the skeleton matches."""
+    holder = login_holder(login, replaces)
+    if holder is None:
+        return None
+    if holder.login_key == login_key(login):
+        return _l("This login is taken. Choose another one.")
+    return _l("This login looks too much like one already taken. Choose another one.")
 
 
 def email_taken(email: str, replaces: User | None = None) -> bool:
@@ -171,11 +188,12 @@ def unactivated_holder(account_id: int) -> User | None:
     )
 
 
-def _drop_stale(login_key: str, email_key: str) -> None:
-    """Unactivated registrations past their link's age give up the login and email they held."""
+def _drop_stale(skeleton: str, email_key: str) -> None:
+    """Unactivated registrations past their link's age give up the login (and its look-alikes) and email they
+    held."""
     for user in db.session.scalars(
         select(User).where(
-            (User.login_key == login_key) | (User.email_key == email_key),
+            (User.login_skeleton == skeleton) | (User.email_key == email_key),
             User.activated_at.is_(None),
             User.created_at <= _stale_cutoff(),
         )
@@ -213,11 +231,10 @@ def attach_account(user: User, account: PersonalAccount, *, ip: str | None) -> N
 def create_registration(account: PersonalAccount, data: NewLogin, *, ip: str | None) -> User:
     """The unactivated login, its account and its activation letter, in the caller's one transaction."""
     release_from_unactivated(account, ip=ip)
-    _drop_stale(data.login.casefold(), data.email.casefold())
+    _drop_stale(login_skeleton(data.login), data.email.casefold())
     db.session.flush()
     user = User(
-        login=data.login,
-        login_key=data.login.casefold(),
+        login=data.login,  # login_key and login_skeleton follow from it (vez.identity.logins)
         email=data.email,
         email_key=data.email.casefold(),
         phone=data.phone,

@@ -23,9 +23,12 @@ class User(UserMixin, Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    login: Mapped[str] = mapped_column(String(40))
-    # login.casefold() and email.casefold(): unique regardless of case, in any script and on any database.
+    login: Mapped[str] = mapped_column(String(40))  # NFKC, one alphabet (vez.identity.logins)
+    # login_key: NFKC + casefold, what a login is found by; email_key: email.casefold(). Unique regardless of
+    # case, in any script and on any database. Both login columns are filled from `login` by vez.identity.logins.
     login_key: Mapped[str] = mapped_column(String(40), unique=True)
+    # The confusable skeleton (docs/security.md, "Logins and look-alikes"): аdmin, ΑDMIN and adm1n are one.
+    login_skeleton: Mapped[str] = mapped_column(String(80), unique=True)
     email: Mapped[str] = mapped_column(String(254))
     email_key: Mapped[str] = mapped_column(String(254), unique=True)
     phone: Mapped[str] = mapped_column(String(16))  # E.164, +380XXXXXXXXX

@@ -9,7 +9,7 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from vez import htmx, money
+from vez import caps, htmx, money
 from vez.extensions import csrf, db
 from vez.holdings import account_of
 from vez.htmx import is_partial_request, render
@@ -48,6 +48,20 @@ def pay(number: str):
         form.amount.data = money.format_plain(proposed)
         form.key.data = orders.new_key()
     elif form.validate_on_submit():
+        # docs/security.md, "Per-login caps": counted under the login's row lock, held until the commit.
+        cap = caps.pending_orders_cap(current_user.id, form.key.data)
+        if cap is not None:
+            db.session.rollback()
+            form.key.errors = [
+                _(
+                    "The limit of unfinished online payments (%(max)s) is reached. Finish one of the payments "
+                    "you started, or try again in %(minutes)s min.",
+                    max=cap.limit,
+                    minutes=cap.minutes,
+                )
+            ]
+            form.key.data = orders.new_key()
+            return render("payments/pay.html", "payments/_pay_form.html", form=form, account=account), 429
         payment = orders.create_order(
             user_id=current_user.id,
             account=account,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, RadioField, SelectChoice, SelectField, StringField
@@ -11,8 +9,9 @@ from wtforms.validators import ValidationError
 
 from vez.identity import identification as ident
 from vez.identity.contact import normalize_email, normalize_phone
+from vez.identity.logins import normalize_login
 from vez.identity.passwords import new_password_message
-from vez.identity.signup import login_taken
+from vez.identity.signup import login_taken_message
 from vez.models import Service
 
 NUMBER_PROBLEMS = {
@@ -29,7 +28,6 @@ AMOUNT_PROBLEMS = {
     "format": _l("Amount format: 0.00 (digits, a point or a comma, two digits of kopiykas)."),
     "zero": _l("The amount of a payment is greater than zero."),
 }
-LOGIN_CHARS = re.compile(r"[^\W]|[.\-]")
 
 
 class IdentifyForm(FlaskForm):
@@ -123,16 +121,12 @@ class AccountForm(FlaskForm):
         self.normalized: dict[str, str] = {}
 
     def validate_login(self, field):
-        login = (field.data or "").strip()
+        # The one login rule (vez.identity.logins): NFKC, one alphabet, unique on the confusable skeleton.
+        login, problem = normalize_login(field.data)
         field.data = login
-        if not login:
-            raise ValidationError(_l("Enter a login."))
-        if len(login) > 40 or len(login.casefold()) > 40:
-            raise ValidationError(_l("At most 40 characters."))
-        if not all(LOGIN_CHARS.fullmatch(c) for c in login):
-            raise ValidationError(_l("Only letters, digits, the point, the underscore and the hyphen."))
-        if login_taken(login, self.replaces):
-            raise ValidationError(_l("This login is taken. Choose another one."))
+        problem = problem or login_taken_message(login, self.replaces)
+        if problem:
+            raise ValidationError(problem)
         self.normalized["login"] = login
 
     def validate_phone(self, field):

@@ -1,0 +1,79 @@
+"""Parallel requests of one login, on the suite's database and on PostgreSQL (docs/security.md, "Per-login caps").
+
+`any_app` is the suite's `app` (a SQLite file, or PostgreSQL with VEZ_TEST_BACKEND=postgres) and, when
+VEZ_TEST_DATABASE_URL is set, an app on a PostgreSQL database of its own: the row lock is proven where it exists.
+Import the fixture into a test module to use it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+
+import pytest
+
+from tests.conftest import PASSWORD, csrf_token, https_client, pg_database
+from vez import create_app
+from vez.extensions import db as _db
+from vez.extensions import limiter
+
+PG_URL = os.environ.get("VEZ_TEST_DATABASE_URL")
+
+
+@pytest.fixture(params=["suite", "postgres"])
+def any_app(request, worker_id):
+    if request.param == "suite":
+        yield request.getfixturevalue("app")
+        return
+    if not PG_URL:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI must prove the per-login caps on PostgreSQL: set VEZ_TEST_DATABASE_URL")
+        pytest.skip("PostgreSQL test: set VEZ_TEST_DATABASE_URL (scripts/pg-throwaway start)")
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": pg_database(f"caps_{worker_id}")})
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+        limiter.reset()
+        yield app
+        _db.session.remove()
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+def logged_in_clients(app, count: int, login: str = "ivan") -> list:
+    """`count` browsers, each with a session of its own for the same login."""
+    clients = []
+    for _ in range(count):
+        client = https_client(app)
+        token = csrf_token(client)
+        response = client.post("/login", data={"login": login, "password": PASSWORD, "csrf_token": token})
+        assert response.status_code in (302, 303), response.status_code
+        clients.append(client)
+    return clients
+
+
+def together(calls: list[Callable[[], int]]) -> list[int]:
+    """Run the calls in threads released at the same moment; their results (HTTP statuses)."""
+    barrier = threading.Barrier(len(calls))
+    results: list[int] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def run(call):
+        try:
+            barrier.wait(timeout=20)
+            result = call()
+            with lock:
+                results.append(result)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            with lock:
+                errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == [], errors
+    return results

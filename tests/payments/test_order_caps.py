@@ -1,0 +1,130 @@
+"""docs/security.md, "Per-login caps": at most PAYMENT_PENDING_ORDERS_MAX unpaid online orders a login started
+within PAYMENT_RECONCILE_AFTER, counted under the login's row lock. Issue 10, finding 17c."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from tests import parallel
+from tests.conftest import PASSWORD, csrf_token
+from tests.parallel import logged_in_clients, together
+from tests.payments.conftest import KEY, place_order
+from vez.extensions import db as _db
+from vez.identity.passwords import hash_password
+from vez.models import (
+    BranchKind,
+    Payment,
+    PaymentStatus,
+    PersonalAccount,
+    Service,
+    Subdivision,
+    User,
+    UserAccount,
+    utcnow,
+)
+
+NUMBER = "529471247"
+any_app = parallel.any_app  # the fixture: the suite's database and PostgreSQL
+
+
+def orders() -> int:
+    _db.session.expire_all()
+    return _db.session.scalar(select(func.count(Payment.id)))
+
+
+def _form(client, lang: str = "") -> dict:
+    html = client.get(f"/cabinet/accounts/{NUMBER}/pay{lang}").get_data(as_text=True)
+    return {"amount": "100.00", "key": KEY.search(html).group(1), "csrf_token": csrf_token(client, "/cabinet")}
+
+
+def test_review17c_the_next_order_past_the_cap_is_refused_with_a_message_in_both_languages(app, client, payer):
+    cap = app.config["PAYMENT_PENDING_ORDERS_MAX"]
+    for _ in range(cap):
+        place_order(client)
+    response = client.post(f"/cabinet/accounts/{NUMBER}/pay", data=_form(client))
+    assert response.status_code == 429
+    page = response.get_data(as_text=True)
+    assert f"Досягнуто ліміту незавершених онлайн-оплат ({cap})" in page
+    minutes = app.config["PAYMENT_RECONCILE_AFTER"] // 60
+    assert f"через {minutes} хв" in page
+    assert 'name="amount"' in page  # the pay page itself, to try again from
+    english = client.post(f"/cabinet/accounts/{NUMBER}/pay?lang=en", data=_form(client, "?lang=en"))
+    assert english.status_code == 429
+    assert f"The limit of unfinished online payments ({cap}) is reached" in english.get_data(as_text=True)
+    assert orders() == cap
+
+
+def test_review17c_a_form_sent_again_at_the_cap_finds_its_order(app, client, payer):
+    cap = app.config["PAYMENT_PENDING_ORDERS_MAX"]
+    for _ in range(cap - 1):
+        place_order(client)
+    form = _form(client)
+    assert client.post(f"/cabinet/accounts/{NUMBER}/pay", data=form).status_code == 303
+    again = client.post(f"/cabinet/accounts/{NUMBER}/pay", data=form)
+    assert again.status_code == 303
+    assert orders() == cap
+
+
+def test_review17c_only_unpaid_orders_within_the_reconcile_window_count(app, db, client, payer):
+    cap = app.config["PAYMENT_PENDING_ORDERS_MAX"]
+    made = [place_order(client) for _ in range(cap)]
+    db.session.execute(update(Payment).where(Payment.id == made[0].id).values(status=PaymentStatus.received))
+    db.session.execute(
+        update(Payment)
+        .where(Payment.id == made[1].id)
+        .values(created_at=utcnow() - timedelta(seconds=app.config["PAYMENT_RECONCILE_AFTER"] + 1))
+    )
+    db.session.commit()
+    place_order(client)
+    place_order(client)
+    assert client.post(f"/cabinet/accounts/{NUMBER}/pay", data=_form(client)).status_code == 429
+
+
+def _payer(app) -> None:
+    with app.app_context():
+        sub = Subdivision(
+            code="108",
+            service=Service.electricity,
+            name_uk="Любешівська",
+            name_en="Liubeshiv",
+            kind=BranchKind.district,
+        )
+        account = PersonalAccount(
+            number=NUMBER,
+            service=Service.electricity,
+            subdivision=sub,
+            holder_name="Петренко Степан",
+            address="Любешів",
+            balance=50_000,
+        )
+        user = User(
+            login="ivan",
+            email="ivan@example.com",
+            email_key="ivan@example.com",
+            phone="+380501234567",
+            password_hash=hash_password(PASSWORD),
+            activated_at=utcnow(),
+        )
+        _db.session.add_all([sub, account, user])
+        _db.session.flush()
+        _db.session.add(UserAccount(user_id=user.id, account_id=account.id))
+        _db.session.commit()
+
+
+def test_review17c_parallel_orders_of_one_login_never_pass_the_cap(any_app):
+    """Twice the cap, from as many sessions of the login, released together: exactly the cap is made."""
+    _payer(any_app)
+    cap = any_app.config["PAYMENT_PENDING_ORDERS_MAX"]
+    clients = logged_in_clients(any_app, 2 * cap)
+    forms = [_form(client) for client in clients]
+
+    def send(client, form):
+        return lambda: client.post(f"/cabinet/accounts/{NUMBER}/pay", data=form).status_code
+
+    statuses = together([send(c, f) for c, f in zip(clients, forms, strict=True)])
+    with any_app.app_context():
+        made = _db.session.scalar(select(func.count(Payment.id)))
+    assert sorted(statuses) == [303] * cap + [429] * cap
+    assert made == cap
