@@ -1,4 +1,4 @@
-"""docs/security.md, "Sessions bound to a second factor" (issue 10, finding 2): the session records the accepted
+"""docs/security.md, "Sessions bound to a second factor": the session records the accepted
 code, every staff view asks for it and its age, and a remember cookie never restores a staff session."""
 
 from __future__ import annotations

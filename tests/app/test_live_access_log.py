@@ -1,4 +1,4 @@
-"""docs/security.md, "Sessions bound to a second factor", access logs (issue 10, finding 17): the token of
+"""docs/security.md, "Sessions bound to a second factor", access logs: the token of
 /activate/<token> and /recovery/password/<token> never lands in gunicorn's access log (live: the project's
 gunicorn.conf.py, about 5 s)."""
 

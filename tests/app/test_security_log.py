@@ -1,4 +1,4 @@
-"""docs/security.md, "Sessions bound to a second factor", security log (issue 10, finding 14): every audit event
+"""docs/security.md, "Sessions bound to a second factor", security log: every audit event
 is a JSON line of the configured log (time, event, actor, ip, target, request id, data), logouts and remembered
 logins are audited, and no token or password reaches the log."""
 

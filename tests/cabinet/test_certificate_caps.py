@@ -1,5 +1,5 @@
 """docs/security.md, "Per-login caps": at most CERTIFICATES_PER_DAY certificates of no debt a login requests in
-24 hours, counted under the login's row lock. Issue 10, finding 17c."""
+24 hours, counted under the login's row lock."""
 
 from __future__ import annotations
 

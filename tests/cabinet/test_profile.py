@@ -208,7 +208,7 @@ def test_email_link_opened_while_logged_out_leads_through_the_login(app, db, cli
 
 
 def test_7_email_change_letters_are_limited_per_login(app, db, logged_in):
-    """Issue 10, finding 7: every email-change post used to queue a letter; LETTER_LIMIT_PER_LOGIN, then the
+    """Every email-change post used to queue a letter; LETTER_LIMIT_PER_LOGIN, then the
     form says to wait and nothing is queued (docs/security.md, "Step 2 and letters")."""
     from limits import parse
 

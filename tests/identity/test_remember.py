@@ -1,4 +1,4 @@
-"""docs/security.md, "Sessions bound to a second factor", remember cookies (issue 10, finding 8): the cookie
+"""docs/security.md, "Sessions bound to a second factor", remember cookies: the cookie
 carries its login's time, checked on the server, and each login gives a new one; a restore gets its own 12-hour
 absolute limit."""
 

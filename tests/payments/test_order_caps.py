@@ -1,5 +1,5 @@
 """docs/security.md, "Per-login caps": at most PAYMENT_PENDING_ORDERS_MAX unpaid online orders a login started
-within PAYMENT_RECONCILE_AFTER, counted under the login's row lock. Issue 10, finding 17c."""
+within PAYMENT_RECONCILE_AFTER, counted under the login's row lock."""
 
 from __future__ import annotations
 

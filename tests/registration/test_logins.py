@@ -1,5 +1,5 @@
 """docs/security.md, "Logins and look-alikes": one login rule (NFKC, one alphabet), uniqueness on a confusable
-skeleton, lookup by the exact normalized login only. Issue 10, finding 12.
+skeleton, lookup by the exact normalized login only.
 
 Table-driven: the rule and the skeleton as functions; then the same logins through registration step 2, login
 and the admin panel's login form.

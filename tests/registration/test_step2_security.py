@@ -1,4 +1,4 @@
-"""Issue 10, findings 4, 7, 9 and 16 (docs/security.md, "Step 2 and letters" and "Recent payments"): step 2
+"""docs/security.md, "Step 2 and letters" and "Recent payments": step 2
 answers without telling, letters are limited, step 1's proof is single use, a recent payment alone does not
 identify."""
 
