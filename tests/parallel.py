@@ -17,6 +17,8 @@ from tests.conftest import PASSWORD, csrf_token, https_client, pg_database
 from vez import create_app
 from vez.extensions import db as _db
 from vez.extensions import limiter
+from vez.identity.passwords import hash_password
+from vez.models import BranchKind, PersonalAccount, Service, Subdivision, User, UserAccount, utcnow
 
 PG_URL = os.environ.get("VEZ_TEST_DATABASE_URL")
 
@@ -39,6 +41,38 @@ def any_app(request, worker_id):
         _db.session.remove()
         _db.drop_all()
         _db.engine.dispose()
+
+
+def one_login_with_one_account(app, *, number: str = "529471247", balance: int = 0) -> None:
+    """`ivan` (PASSWORD) holding one electricity account: the same data on whichever database `any_app` is."""
+    with app.app_context():
+        sub = Subdivision(
+            code="108",
+            service=Service.electricity,
+            name_uk="Любешівська",
+            name_en="Liubeshiv",
+            kind=BranchKind.district,
+        )
+        account = PersonalAccount(
+            number=number,
+            service=Service.electricity,
+            subdivision=sub,
+            holder_name="Петренко Степан",
+            address="Любешів",
+            balance=balance,
+        )
+        user = User(
+            login="ivan",
+            email="ivan@example.com",
+            email_key="ivan@example.com",
+            phone="+380501234567",
+            password_hash=hash_password(PASSWORD),
+            activated_at=utcnow(),
+        )
+        _db.session.add_all([sub, account, user])
+        _db.session.flush()
+        _db.session.add(UserAccount(user_id=user.id, account_id=account.id))
+        _db.session.commit()
 
 
 def logged_in_clients(app, count: int, login: str = "ivan") -> list:

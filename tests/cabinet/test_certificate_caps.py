@@ -9,11 +9,9 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from tests import parallel
-from tests.conftest import PASSWORD
 from tests.parallel import logged_in_clients, together
 from vez.extensions import db as _db
-from vez.identity.passwords import hash_password
-from vez.models import BranchKind, Certificate, PersonalAccount, Service, Subdivision, User, UserAccount, utcnow
+from vez.models import Certificate, utcnow
 
 NUMBER = "529471247"
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -21,34 +19,7 @@ any_app = parallel.any_app  # the fixture: the suite's database and PostgreSQL
 
 
 def _no_debt_login(app) -> None:
-    with app.app_context():
-        sub = Subdivision(
-            code="108",
-            service=Service.electricity,
-            name_uk="Любешівська",
-            name_en="Liubeshiv",
-            kind=BranchKind.district,
-        )
-        account = PersonalAccount(
-            number=NUMBER,
-            service=Service.electricity,
-            subdivision=sub,
-            holder_name="Петренко Степан",
-            address="Любешів",
-            balance=0,
-        )
-        user = User(
-            login="ivan",
-            email="ivan@example.com",
-            email_key="ivan@example.com",
-            phone="+380501234567",
-            password_hash=hash_password(PASSWORD),
-            activated_at=utcnow(),
-        )
-        _db.session.add_all([sub, account, user])
-        _db.session.flush()
-        _db.session.add(UserAccount(user_id=user.id, account_id=account.id))
-        _db.session.commit()
+    parallel.one_login_with_one_account(app, number=NUMBER, balance=0)
 
 
 def _token(client, lang: str = "") -> str:

@@ -8,20 +8,13 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from tests import parallel
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import csrf_token
 from tests.parallel import logged_in_clients, together
 from tests.payments.conftest import KEY, place_order
 from vez.extensions import db as _db
-from vez.identity.passwords import hash_password
 from vez.models import (
-    BranchKind,
     Payment,
     PaymentStatus,
-    PersonalAccount,
-    Service,
-    Subdivision,
-    User,
-    UserAccount,
     utcnow,
 )
 
@@ -83,34 +76,7 @@ def test_review17c_only_unpaid_orders_within_the_reconcile_window_count(app, db,
 
 
 def _payer(app) -> None:
-    with app.app_context():
-        sub = Subdivision(
-            code="108",
-            service=Service.electricity,
-            name_uk="Любешівська",
-            name_en="Liubeshiv",
-            kind=BranchKind.district,
-        )
-        account = PersonalAccount(
-            number=NUMBER,
-            service=Service.electricity,
-            subdivision=sub,
-            holder_name="Петренко Степан",
-            address="Любешів",
-            balance=50_000,
-        )
-        user = User(
-            login="ivan",
-            email="ivan@example.com",
-            email_key="ivan@example.com",
-            phone="+380501234567",
-            password_hash=hash_password(PASSWORD),
-            activated_at=utcnow(),
-        )
-        _db.session.add_all([sub, account, user])
-        _db.session.flush()
-        _db.session.add(UserAccount(user_id=user.id, account_id=account.id))
-        _db.session.commit()
+    parallel.one_login_with_one_account(app, number=NUMBER, balance=50_000)
 
 
 def test_review17c_parallel_orders_of_one_login_never_pass_the_cap(any_app):
