@@ -8,6 +8,7 @@ from vez.admin.cli import import_group
 from vez.backup import backup_command
 from vez.billing import bills_cli
 from vez.demo import demo_data_command
+from vez.jobs import jobs_cli
 from vez.mail import mail_command
 from vez.payments.commands import payments_cli
 
@@ -19,6 +20,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(mail_command)
     app.cli.add_command(bills_cli)
     app.cli.add_command(payments_cli)
+    app.cli.add_command(jobs_cli)
     app.shell_context_processor(shell_context)
 
 

@@ -160,6 +160,13 @@ class Config:
     # The admin's CSV upload: its own body limit; files wait in IMPORT_UPLOAD_DIR (default instance/imports).
     IMPORT_MAX_BYTES = 256 * 1024 * 1024
     IMPORT_UPLOAD_DIR = None
+    # Background jobs (docs/architecture.md, "Background jobs"): with a Redis URL they go to RQ and
+    # `flask --app vez jobs worker` runs them; without one they run in a thread of the web process.
+    JOBS_REDIS_URL = None
+    JOBS_QUEUE = "vez"
+    JOBS_RETRIES = 3
+    JOBS_RETRY_INTERVALS = [10, 60, 300]  # seconds before each retry
+    JOBS_TIMEOUT = 3600  # seconds a job may run (a million-row import takes minutes)
 
 
 class TestingConfig(Config):

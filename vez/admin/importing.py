@@ -14,11 +14,10 @@ import contextlib
 import csv
 import logging
 import os
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, text, update
@@ -386,22 +385,27 @@ def upload_dir(app: Flask) -> Path:
     return path
 
 
-def start_in_background(run_id: int, path: Path, locale: str) -> threading.Thread:
-    """The upload answers at once; the run goes on in a thread of its own with its own app context."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+def start_in_background(run_id: int, path: Path, locale: str) -> str:
+    """The upload answers at once; the run is a job (docs/architecture.md, "Background jobs")."""
+    from vez import jobs
 
-    def work() -> None:
-        with app.app_context():
-            try:
-                run_import(run_id, path, locale=locale)
-            finally:
-                db.session.remove()
-                with contextlib.suppress(OSError):
-                    os.unlink(path)
+    return jobs.enqueue("vez.admin.importing.run_import_job", run_id, str(path), locale, job_id=f"import-{run_id}")
 
-    thread = threading.Thread(target=work, name=f"import-{run_id}", daemon=True)
-    thread.start()
-    return thread
+
+def run_import_job(run_id: int, path: str, locale: str = "en") -> str | None:
+    """The job: import the stored upload for the run, once. A run already finished is left alone (a retry,
+    or the same job enqueued twice); one left unfinished by a dead process is run again, which is safe since
+    a crash writes nothing. The upload is removed when the run has finished. Returns the run's status."""
+    run = db.session.get(ImportRun, run_id)
+    if run is None:
+        log.warning("import run %s is gone; job skipped", run_id)
+        return None
+    if not run.finished:
+        run = run_import(run_id, path, locale=locale)
+    if run.finished:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    return run.status.value
 
 
 STALE_AFTER = 600  # seconds without progress: the process that ran it is gone

@@ -1,0 +1,60 @@
+"""Background jobs without Redis (the default): the same job function runs in a thread of this process."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from vez import jobs
+from vez.admin import importing
+from vez.models import ImportRun, ImportStatus
+
+HEADER = "number,month,volume,unit,tariff,amount,reading_start,reading_end\n"
+calls: list[tuple] = []
+
+
+def remember(*args) -> None:
+    from flask import current_app
+
+    calls.append((current_app.name, *args))
+
+
+def test_a_job_runs_in_a_thread_with_an_app_context_of_its_own(app):
+    calls.clear()
+    jobs.enqueue("tests.admin.test_jobs.remember", 7, "path")
+    deadline = time.time() + 10
+    while not calls and time.time() < deadline:
+        time.sleep(0.02)
+    assert calls == [(app.name, 7, "path")]
+
+
+def test_an_unknown_job_fails_in_the_request_not_later(app):
+    with pytest.raises(AttributeError):
+        jobs.enqueue("vez.admin.importing.no_such_job", 1)
+
+
+def test_the_import_job_runs_a_finished_run_only_once(app, db, make_account, tmp_path):
+    make_account("529471247")
+    path = tmp_path / "charges.csv"
+    path.write_text(HEADER + "529471247,2026-09,100,kWh,4.32,432.00,,\n")
+    run = importing.new_run("charges", "charges.csv", dry_run=False, skip_bad=False, actor_id=None)
+    assert importing.run_import_job(run.id, str(path), "en") == "done"
+    assert not path.exists()  # the upload goes once the run has finished
+    first = db.session.get(ImportRun, run.id).finished_at
+    path.write_text(HEADER + "529999999,2026-09,1,kWh,1,1.00,,\n")  # a retry must not import anything again
+    assert importing.run_import_job(run.id, str(path), "en") == "done"
+    db.session.expire_all()
+    again = db.session.get(ImportRun, run.id)
+    assert again.status is ImportStatus.done and again.finished_at == first and again.rows_written == 1
+
+
+def test_the_import_job_of_a_vanished_run_does_nothing(app, db):
+    assert importing.run_import_job(999_999, "/nonexistent.csv") is None
+
+
+def test_the_worker_and_the_status_refuse_without_redis(app):
+    app.config["JOBS_REDIS_URL"] = None
+    for command in ("worker", "status"):
+        result = app.test_cli_runner().invoke(args=["jobs", command])
+        assert result.exit_code == 1 and "JOBS_REDIS_URL is not set" in result.output

@@ -1,0 +1,104 @@
+"""Background jobs on a real redis-server with real RQ workers (docs/architecture.md, "Background jobs")."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bench.server import free_port
+from tests.admin.test_panel import _wait_for
+from tests.conftest import csrf_token
+from vez import jobs
+from vez.models import Charge
+
+pytestmark = pytest.mark.live
+ROOT = Path(__file__).resolve().parents[2]
+attempts: list[int] = []
+
+
+def explode(n: int) -> None:
+    attempts.append(n)
+    raise RuntimeError(f"boom {n}")
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    server = shutil.which("redis-server")
+    if not server:
+        if os.environ.get("CI") == "true":
+            pytest.fail("redis-server is missing under CI")
+        pytest.skip("redis-server not installed (apt-get install redis-server)")
+    port = free_port()
+    args = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)]
+    proc = subprocess.Popen([server, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(5)
+
+
+def test_an_uploaded_import_is_run_by_a_worker_process(app, admin_client, db, make_account, redis_url):
+    """The web process only enqueues; `flask jobs worker --burst` (a separate process) imports the file."""
+    app.config["JOBS_REDIS_URL"] = redis_url
+    make_account("529471247")
+    token = csrf_token(admin_client, "/admin/")
+    body = (
+        b"number,month,volume,unit,tariff,amount,reading_start,reading_end\n529471247,2026-09,100,kWh,4.32,432.00,,\n"
+    )
+    response = admin_client.post(
+        "/admin/import/",
+        data={"csrf_token": token, "kind": "charges", "file": (io.BytesIO(body), "charges.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303
+    run_id = int(response.headers["Location"].split("/")[-1])
+    time.sleep(0.3)
+    assert len(jobs.queue(app)) == 1  # nothing ran it in this process
+    assert "1 waiting" in "\n".join(jobs.status_lines())
+    env = {
+        **os.environ,
+        "VEZ_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "VEZ_JOBS_REDIS_URL": redis_url,
+    }
+    worker = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "vez", "jobs", "worker", "--burst"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert worker.returncode == 0, worker.stderr
+    run = _wait_for(db, run_id, timeout=5)
+    assert run.status.value == "done" and run.rows_written == 1
+    assert db.session.query(Charge).count() == 1
+    assert not list(Path(app.config["IMPORT_UPLOAD_DIR"]).glob(f"{run_id}.csv"))  # the upload is gone
+    assert len(jobs.queue(app)) == 0 and jobs.queue(app).failed_job_registry.count == 0
+
+
+def test_a_job_that_raises_is_retried_then_kept_as_failed(app, redis_url):
+    from rq import SimpleWorker
+
+    app.config.update(JOBS_REDIS_URL=redis_url, JOBS_RETRY_INTERVALS=[0, 0, 0])
+    attempts.clear()
+    job_id = jobs.enqueue("tests.admin.test_jobs_redis.explode", 5)
+    q = jobs.queue(app)
+    SimpleWorker([q], connection=q.connection).work(burst=True)
+    assert attempts == [5, 5, 5, 5]  # the first run and three retries
+    assert q.failed_job_registry.get_job_ids() == [job_id]
+    lines = app.test_cli_runner().invoke(args=["jobs", "status"]).output.splitlines()
+    assert "1 failed" in lines[0]
+    assert lines[1].startswith(f"failed {job_id} tests.admin.test_jobs_redis.explode(5,): RuntimeError: boom 5")

@@ -1,0 +1,150 @@
+"""Background jobs: one interface, RQ on Redis in production, a local thread by default.
+
+`enqueue("vez.admin.importing.run_import_job", run_id, path, locale)` names the job's function by its
+dotted path and gives it plain values (ids, paths, strings). With JOBS_REDIS_URL set the job goes to RQ
+(retried with back-off, run by `flask --app vez jobs worker`, so it outlives the web worker that took the
+request); without it (the default: `make run` needs no Redis) the same function runs in a thread of this
+process. Either way it runs through `perform`, inside an app context of its own. Job functions must be
+idempotent: a retry, or a second enqueue, finds the work done and does nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from typing import Any
+
+import click
+from flask import Flask, current_app, has_app_context
+from flask.cli import with_appcontext
+
+log = logging.getLogger("vez.jobs")
+_app: Flask | None = None  # the app an RQ worker process built, when a job starts without a context
+
+
+def _function(name: str):
+    module, _, attr = name.rpartition(".")
+    return getattr(importlib.import_module(module), attr)
+
+
+def perform(name: str, *args: Any) -> Any:
+    """What every job runs: the named function, in a fresh app context (its own database session)."""
+    global _app
+    if has_app_context():
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+    else:  # an RQ worker not started through the Flask CLI
+        if _app is None:
+            from vez import create_app
+
+            _app = create_app()
+        app = _app
+    with app.app_context():
+        from vez.extensions import db
+
+        try:
+            return _function(name)(*args)
+        finally:
+            db.session.remove()
+
+
+def redis_url(app: Flask | None = None) -> str | None:
+    return (app or current_app).config.get("JOBS_REDIS_URL") or None
+
+
+def queue(app: Flask | None = None):
+    from redis import Redis
+    from rq import Queue
+
+    app = app or current_app
+    url = redis_url(app)
+    if not url:
+        raise RuntimeError("JOBS_REDIS_URL is not set (VEZ_JOBS_REDIS_URL)")
+    return Queue(app.config["JOBS_QUEUE"], connection=Redis.from_url(url))
+
+
+def enqueue(name: str, *args: Any, job_id: str | None = None) -> str:
+    """Run the named function in the background; returns the job's id."""
+    _function(name)  # a typo fails here, in the request, not later in a worker
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if redis_url(app):
+        from rq import Retry
+
+        retry = Retry(max=app.config["JOBS_RETRIES"], interval=list(app.config["JOBS_RETRY_INTERVALS"]))
+        job = queue(app).enqueue(
+            perform,
+            name,
+            *args,
+            job_id=job_id,
+            retry=retry,
+            job_timeout=app.config["JOBS_TIMEOUT"],
+            description=f"{name}{args!r}",
+        )
+        return job.id
+
+    def work() -> None:
+        with app.app_context():
+            try:
+                perform(name, *args)
+            except Exception:  # noqa: BLE001 - a thread has nobody to tell; the log does
+                log.exception("job %s%r failed", name, args)
+
+    thread = threading.Thread(target=work, name=job_id or name, daemon=True)
+    thread.start()
+    return job_id or thread.name
+
+
+# ---- `flask --app vez jobs ...` ---------------------------------------------------------------------
+
+
+@click.group("jobs")
+def jobs_cli() -> None:
+    """Background jobs on Redis (RQ): the worker and the queue's state."""
+
+
+def _require_redis() -> None:
+    if not redis_url():
+        raise click.ClickException(
+            "JOBS_REDIS_URL is not set (VEZ_JOBS_REDIS_URL): without it jobs run in the web process, "
+            "there is no queue to work on."
+        )
+
+
+@jobs_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty (tests, one-off runs).")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Run jobs from the queue until stopped; retries wait in the scheduler this worker runs."""
+    _require_redis()
+    from rq import Worker
+
+    from vez.extensions import db
+
+    db.engine.dispose()  # each job runs in a forked process: no connection of this one is shared with it
+    q = queue()
+    Worker([q], connection=q.connection).work(burst=burst, with_scheduler=True)
+
+
+@jobs_cli.command("status")
+@with_appcontext
+def status_command() -> None:
+    """Queue depth, jobs running and waiting for a retry, and the failed jobs with their last error."""
+    _require_redis()
+    for line in status_lines():
+        click.echo(line)
+
+
+def status_lines() -> list[str]:
+    q = queue()
+    failed = q.failed_job_registry
+    lines = [
+        f"queue {q.name}: {len(q)} waiting, {q.started_job_registry.count} running, "
+        f"{q.scheduled_job_registry.count} waiting for a retry, {failed.count} failed"
+    ]
+    for job in q.job_class.fetch_many(failed.get_job_ids(), connection=q.connection):
+        if job is None:
+            continue
+        error = (job.latest_result().exc_string if job.latest_result() else job.exc_info) or ""
+        last = error.strip().splitlines()[-1] if error.strip() else "?"
+        lines.append(f"failed {job.id} {job.description}: {last}")
+    return lines
