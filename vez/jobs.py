@@ -134,17 +134,45 @@ def status_command() -> None:
         click.echo(line)
 
 
-def status_lines() -> list[str]:
+def overview(failed_kept: int = 10) -> dict[str, Any]:
+    """The queue's counts and its latest failed jobs (id, description, last error line)."""
     q = queue()
-    failed = q.failed_job_registry
-    lines = [
-        f"queue {q.name}: {len(q)} waiting, {q.started_job_registry.count} running, "
-        f"{q.scheduled_job_registry.count} waiting for a retry, {failed.count} failed"
-    ]
-    for job in q.job_class.fetch_many(failed.get_job_ids(), connection=q.connection):
+    registry = q.failed_job_registry
+    failed = []
+    for job in q.job_class.fetch_many(registry.get_job_ids(-failed_kept, -1), connection=q.connection):
         if job is None:
             continue
-        error = (job.latest_result().exc_string if job.latest_result() else job.exc_info) or ""
-        last = error.strip().splitlines()[-1] if error.strip() else "?"
-        lines.append(f"failed {job.id} {job.description}: {last}")
+        result = job.latest_result()
+        error = ((result.exc_string if result else None) or job.exc_info or "").strip()
+        failed.append((job.id, job.description, error.splitlines()[-1] if error else "?"))
+    return {
+        "name": q.name,
+        "waiting": len(q),
+        "running": q.started_job_registry.count,
+        "retrying": q.scheduled_job_registry.count,
+        "failed": registry.count,
+        "failed_jobs": failed[::-1],
+    }
+
+
+def dashboard_overview() -> dict[str, Any] | None:
+    """For the panel: None without Redis, {"unreachable": True} when Redis does not answer."""
+    if not redis_url():
+        return None
+    from redis.exceptions import RedisError
+
+    try:
+        return overview()
+    except RedisError:
+        log.warning("the job queue cannot be reached", exc_info=True)
+        return {"unreachable": True}
+
+
+def status_lines() -> list[str]:
+    o = overview(failed_kept=100)
+    lines = [
+        f"queue {o['name']}: {o['waiting']} waiting, {o['running']} running, "
+        f"{o['retrying']} waiting for a retry, {o['failed']} failed"
+    ]
+    lines += [f"failed {job_id} {description}: {error}" for job_id, description, error in o["failed_jobs"]]
     return lines

@@ -58,3 +58,13 @@ def test_the_worker_and_the_status_refuse_without_redis(app):
     for command in ("worker", "status"):
         result = app.test_cli_runner().invoke(args=["jobs", command])
         assert result.exit_code == 1 and "JOBS_REDIS_URL is not set" in result.output
+
+
+def test_the_dashboard_shows_no_queue_without_redis_and_says_when_redis_is_down(app, admin_client):
+    from bench.server import free_port
+
+    app.config["JOBS_REDIS_URL"] = None
+    assert "Background jobs" not in admin_client.get("/admin/?lang=en").get_data(as_text=True)
+    app.config["JOBS_REDIS_URL"] = f"redis://127.0.0.1:{free_port()}"  # nothing listens there
+    page = admin_client.get("/admin/?lang=en")
+    assert page.status_code == 200 and "The job queue cannot be reached." in page.get_data(as_text=True)

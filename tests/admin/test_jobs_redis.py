@@ -89,7 +89,7 @@ def test_an_uploaded_import_is_run_by_a_worker_process(app, admin_client, db, ma
     assert len(jobs.queue(app)) == 0 and jobs.queue(app).failed_job_registry.count == 0
 
 
-def test_a_job_that_raises_is_retried_then_kept_as_failed(app, redis_url):
+def test_a_job_that_raises_is_retried_then_kept_as_failed(app, admin_client, redis_url):
     from rq import SimpleWorker
 
     app.config.update(JOBS_REDIS_URL=redis_url, JOBS_RETRY_INTERVALS=[0, 0, 0])
@@ -102,3 +102,7 @@ def test_a_job_that_raises_is_retried_then_kept_as_failed(app, redis_url):
     lines = app.test_cli_runner().invoke(args=["jobs", "status"]).output.splitlines()
     assert "1 failed" in lines[0]
     assert lines[1].startswith(f"failed {job_id} tests.admin.test_jobs_redis.explode(5,): RuntimeError: boom 5")
+    page = admin_client.get("/admin/?lang=en").get_data(as_text=True)
+    assert "Background jobs" in page and "0 waiting, 0 running, 0 waiting for a retry, 1 failed" in page
+    assert f"<code>{job_id}</code>" in page and "RuntimeError: boom 5" in page
+    assert "1 не вдалися" in admin_client.get("/admin/?lang=uk").get_data(as_text=True)

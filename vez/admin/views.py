@@ -36,6 +36,7 @@ from werkzeug.utils import secure_filename
 from wtforms.fields.core import UnboundField
 from wtforms.validators import AnyOf, ValidationError
 
+from vez import jobs
 from vez.admin import importing, staff, stats
 from vez.admin.forms import ReasonForm, UploadForm
 from vez.converters import ID_MAX
@@ -571,6 +572,7 @@ class Dashboard(StaffOnly, AdminIndexView):
             figures=stats.figures(),
             is_admin=is_admin(),
             runs=db.session.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(5)).all(),
+            queue=jobs.dashboard_overview(),
         )
 
 
