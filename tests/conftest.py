@@ -10,6 +10,7 @@ import ipaddress
 import os
 import re
 import smtplib
+from contextlib import contextmanager
 from datetime import date, datetime
 
 import pytest
@@ -51,6 +52,25 @@ def pg_database(suffix: str) -> str:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+@contextmanager
+def postgres_app(suffix: str, purpose: str):
+    """An app on a PostgreSQL database of its own, whatever backend the suite runs on: a row lock is proven
+    where it exists. Skipped without VEZ_TEST_DATABASE_URL, except under CI, where `purpose` must be proven."""
+    if not PG_URL:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must {purpose} on PostgreSQL: set VEZ_TEST_DATABASE_URL (scripts/pg-throwaway start)")
+        pytest.skip("PostgreSQL test: set VEZ_TEST_DATABASE_URL (scripts/pg-throwaway start)")
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": pg_database(suffix)})
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+        limiter.reset()
+        yield app
+        _db.session.remove()
+        _db.drop_all()
+        _db.engine.dispose()
 
 
 # Where a mail server of the machine listens; the tests' own servers (aiosmtpd) take a free port on 127.0.0.1.

@@ -7,20 +7,15 @@ Import the fixture into a test module to use it.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 
 import pytest
 
-from tests.conftest import PASSWORD, csrf_token, https_client, pg_database
-from vez import create_app
+from tests.conftest import PASSWORD, csrf_token, https_client, postgres_app
 from vez.extensions import db as _db
-from vez.extensions import limiter
 from vez.identity.passwords import hash_password
 from vez.models import BranchKind, PersonalAccount, Service, Subdivision, User, UserAccount, utcnow
-
-PG_URL = os.environ.get("VEZ_TEST_DATABASE_URL")
 
 
 @pytest.fixture(params=["suite", "postgres"])
@@ -28,19 +23,8 @@ def any_app(request, worker_id):
     if request.param == "suite":
         yield request.getfixturevalue("app")
         return
-    if not PG_URL:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI must prove the per-login caps on PostgreSQL: set VEZ_TEST_DATABASE_URL")
-        pytest.skip("PostgreSQL test: set VEZ_TEST_DATABASE_URL (scripts/pg-throwaway start)")
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": pg_database(f"caps_{worker_id}")})
-    with app.app_context():
-        _db.drop_all()
-        _db.create_all()
-        limiter.reset()
+    with postgres_app(f"caps_{worker_id}", "prove the per-login caps") as app:
         yield app
-        _db.session.remove()
-        _db.drop_all()
-        _db.engine.dispose()
 
 
 def one_login_with_one_account(app, *, number: str = "529471247", balance: int = 0) -> None:

@@ -6,7 +6,6 @@ PostgreSQL only: SQLite has one writer at a time, so the two can never interleav
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from datetime import date
@@ -15,8 +14,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select, text
 
-from tests.conftest import pg_database
-from vez import create_app
+from tests.conftest import postgres_app
 from vez.extensions import db as _db
 from vez.ledger import recompute_balances
 from vez.models import (
@@ -32,23 +30,11 @@ from vez.models import (
 from vez.payments import settle
 from vez.payments.providers import GatewayOutcome, GatewayResult
 
-PG_URL = os.environ.get("VEZ_TEST_DATABASE_URL")
-
 
 @pytest.fixture
 def pg_app(worker_id):
-    if not PG_URL:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI must run the balance race on PostgreSQL: set VEZ_TEST_DATABASE_URL")
-        pytest.skip("PostgreSQL test: set VEZ_TEST_DATABASE_URL (scripts/pg-throwaway start)")
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": pg_database(f"balance_{worker_id}")})
-    with app.app_context():
-        _db.drop_all()
-        _db.create_all()
+    with postgres_app(f"balance_{worker_id}", "run the balance race") as app:
         yield app
-        _db.session.remove()
-        _db.drop_all()
-        _db.engine.dispose()
 
 
 def _account_with_a_pending_order() -> tuple[int, int]:

@@ -3,15 +3,13 @@ nothing half-done."""
 
 from __future__ import annotations
 
-import os
 import threading
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import ON_POSTGRES, https_client, pg_database
+from tests.conftest import ON_POSTGRES, https_client, postgres_app
 from tests.payments.conftest import audit_actions, credits, place_order, post_callback, sandbox_callback, state
-from vez import create_app
 from vez.extensions import db as _db
 from vez.models import (
     BranchKind,
@@ -23,8 +21,6 @@ from vez.models import (
     Service,
     Subdivision,
 )
-
-PG_URL = os.environ.get("VEZ_TEST_DATABASE_URL")
 
 
 def hammer(app, form: dict, threads: int = 8) -> list[int]:
@@ -62,18 +58,8 @@ def test_h40_eight_identical_callbacks_at_once_credit_once(app, client, payer):
 @pytest.fixture
 def pg_app(worker_id):
     """An app on PostgreSQL whatever backend the suite runs on: the row lock is proven where it exists."""
-    if not PG_URL:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI must prove H40 on PostgreSQL: set VEZ_TEST_DATABASE_URL (scripts/pg-throwaway start)")
-        pytest.skip("PostgreSQL test: set VEZ_TEST_DATABASE_URL (scripts/pg-throwaway start)")
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": pg_database(f"payments_{worker_id}")})
-    with app.app_context():
-        _db.drop_all()
-        _db.create_all()
+    with postgres_app(f"payments_{worker_id}", "prove H40") as app:
         yield app
-        _db.session.remove()
-        _db.drop_all()
-        _db.engine.dispose()
 
 
 @pytest.mark.postgres
