@@ -121,37 +121,43 @@ class Limit:
 
     def take(self, key: str | None) -> bool:
         """Count one attempt if the limit allows it: True counted, False over the limit (nothing counted)."""
-        item, key, now = self.item, self._key(key), time.time()
-        window = item.get_expiry()
         with _own_transaction() as conn:
-            conn.execute(_upsert(conn, self.name, key))
-            hits = conn.scalar(select(LimitCounter.hits).where(_row(self.name, key)))
-            moments = [moment for moment in _moments(hits) if moment > now - window]
-            allowed = len(moments) < item.amount
-            if allowed:
-                moments.append(now)
-            expires = datetime.fromtimestamp((moments[-1] if moments else now) + window, UTC).replace(tzinfo=None)
-            conn.execute(
-                update(LimitCounter)
-                .where(_row(self.name, key))
-                .values(hits=" ".join(f"{moment:.3f}" for moment in moments), expires_at=expires)
-            )
+            allowed = self._take_in(conn, self._key(key), time.time())
         if random.random() < SWEEP_CHANCE:
             sweep()
         return allowed
 
     def refund(self, key: str | None) -> None:
         """Give back the newest attempt taken (it succeeded, or another limit refused the request)."""
-        key = self._key(key)
         with _own_transaction() as conn:
-            conn.execute(_upsert(conn, self.name, key))
-            moments = _moments(conn.scalar(select(LimitCounter.hits).where(_row(self.name, key))))
-            if moments:
-                conn.execute(
-                    update(LimitCounter)
-                    .where(_row(self.name, key))
-                    .values(hits=" ".join(f"{moment:.3f}" for moment in moments[:-1]))
-                )
+            self._refund_in(conn, self._key(key))
+
+    def _take_in(self, conn: Connection, key: str, now: float) -> bool:
+        item = self.item
+        window = item.get_expiry()
+        conn.execute(_upsert(conn, self.name, key))
+        hits = conn.scalar(select(LimitCounter.hits).where(_row(self.name, key)))
+        moments = [moment for moment in _moments(hits) if moment > now - window]
+        allowed = len(moments) < item.amount
+        if allowed:
+            moments.append(now)
+        expires = datetime.fromtimestamp((moments[-1] if moments else now) + window, UTC).replace(tzinfo=None)
+        conn.execute(
+            update(LimitCounter)
+            .where(_row(self.name, key))
+            .values(hits=" ".join(f"{moment:.3f}" for moment in moments), expires_at=expires)
+        )
+        return allowed
+
+    def _refund_in(self, conn: Connection, key: str) -> None:
+        conn.execute(_upsert(conn, self.name, key))
+        moments = _moments(conn.scalar(select(LimitCounter.hits).where(_row(self.name, key))))
+        if moments:
+            conn.execute(
+                update(LimitCounter)
+                .where(_row(self.name, key))
+                .values(hits=" ".join(f"{moment:.3f}" for moment in moments[:-1]))
+            )
 
     def reset(self, key: str | None) -> None:
         key = self._key(key)
@@ -179,21 +185,31 @@ class Limit:
         ]
 
 
+def _in_lock_order(limits) -> list[tuple[Limit, str]]:
+    """(limit, normalized key) sorted, so two requests lock the same rows in the same order (no deadlock)."""
+    return sorted(((limit, limit._key(key)) for limit, key in limits), key=lambda pair: (pair[0].name, pair[1]))
+
+
 def take_all(*limits: tuple[Limit, str]) -> bool:
-    """Take from each (limit, key); when one refuses, the ones already taken are given back."""
-    taken = []
-    for limit, key in limits:
-        if not limit.take(key):
-            for done, done_key in taken:
-                done.refund(done_key)
-            return False
-        taken.append((limit, key))
+    """Take from each (limit, key) in one transaction; when one refuses, the ones already taken are given back."""
+    now, taken = time.time(), []
+    with _own_transaction() as conn:
+        for limit, key in _in_lock_order(limits):
+            if not limit._take_in(conn, key, now):
+                for done, done_key in taken:
+                    done._refund_in(conn, done_key)
+                return False
+            taken.append((limit, key))
+    if random.random() < SWEEP_CHANCE:
+        sweep()
     return True
 
 
 def refund_all(*limits: tuple[Limit, str]) -> None:
-    for limit, key in limits:
-        limit.refund(key)
+    """Give back one attempt of each (limit, key), in one transaction."""
+    with _own_transaction() as conn:
+        for limit, key in _in_lock_order(limits):
+            limit._refund_in(conn, key)
 
 
 def sweep() -> int:
