@@ -99,7 +99,8 @@ class Config:
     MAIL_PASSWORD = None
     MAIL_TIMEOUT = 5  # seconds; Flask-Mail sets none
     MAIL_DEFAULT_SENDER = "ТОВ «Волиньелектрозбут» <noreply@ok.elektro.volyn.ua>"
-    MAIL_SEND_INLINE = True  # development: the request drains the outbox after commit
+    MAIL_SEND_INLINE = True  # development without Redis: a thread sends the request's letters after the answer
+    MAIL_CLAIM_SECONDS = 600  # a sender's claim on its batch of letters; a killed sender's letters wait this long
 
     # Compression (Flask-Compress).
     COMPRESS_ALGORITHM = ["br", "gzip"]

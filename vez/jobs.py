@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
+import socket
 import threading
 from typing import Any
 
@@ -21,6 +23,11 @@ from flask.cli import with_appcontext
 
 log = logging.getLogger("vez.jobs")
 _app: Flask | None = None  # the app an RQ worker process built, when a job starts without a context
+
+
+def worker_name() -> str:
+    """`host:pid`: who claimed a letter or a scheduled run."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def _function(name: str):
