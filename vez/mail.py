@@ -136,7 +136,7 @@ def claim_due(limit: int = 100) -> tuple[str, list[int]]:
     PostgreSQL the candidates are locked with SELECT … FOR UPDATE SKIP LOCKED, so concurrent senders take
     different letters without waiting (SQLite ignores the clause); the conditional UPDATE that claims them
     re-checks "due", so on SQLite, which runs one writer at a time, a letter another sender claimed between
-        the two statements is not claimed twice: RETURNING says which letters are ours. A sender killed mid-send
+    the two statements is not claimed twice: RETURNING says which letters are ours. A sender killed mid-send
     holds its letters until MAIL_CLAIM_SECONDS pass; then any sender takes them again.
     """
     now = utcnow()
