@@ -218,4 +218,4 @@ def test_the_scheduler_command_runs_until_sigterm_then_exits_cleanly(app, db):
     (run,) = db.session.scalars(select(ScheduledRun)).all()
     assert run.name == "outbox" and run.state == "done" and run.detail == "sent 0, failed 0"
     assert run.claimed_by == f"{run.claimed_by.split(':')[0]}:{proc.pid}"
-    assert f"{run.job_id} done" in err  # each run is logged
+    assert f"{run.job_id} done: sent 0, failed 0" in err  # each run is logged
