@@ -95,17 +95,18 @@ class Scheduler:
         self.entries = entries(app.config["JOBS_SCHEDULE"])
         self.zone = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
         self.me = jobs.worker_name()[:120]
-        self.seen: set[tuple[str, str]] = set()  # periods this scheduler has tried: tried once, never again
+        self.tried: dict[str, str] = {}  # the period of each job this scheduler last tried to claim: once each
+        self.claims = 0  # INSERTs tried, won or lost
 
     def tick(self) -> list[str]:
         """Claim each entry's current period once; run the ones won. Returns their job ids."""
         now, ran = datetime.now(UTC), []
         for entry in self.entries:
             period = entry.period(now, self.zone)
-            if (entry.name, period) in self.seen:
+            if self.tried.get(entry.name) == period:
                 continue
             run = self._claim(entry, period)  # a database error propagates: the next tick tries again
-            self.seen.add((entry.name, period))
+            self.tried[entry.name] = period
             if run is not None and self._run(entry, run):
                 ran.append(run.job_id)
         return ran
@@ -128,6 +129,7 @@ class Scheduler:
             name=entry.name, period=period, claimed_at=utcnow(), claimed_by=self.me, job_id=f"{entry.name}-{period}"
         )
         db.session.add(run)
+        self.claims += 1
         try:
             db.session.commit()
         except IntegrityError:  # another scheduler inserted it first: that one runs the period
@@ -154,7 +156,7 @@ class Scheduler:
             log.exception("%s could not be queued; released for the next tick", run.job_id)
             db.session.delete(run)
             db.session.commit()
-            self.seen.discard((run.name, run.period))
+            self.tried.pop(run.name, None)
             return False
         run.state = "enqueued"
         db.session.commit()
