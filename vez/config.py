@@ -167,6 +167,11 @@ class Config:
     JOBS_RETRIES = 3
     JOBS_RETRY_INTERVALS = [10, 60, 300]  # seconds before each retry
     JOBS_TIMEOUT = 3600  # seconds a job may run (a million-row import takes minutes)
+    # The public pages' cache (vez.pagecache): shared on this Redis by every worker and host, else in the
+    # process. A staff edit of what they show invalidates them at once; the lifetime is the backstop.
+    CACHE_REDIS_URL = None
+    PAGE_CACHE_SECONDS = 60
+    PAGE_CACHE_RETRY_SECONDS = 30  # a cache that did not answer is skipped this long (pages are rendered)
 
 
 class TestingConfig(Config):
