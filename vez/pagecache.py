@@ -85,9 +85,9 @@ def _note_flush(session: Session, _flush_context) -> None:
 def _note_statement(state) -> None:
     """A bulk `update(Subdivision)` / `delete(...)` / `insert(...)` through the session."""
     mapper = state.bind_mapper
-    if (state.is_update or state.is_delete or state.is_insert) and mapper is not None:
-        if issubclass(mapper.class_, PAGE_MODELS):
-            state.session.info[STALE] = True
+    writes = state.is_update or state.is_delete or state.is_insert
+    if writes and mapper is not None and issubclass(mapper.class_, PAGE_MODELS):
+        state.session.info[STALE] = True
 
 
 def _after_commit(session: Session) -> None:
