@@ -11,6 +11,7 @@ from bench.server import free_port
 from tests.conftest import https_client
 from vez import create_app
 from vez.extensions import db as _db
+from vez.extensions import limiter
 
 
 def test_alive_answers_without_asking_the_database(app, client, monkeypatch):
@@ -82,10 +83,13 @@ def test_probes_are_never_rate_limited(tmp_path):
             "RATELIMIT_APPLICATION": "3 per minute",
         }
     )
-    with app.app_context():
-        _db.create_all()
-    client = https_client(app)
-    for _ in range(6):
-        assert client.get("/healthz").status_code == 200
-        assert client.get("/readyz").status_code == 200
-    assert [client.get("/company").status_code for _ in range(4)][-1] == 429  # the limit is live elsewhere
+    try:
+        with app.app_context():
+            _db.create_all()
+        client = https_client(app)
+        for _ in range(6):
+            assert client.get("/healthz").status_code == 200
+            assert client.get("/readyz").status_code == 200
+        assert [client.get("/company").status_code for _ in range(4)][-1] == 429  # the limit is live elsewhere
+    finally:  # the module-level limiter keeps application limits for every later app (docs/architecture.md)
+        limiter.limit_manager.set_application_limits([])
