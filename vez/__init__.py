@@ -144,7 +144,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from vez import converters
+    from vez import brand, converters
     from vez.activation import bp as activation_bp
     from vez.admin import init_admin
     from vez.auth import bp as auth_bp
@@ -155,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
     from vez.recovery import bp as recovery_bp
     from vez.registration import bp as registration_bp
 
+    brand.init_app(app)  # the supplier's names, logo and colour from the config (/brand.css, /brand/logo)
     converters.init_app(app)  # `<id:...>` in every route with an integer id (docs/security.md)
     for bp in (home_bp, auth_bp, registration_bp, activation_bp, recovery_bp, cabinet_bp, payments_bp, devmail_bp):
         app.register_blueprint(bp)

@@ -131,6 +131,14 @@ class Config:
     SERVICE_CENTRES_URL = "https://elektro.volyn.ua/tsok/"
     DSO_NAME = "ПрАТ «Волиньобленерго»"
     DSO_CABINET_URL = "https://energo.volyn.ua/home"
+    # The brand (vez/brand.py): a value that differs by language is a dict keyed by language. Another supplier sets
+    # these (and SUPPLIER_*) instead of editing templates; BRAND_LOGO is a path to an .svg/.png/.webp file (None: the
+    # Volyn logo vez ships). Colours are #rrggbb with at least 4.5:1 on white (checked at start).
+    BRAND_NAME: str | dict[str, str] = {"uk": "ВОЛИНЬЕЛЕКТРОЗБУТ", "en": "VOLYNELEKTROZBUT"}
+    BRAND_SHORT_NAME: str | dict[str, str] = {"uk": "ВЕЗ", "en": "VEZ"}
+    BRAND_LOGO: str | None = None
+    BRAND_COLOR = "#0b5394"
+    BRAND_INK_COLOR = "#1b2430"
 
     # Payments.
     PAYMENT_PROVIDER = "sandbox"

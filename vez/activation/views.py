@@ -48,7 +48,7 @@ def resend(token: str):
 
 @bp.route("/activate/done")
 def done():
-    return render_template("activation/done.html", form=LoginForm(), problem=None)
+    return render_template("activation/done.html", form=LoginForm(), problem=None, tab="home")
 
 
 def _page(result, token):

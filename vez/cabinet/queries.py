@@ -56,6 +56,23 @@ def cards_of(user_id: int) -> list[Card]:
 
 
 @dataclass
+class Summary:
+    """The cabinet's first screen: what is due across the login's accounts, by when, and which to pay."""
+
+    total_due: int  # kopiykas: the debts added up (an overpaid account does not offset another's debt)
+    nearest_due: date | None  # the earliest due date of a bill on an account that still owes
+    to_pay: list[Card]  # the accounts that owe, the one due first first
+
+
+def summary_of(cards: list[Card]) -> Summary:
+    """From the cards already read: no statement of its own."""
+    owing = [card for card in cards if card.account.balance > 0]
+    owing.sort(key=lambda card: (card.bill.due_date if card.bill else date.max, card.account.number))
+    due_dates = [card.bill.due_date for card in owing if card.bill]
+    return Summary(sum(card.account.balance for card in owing), min(due_dates, default=None), owing)
+
+
+@dataclass
 class History:
     """One account's charges, bills and payments over a window of months [start, end)."""
 

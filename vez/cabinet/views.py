@@ -50,7 +50,8 @@ def _pdf(data: bytes, filename: str) -> Response:
 @bp.route("")
 @login_required
 def index():
-    return render_template("cabinet/index.html", cards=queries.cards_of(current_user.id))
+    cards = queries.cards_of(current_user.id)
+    return render_template("cabinet/index.html", cards=cards, summary=queries.summary_of(cards))
 
 
 @bp.route("/accounts/<number>")

@@ -23,3 +23,17 @@ def index():
 @bp.route("/<id:letter_id>")
 def letter(letter_id: int):
     return render_template("devmail/letter.html", letter=db.get_or_404(Letter, letter_id))
+
+
+# The letter's HTML part as the mail client gets it, framed by the letter's page: its inline styles are allowed
+# here only (a letter has no stylesheet), no script runs, and only this site may frame it.
+LETTER_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'self'; sandbox"
+
+
+@bp.route("/<id:letter_id>/html")
+def letter_html(letter_id: int):
+    letter = db.get_or_404(Letter, letter_id)
+    response = current_app.response_class(letter.body_html or "", mimetype="text/html")
+    response.headers["Content-Security-Policy"] = LETTER_CSP
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
