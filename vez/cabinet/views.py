@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, to_user_timezone
 from flask_babel import gettext as _
-from flask_babel import to_user_timezone
 from flask_login import current_user, login_required
 
 from vez import audit, caps, htmx
@@ -92,7 +92,7 @@ def bill_pdf(number: str, month: str):
 @login_required
 def export(number: str):
     account = _account(number)
-    response = Response(account_csv(account), mimetype="text/csv")
+    response = Response(account_csv(account, str(get_locale())), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="vez-{number}.csv"'
     return response
 
