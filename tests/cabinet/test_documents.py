@@ -41,7 +41,7 @@ def test_bill_qr_payload_names_the_iban_the_amount_due_and_the_account(app, logg
     from vez.cabinet.documents import bill_view
     from vez.cabinet.queries import account_of
 
-    view = bill_view(account_of(1, "529471247"), date(2026, 10, 1))
+    view = bill_view(account_of(1, "529471247"), date(2026, 10, 1), date(2026, 11, 1))
     fields = nbu_qr.decode(view.qr_url)
     assert fields[:5] == ["BCD", "002", "2", "UCT", ""]
     assert fields[6] == app.config["SUPPLIER_IBAN"]
@@ -56,7 +56,7 @@ def test_overpaid_bill_leaves_the_qr_amount_empty(app, logged_in):
     from vez.cabinet.documents import bill_view
     from vez.cabinet.queries import account_of
 
-    view = bill_view(account_of(1, "912345678"), date(2026, 10, 1))
+    view = bill_view(account_of(1, "912345678"), date(2026, 10, 1), date(2026, 11, 1))
     assert nbu_qr.decode(view.qr_url)[7] == ""
 
 
