@@ -146,10 +146,24 @@ def test_the_pseudo_locale_sticks_and_marks_the_page_en_xa(client):
 
 def test_messages_keep_their_placeholders_tags_and_entities():
     assert pseudo.transform("Log in") == "⟦Ĺóĝ íñ one⟧"
+    assert pseudo.transform("Bill from Mavka") == "⟦Bíĺĺ fŕóm Mávķá one two⟧"  # b, f, m, v: no accent in the fonts
     text = pseudo.transform('Bill No. %(number)s of %(date)s: <a href="%(url)s">pay</a>&nbsp;{name} %s %d%%')
     assert "%(number)s" in text and "%(date)s" in text and '<a href="%(url)s">' in text and "</a>" in text
     assert "&nbsp;" in text and "{name}" in text and "%s" in text and "%d%%" in text
     assert text.startswith("⟦") and text.endswith("⟧")
+
+
+def test_the_accented_letters_print_in_the_pdfs_too():
+    """The bills' DejaVu subset carries every accent (the brackets it lacks: docs/architecture.md)."""
+    from pathlib import Path
+
+    from fontTools.ttLib import TTFont
+
+    fonts = sorted((Path(__file__).resolve().parents[2] / "vez" / "pdf" / "fonts").glob("*.ttf"))
+    assert len(fonts) == 2
+    for font in fonts:
+        cmap = TTFont(font).getBestCmap()
+        assert [letter for letter in pseudo.ACCENTS if ord(letter) not in cmap] == [], font.name
 
 
 @pytest.mark.parametrize("text", ["Log in", "The amount of a payment is greater than zero.", "Pay", "No payments yet"])
