@@ -1,9 +1,9 @@
 """Languages: the choice (?lang=, a cookie, the login's setting), number and date formats (money: vez.money).
 
-One date style per kind, each the locale's own (docs/architecture.md, "Dates"): `day` a date in the medium
-form (`20 лист. 2026 р.`, `Nov 20, 2026`); `moment` the same date with the short time, only where the time
-matters (payments, receipts, the audit); `month` a billing period (`листопад 2026`, `November 2026`),
-short in the chart. Datetimes are naive UTC and are shown in the supplier's time zone.
+One date style per kind, each the locale's own (docs/architecture.md, "Dates, amounts and numbers"): `day`
+a date in the medium form (`20 лист. 2026 р.`, `Nov 20, 2026`); `moment` the same date with the short time,
+only where the time matters (payments, receipts); `month` a billing period (`листопад 2026`,
+`November 2026`), short in the chart. Datetimes are naive UTC and are shown in the supplier's time zone.
 """
 
 from __future__ import annotations

@@ -204,7 +204,9 @@ def test_every_public_page_is_all_catalog_text(demo, app):
     pages["step 2 errors"] = reg.step2(password="short", confirm="other", email="not-an-email").get_data(as_text=True)
     assert reg.step2(login="tester", email="tester@example.com").status_code == 303
     pages["confirmation"] = demo.get("/registration/sent").get_data(as_text=True)
-    activation = re.search(r"https?://[^/\s]+(/activate/\S+)", reg.letters("activation")[-1].body_text).group(1)
+    letter = reg.letters("activation")[-1]
+    assert "⟦" not in letter.body_text + letter.subject  # a letter is in its recipient's language, never pseudo
+    activation = re.search(r"https?://[^/\s]+(/activate/\S+)", letter.body_text).group(1)
     pages["activation"] = demo.get(activation).get_data(as_text=True)
     done = demo.post(activation, data={"csrf_token": csrf_token(demo, activation)})
     pages["activation done"] = demo.get(done.headers["Location"]).get_data(as_text=True)
