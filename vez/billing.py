@@ -21,6 +21,17 @@ def next_month(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
+def days_overdue(bill: Bill, *, balance: int, newest: bool, today: date) -> int:
+    """Days past the bill's due date while its debt stands; 0 when the bill is not overdue.
+
+    Only the newest bill can be overdue: an older bill's debt is carried into the next one's opening balance.
+    Its debt stands while it asked for money and the account still owes (`balance`, received payments only).
+    """
+    if not newest or bill.amount_due <= 0 or balance <= 0 or today <= bill.due_date:
+        return 0
+    return (today - bill.due_date).days
+
+
 def parse_month(text: str) -> date:
     """`YYYY-MM` → the first day of that month; ValueError otherwise."""
     parsed = datetime.strptime(text, "%Y-%m")

@@ -1,34 +1,83 @@
-"""Languages: the choice (?lang=, a cookie, the login's setting), number and date formats (money: vez.money)."""
+"""Languages: the choice (?lang=, a cookie, the login's setting), number and date formats (money: vez.money).
+
+One date style per kind, each the locale's own (docs/architecture.md, "Dates, amounts and numbers"): `day`
+a date in the medium form (`20 лист. 2026 р.`, `Nov 20, 2026`); `moment` the same date with the short time,
+only where the time matters (payments, receipts); `month` a billing period (`листопад 2026`,
+`November 2026`), short in the chart. Datetimes are naive UTC and are shown in the supplier's time zone.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Flask, Response, current_app, g, request
-from flask_babel import format_date, format_decimal, get_locale
+from babel import Locale
+from babel.dates import get_datetime_format
+from flask import Flask, Response, current_app, g, has_request_context, request
+from flask_babel import Domain, format_date, format_decimal, format_time, get_locale, to_user_timezone
 from flask_login import current_user
 from jinja2 import pass_context
 
+from vez import pseudo
+from vez.models import utcnow
 from vez.money import format_money, format_plain
 
 LANG_COOKIE = "lang"
 
 
-def select_locale() -> str:
+def chosen_language() -> str:
+    """`uk`, `en` or `pseudo`: ?lang= (remembered in a cookie), else the cookie, the login's setting, the default.
+
+    The testers' pseudo-locale is chosen only by typing ?lang=pseudo; no switch offers it and no login keeps it.
+    """
     languages = current_app.config["LANGUAGES"]
     chosen = request.args.get("lang")
-    if chosen in languages:
+    if chosen in languages or chosen == pseudo.CODE:
         g.lang_chosen = chosen
         return chosen
     cookie = request.cookies.get(LANG_COOKIE)
-    if cookie in languages:
+    if cookie in languages or cookie == pseudo.CODE:
         return cookie
     user = current_user
     if user and user.is_authenticated and getattr(user, "language", None) in languages:
         return user.language
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_locale() -> str | Locale:
+    language = chosen_language()
+    if language == pseudo.CODE:
+        # English numbers and dates; a Locale object of its own, so the catalogs can tell this request's locale
+        # from an `en` a letter forces (force_locale) for its recipient.
+        g.pseudo_locale = Locale("en")
+        return g.pseudo_locale
+    return language
+
+
+def is_pseudo() -> bool:
+    """This request is in the pseudo-locale (and no letter has forced another locale for the moment)."""
+    if not has_request_context():
+        return False
+    locale = get_locale()  # first: choosing the locale is what marks a pseudo-locale request
+    return locale is not None and locale is g.get("pseudo_locale")
+
+
+class Catalogs(Domain):
+    """Flask-Babel's message catalogs, and the pseudo catalog for the pseudo-locale's requests."""
+
+    def get_translations(self):
+        if is_pseudo():
+            return _pseudo_translations(tuple(self.translation_directories))
+        return super().get_translations()
+
+
+@lru_cache(maxsize=4)
+def _pseudo_translations(directories: tuple[str, ...]) -> pseudo.Translations:
+    """Built once per process from the English catalog (vez.pseudo: why not at build time)."""
+    return pseudo.translations(Path(directories[0]))
 
 
 def select_timezone() -> str:
@@ -39,8 +88,30 @@ def number(value: Decimal | int | None) -> str:
     return "" if value is None else format_decimal(value, format="#,##0.###")
 
 
-def day(value: date | datetime | None, fmt: str = "medium") -> str:
-    return "" if value is None else format_date(value, fmt)
+MONTH_FORMATS = {"full": "LLLL yyyy", "short": "LLL yyyy", "label": "LLL"}  # label: a chart's axis
+
+
+def day(value: date | datetime | None) -> str:
+    """A date in the locale's medium form: `20 лист. 2026 р.`, `Nov 20, 2026`."""
+    return "" if value is None else format_date(value, "medium")
+
+
+def moment(value: datetime | None) -> str:
+    """A date with its time, where the time matters: `1 груд. 2026 р., 22:09`, `Dec 1, 2026, 10:09 PM`."""
+    if value is None:
+        return ""
+    pattern = get_datetime_format("medium", locale=get_locale())
+    return pattern.replace("{1}", format_date(value, "medium")).replace("{0}", format_time(value, "short"))
+
+
+def month(value: date | None, style: str = "full") -> str:
+    """A billing month: `листопад 2026`, `November 2026` (`short`: `лист. 2026`; `label`: `лист.`)."""
+    return "" if value is None else format_date(value, MONTH_FORMATS[style])
+
+
+def today() -> date:
+    """Today in the supplier's time zone (due dates, certificates)."""
+    return to_user_timezone(utcnow()).date()
 
 
 def switch_url(lang: str) -> str:
@@ -62,14 +133,27 @@ def _per_request(format_function):
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        money=_per_request(format_money), amount_plain=format_plain, number=_per_request(number), day=_per_request(day)
+        money=_per_request(format_money),
+        amount_plain=format_plain,
+        number=_per_request(number),
+        day=_per_request(day),
+        moment=_per_request(moment),
+        month=_per_request(month),
     )
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 
+    # Flask-Babel's default domain, for every request from its first hook on (a CSRF refusal's page too).
+    app.extensions["babel"].instance.domain_instance = Catalogs()
+
     @app.context_processor
     def locale_context() -> dict:
-        return {"locale": str(get_locale()), "lang_switch_url": switch_url}
+        locale = str(get_locale())
+        return {
+            "locale": locale,
+            "html_lang": pseudo.LANGUAGE_TAG if is_pseudo() else locale,
+            "lang_switch_url": switch_url,
+        }
 
     @app.after_request
     def remember_language(response: Response) -> Response:

@@ -41,7 +41,7 @@ def test_bill_qr_payload_names_the_iban_the_amount_due_and_the_account(app, logg
     from vez.cabinet.documents import bill_view
     from vez.cabinet.queries import account_of
 
-    view = bill_view(account_of(1, "529471247"), date(2026, 10, 1))
+    view = bill_view(account_of(1, "529471247"), date(2026, 10, 1), date(2026, 11, 1))
     fields = nbu_qr.decode(view.qr_url)
     assert fields[:5] == ["BCD", "002", "2", "UCT", ""]
     assert fields[6] == app.config["SUPPLIER_IBAN"]
@@ -56,7 +56,7 @@ def test_overpaid_bill_leaves_the_qr_amount_empty(app, logged_in):
     from vez.cabinet.documents import bill_view
     from vez.cabinet.queries import account_of
 
-    view = bill_view(account_of(1, "912345678"), date(2026, 10, 1))
+    view = bill_view(account_of(1, "912345678"), date(2026, 10, 1), date(2026, 11, 1))
     assert nbu_qr.decode(view.qr_url)[7] == ""
 
 
@@ -97,16 +97,54 @@ def _issue_with_any_token(client):
     return client.post("/cabinet/accounts/529471247/certificates", data={"csrf_token": token})
 
 
-def test_csv_export_lists_charges_and_payments(logged_in):
-    response = logged_in.get("/cabinet/accounts/529471247/export.csv")
-    assert response.mimetype == "text/csv"
+def export(client, lang):
+    response = client.get(f"/cabinet/accounts/529471247/export.csv?lang={lang}")
+    assert response.mimetype == "text/csv" and response.mimetype_params["charset"] == "utf-8"
     assert "attachment" in response.headers["Content-Disposition"]
     body = response.get_data(as_text=True)
-    assert body.startswith("\ufeff")
-    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
-    assert rows[0][0] == "Запис"
+    assert body.startswith("\ufeff")  # a spreadsheet reads it as UTF-8
+    return body.removeprefix("\ufeff")
+
+
+def test_the_ukrainian_csv_is_for_a_spreadsheet_set_to_ukrainian(logged_in):
+    """Issue 12 finding 12: `;` between cells, decimal commas, Ukrainian units, labels and column names."""
+    body = export(logged_in, "uk")
+    rows = list(csv.reader(io.StringIO(body), delimiter=";"))
+    assert rows[0] == [
+        "Запис",
+        "Особовий рахунок",
+        "Місяць або дата",
+        "Обсяг",
+        "Одиниця",
+        "Тариф, грн",
+        "Показання на початок",
+        "Показання на кінець",
+        "Сума, грн",
+        "Канал",
+        "Стан",
+    ]
+    assert {len(row) for row in rows} == {11}
     charges = [r for r in rows[1:] if r[0] == "нарахування"]
     payments = [r for r in rows[1:] if r[0] == "оплата"]
     assert len(charges) == 4 and len(payments) == 4
-    assert ["нарахування", "529471247", "2026-09", "120", "kWh", "4.32", "1100", "1220", "518.40", "", ""] in charges
-    assert ["оплата", "529471247", "2026-10-30 18:00", "", "", "", "", "", "100.00", "online", "pending"] in payments
+    september = ["нарахування", "529471247", "2026-09", "120", "кВт·год", "4,32", "1100", "1220", "518,40", "", ""]
+    assert september in charges
+    # 18:00 UTC is 20:00 in Kyiv, as the cabinet shows it
+    assert ["оплата", "529471247", "2026-10-30 20:00", "", "", "", "", "", "100,00", "онлайн", "в дорозі"] in payments
+    assert "kWh" not in body and "online" not in body
+
+
+def test_the_english_csv_keeps_commas_and_points(logged_in):
+    body = export(logged_in, "en")
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[0][:3] == ["Record", "Personal account", "Month or date"] and rows[0][-2:] == ["Channel", "State"]
+    assert ["charge", "529471247", "2026-09", "120", "kWh", "4.32", "1100", "1220", "518.40", "", ""] in rows
+    assert ["payment", "529471247", "2026-10-30 20:00", "", "", "", "", "", "100.00", "online", "in transit"] in rows
+    assert ";" not in body
+
+
+def test_a_negative_number_stays_a_number_and_a_formula_does_not():
+    from vez.cabinet.export import _cell
+
+    assert _cell("-12,30") == "-12,30" and _cell("-12.30") == "-12.30" and _cell("-5") == "-5"
+    assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and _cell("-1+1") == "'-1+1" and _cell("-inf") == "'-inf"

@@ -127,3 +127,13 @@ def test_a_year_without_data_shows_the_latest_twelve_months(logged_in):
 def test_htmx_partial_carries_the_year_navigation_with_the_chosen_year(logged_in):
     html = text(logged_in.get("/cabinet/accounts/529471247?year=2025", headers={"HX-Request": "true"}))
     assert "<b>2025</b>" in html and 'href="/cabinet/accounts/529471247?year=2026"' in html
+
+
+def test_dates_are_medium_and_payments_carry_their_time(logged_in):
+    """Issue 12 finding 9: one style per kind; the time of a payment (in Kyiv) is shown, a due date has none."""
+    spaced = re.compile(r"[\u00a0\u202f]")
+    account = spaced.sub(" ", text(logged_in.get("/cabinet/accounts/529471247")))
+    assert "30 жовт. 2026 р., 20:00" in account  # 18:00 UTC, the payment in transit
+    assert "20 лист. 2026 р." in account and "листопада" not in account
+    bill = spaced.sub(" ", text(logged_in.get("/cabinet/accounts/529471247/bills/2026-10?lang=en")))
+    assert "Pay by</th><td>Nov 20, 2026" in bill and "October 2026" in bill

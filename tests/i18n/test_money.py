@@ -4,12 +4,13 @@ from decimal import Decimal
 
 import pytest
 from flask_babel import force_locale
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vez.money import MoneyError, format_money, format_plain, parse_kopiykas
 
 NBSP = "\u00a0"
+ONE_APP = [HealthCheck.function_scoped_fixture]  # the app only lends its locale: one for every example is right
 
 
 @pytest.mark.parametrize(
@@ -44,6 +45,19 @@ NBSP = "\u00a0"
         ("-12.30", "plain", True, -1_230),
         ("-0.00", "plain", True, 0),
         ("-5", "typed", True, -500),
+        # as the cabinet and the bill print it, and as it is pasted from them (issue 12, finding 3)
+        ("1 321,92", "typed", False, 132_192),
+        (f"1{NBSP}321,92", "typed", False, 132_192),
+        ("1\u202f321,92 грн", "typed", False, 132_192),
+        ("1,321.92 UAH", "typed", False, 132_192),
+        ("1,000.00", "typed", False, 100_000),
+        ("12,345,678.9", "typed", False, 1_234_567_890),
+        ("1 234 567", "typed", False, 123_456_700),
+        ("₴250", "typed", False, 25_000),
+        ("UAH 250.50", "typed", False, 25_050),
+        ("250 грн.", "typed", False, 25_000),
+        ("250 ГРН", "typed", False, 25_000),
+        (f"-1{NBSP}234,50{NBSP}₴", "typed", True, -123_450),
     ],
 )
 def test_amounts_are_read_as_kopiykas(text, grammar, signed, kopiykas):
@@ -74,7 +88,24 @@ def test_amounts_are_read_as_kopiykas(text, grammar, signed, kopiykas):
         ("1.234", "typed", "format"),
         ("500.001", "bare", "format"),
         ("1,2,3", "typed", "format"),
-        ("1,000.00", "typed", "format"),
+        ("1.000,00", "typed", "format"),
+        # groups must be of three, after one to three digits, all with the same separator
+        ("1 32 1,92", "typed", "format"),
+        ("1 3211,92", "typed", "format"),
+        ("1234 567", "typed", "format"),
+        (f"1 234{NBSP}567", "typed", "format"),
+        ("1 000,000.00", "typed", "format"),
+        ("1  000", "typed", "format"),
+        ("1 000 ", "plain", "format"),
+        # a comma groups only before a decimal point: `1,234` alone could mean 1.234
+        ("1,234", "typed", "format"),
+        ("1,234,50", "typed", "format"),
+        # one currency sign, outside the sign of the amount; nothing but a currency is not an amount
+        ("₴250₴", "typed", "format"),
+        ("₴-5", "typed", "format"),
+        ("грн", "typed", "format"),
+        ("250 $", "typed", "format"),
+        ("1 000 000 000 000", "typed", "format"),
         ("500.", "bare", "format"),
         (".50", "bare", "format"),
         # more than twelve digits of hryvnias
@@ -102,6 +133,26 @@ def test_whatever_is_typed_is_an_exact_int_or_refused(text):
         return
     assert type(kopiykas) is int
     assert Decimal(text.strip().replace(",", ".")) * 100 == kopiykas
+
+
+@settings(max_examples=300, suppress_health_check=ONE_APP)
+@given(st.integers(min_value=-(10**14) + 1, max_value=10**14 - 1), st.sampled_from(["uk", "en"]))
+def test_what_format_money_prints_reads_back(app, kopiykas, locale):
+    """Whatever the cabinet prints, in either language, step 1, add-account and pay read as the same kopiykas."""
+    with app.test_request_context(), force_locale(locale):
+        printed = format_money(kopiykas)
+    assert parse_kopiykas(printed, signed=True) == kopiykas
+    if kopiykas >= 0:
+        assert parse_kopiykas(printed) == kopiykas
+
+
+@settings(suppress_health_check=ONE_APP)
+@given(st.integers(min_value=0, max_value=10**14 - 1), st.sampled_from([" ", NBSP, "\u202f"]), st.booleans())
+def test_any_space_may_group_the_thousands(app, kopiykas, space, with_sign):
+    with app.test_request_context(), force_locale("uk"):
+        printed = format_money(kopiykas)
+    retyped = printed.replace(NBSP, space) if with_sign else printed.removesuffix(f"{NBSP}₴").replace(NBSP, space)
+    assert parse_kopiykas(retyped) == kopiykas
 
 
 @given(st.integers(min_value=-(10**13), max_value=10**13))

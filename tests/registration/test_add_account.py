@@ -34,6 +34,12 @@ def test_a_gas_account_is_attached_to_the_current_login(reg, logged_in, make_acc
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "cabinet.account_added"))
 
 
+def test_an_account_is_added_with_the_amount_as_the_cabinet_prints_it(reg, logged_in, make_account):
+    gas = make_account("912345678", last_payment=132192)
+    response = reg.identify(gas, "1\u00a0321,92\u00a0₴", path="/cabinet/accounts/add")
+    assert response.status_code == 303 and response.headers["Location"] == "/cabinet"
+
+
 def test_adding_gets_the_same_advice_and_the_same_limits(reg, logged_in, make_account):
     gas = make_account("912345678", last_payment=45678)
     wrong = reg.identify(gas, "456.77", path="/cabinet/accounts/add")

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from flask_babel import format_date
 from flask_babel import gettext as _
 
 from vez import nbu_qr
-from vez.billing import purpose_line
+from vez.billing import days_overdue, purpose_line
 from vez.cabinet import queries
 from vez.extensions import db
-from vez.i18n import day, number
+from vez.i18n import day, moment, number
+from vez.i18n import month as billing_month
 from vez.models import Bill, Certificate, Charge, Payment, PersonalAccount, Service
 from vez.money import format_money
 from vez.pdf import FAMILY, Document
@@ -53,13 +53,14 @@ class BillView:
     supplier: Supplier
     purpose: str
     qr_url: str
+    days_overdue: int = 0
 
     @property
     def qr_image(self) -> str:
         return nbu_qr.svg_data_uri(self.qr_url)
 
 
-def bill_view(account: PersonalAccount, month: date) -> BillView | None:
+def bill_view(account: PersonalAccount, month: date, today: date) -> BillView | None:
     bill = queries.bill_of(account, month)
     if bill is None:
         return None
@@ -72,8 +73,17 @@ def bill_view(account: PersonalAccount, month: date) -> BillView | None:
         code=supplier.edrpou,
         purpose=purpose,
     )
+    newest = not queries.has_bill_after(account, month)
+    overdue = days_overdue(bill, balance=account.balance, newest=newest, today=today)
     return BillView(
-        bill, account, queries.charge_of(account, month), queries.received_in(account, month), supplier, purpose, qr_url
+        bill,
+        account,
+        queries.charge_of(account, month),
+        queries.received_in(account, month),
+        supplier,
+        purpose,
+        qr_url,
+        overdue,
     )
 
 
@@ -89,10 +99,10 @@ def bill_pdf(view: BillView) -> bytes:
     bill, account, s = view.bill, view.account, view.supplier
     doc = Document(title=_("Bill No. %(number)s", number=bill.number), author=s.name)
     doc.footer_text = f"{s.name} · {s.phone}"
-    doc.heading(_("Bill No. %(number)s of %(date)s", number=bill.number, date=day(bill.issued_on, "long")))
+    doc.heading(_("Bill No. %(number)s of %(date)s", number=bill.number, date=day(bill.issued_on)))
     doc.pairs(
         [
-            (_("Period"), format_date(bill.month, "LLLL yyyy")),
+            (_("Period"), billing_month(bill.month)),
             (_("Service"), service_name(account)),
         ]
     )
@@ -143,7 +153,7 @@ def bill_pdf(view: BillView) -> bytes:
         (_("Balance at the start of the month"), format_money(bill.opening_balance)),
         (_("Charged for the month"), format_money(bill.charged)),
         (_("Payments received"), format_money(bill.paid)),
-        *[("    " + day(payment.paid_at), format_money(payment.amount)) for payment in view.payments],
+        *[("    " + moment(payment.paid_at), format_money(payment.amount)) for payment in view.payments],
         (_("Balance at the end of the month"), format_money(bill.closing_balance)),
     ]
     doc.pairs(rows, label_width=80)
@@ -217,7 +227,7 @@ def certificate_pdf(certificate: Certificate, check_url: str) -> bytes:
     doc.heading(_("Certificate of no debt"), 16)
     doc.pairs(
         [
-            (_("Date"), day(certificate.issued_on, "long")),
+            (_("Date"), day(certificate.issued_on)),
             (_("Verification code"), pretty_code(certificate.code)),
         ]
     )
@@ -243,7 +253,7 @@ def certificate_pdf(certificate: Certificate, check_url: str) -> bytes:
         _(
             "This is to certify that on %(date)s the personal account No. %(number)s has no debt "
             "for %(service)s to %(supplier)s.",
-            date=day(certificate.issued_on, "long"),
+            date=day(certificate.issued_on),
             number=account.number,
             service=service_name(account).lower(),
             supplier=s.name,

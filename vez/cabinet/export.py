@@ -1,40 +1,66 @@
-"""An account's charges and payments as CSV (RFC 4180, UTF-8 with a BOM so spreadsheets read Cyrillic)."""
+"""An account's charges and payments as CSV for the consumer's spreadsheet, in the interface language.
+
+RFC 4180 in UTF-8 with a byte-order mark (so spreadsheets read Cyrillic and `м³`). A spreadsheet set to
+Ukrainian splits on `;` and reads decimal commas, one set to English splits on `,` and reads points: the
+Ukrainian file is `;`-separated with decimal commas and Ukrainian units and labels, the English one
+comma-separated with points. Months and dates are ISO (`2026-09`, `2026-10-30 20:00`, Kyiv time), which both read.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import to_user_timezone
 
 from vez.cabinet import queries
-from vez.models import PersonalAccount
+from vez.models import PaymentSource, PaymentStatus, PersonalAccount
 from vez.money import format_plain
 
 
+@dataclass(frozen=True)
+class Spreadsheet:
+    delimiter: str
+    decimal_mark: str
+
+
+SPREADSHEETS = {"uk": Spreadsheet(";", ","), "en": Spreadsheet(",", ".")}
+ENGLISH = SPREADSHEETS["en"]  # any other interface language (the testers' pseudo-locale) reads as English
+UNITS = {"kWh": _l("kWh"), "m³": _l("m³")}
+CHANNELS = {PaymentSource.bank: _l("bank"), PaymentSource.post: _l("post office"), PaymentSource.online: _l("online")}
+STATES = {
+    PaymentStatus.received: _l("received"),
+    PaymentStatus.pending: _l("in transit"),
+    PaymentStatus.failed: _l("failed"),
+    PaymentStatus.reversed: _l("reversed"),
+}
+_NUMBER = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?", re.ASCII)
+
+
 def _cell(value) -> str:
-    """No cell starts a spreadsheet formula (CSV injection)."""
+    """No cell starts a spreadsheet formula (CSV injection); a negative number stays a number."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text) else text
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER.fullmatch(text) else text
 
 
-def _plain(value: Decimal | None) -> str:
-    return "" if value is None else f"{value.normalize():f}"
+def account_csv(account: PersonalAccount, language: str) -> str:
+    """The export in `language` (`uk`, `en`; anything else as English)."""
+    sheet = SPREADSHEETS.get(language, ENGLISH)
 
+    def number(value: Decimal | None) -> str:
+        return "" if value is None else f"{value.normalize():f}".replace(".", sheet.decimal_mark)
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    def money(kopiykas: int) -> str:
+        return format_plain(kopiykas).replace(".", sheet.decimal_mark)
 
-
-def account_csv(account: PersonalAccount) -> str:
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, delimiter=sheet.delimiter, lineterminator="\r\n")
     writer.writerow(
         [
             _("Record"),
@@ -51,41 +77,13 @@ def account_csv(account: PersonalAccount) -> str:
         ]
     )
     for c in queries.all_charges(account):
-        writer.writerow(
-            [
-                _cell(v)
-                for v in (
-                    _("charge"),
-                    account.number,
-                    f"{c.month:%Y-%m}",
-                    _plain(c.volume),
-                    c.unit,
-                    _plain(c.tariff),
-                    _plain(c.reading_start),
-                    _plain(c.reading_end),
-                    format_plain(c.amount),
-                    "",
-                    "",
-                )
-            ]
-        )
+        unit = UNITS.get(c.unit, c.unit)
+        row = (_("charge"), account.number, f"{c.month:%Y-%m}", number(c.volume), unit, number(c.tariff))
+        row += (number(c.reading_start), number(c.reading_end), money(c.amount), "", "")
+        writer.writerow([_cell(v) for v in row])
     for p in queries.all_payments(account):
-        writer.writerow(
-            [
-                _cell(v)
-                for v in (
-                    _("payment"),
-                    account.number,
-                    f"{p.paid_at:%Y-%m-%d %H:%M}",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    format_plain(p.amount),
-                    p.source.value,
-                    p.status.value,
-                )
-            ]
-        )
+        paid_at = to_user_timezone(p.paid_at)  # Kyiv time, as the cabinet shows it
+        row = (_("payment"), account.number, f"{paid_at:%Y-%m-%d %H:%M}", "", "", "", "", "")
+        row += (money(p.amount), CHANNELS[p.source], STATES[p.status])
+        writer.writerow([_cell(v) for v in row])
     return out.getvalue()

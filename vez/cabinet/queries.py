@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from vez.billing import next_month
+from vez.billing import days_overdue, next_month
 from vez.extensions import db
 from vez.holdings import account_of, accounts_of, held_by  # noqa: F401 (the cabinet's callers use these names)
 from vez.models import Bill, Certificate, Charge, Payment, PaymentStatus, PersonalAccount
@@ -22,9 +22,10 @@ class Card:
     account: PersonalAccount
     bill: Bill | None = None
     last_payment: Payment | None = None
+    days_overdue: int = 0  # the newest bill's days past its due date while the account owes
 
 
-def cards_of(user_id: int) -> list[Card]:
+def cards_of(user_id: int, today: date) -> list[Card]:
     """The /cabinet cards: each account with its newest bill and newest payment, in one statement."""
     newest_bill = (
         select(Bill.id)
@@ -52,7 +53,12 @@ def cards_of(user_id: int) -> list[Card]:
         .outerjoin(Payment, Payment.id == newest_payment)
         .order_by(PersonalAccount.service, PersonalAccount.number)
     )
-    return [Card(account, bill, payment) for account, bill, payment in rows]
+    return [
+        Card(
+            account, bill, payment, days_overdue(bill, balance=account.balance, newest=True, today=today) if bill else 0
+        )
+        for account, bill, payment in rows
+    ]
 
 
 @dataclass
@@ -142,6 +148,12 @@ def history(account: PersonalAccount, year: int | None = None) -> History:
 
 def bill_of(account: PersonalAccount, month: date) -> Bill | None:
     return db.session.scalar(select(Bill).where(Bill.account_id == account.id, Bill.month == month))
+
+
+def has_bill_after(account: PersonalAccount, month: date) -> bool:
+    return (
+        db.session.scalar(select(Bill.id).where(Bill.account_id == account.id, Bill.month > month).limit(1)) is not None
+    )
 
 
 def charge_of(account: PersonalAccount, month: date) -> Charge | None:

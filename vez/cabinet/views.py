@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import to_user_timezone
 from flask_login import current_user, login_required
 
-from vez import audit, caps, htmx
+from vez import audit, caps, htmx, i18n
 from vez.billing import parse_month
 from vez.cabinet import bp, documents, queries
 from vez.cabinet.chart import chart
@@ -20,7 +20,7 @@ from vez.htmx import render
 from vez.identity import profile
 from vez.identity.passwords import password_message
 from vez.identity.sessions import start_session
-from vez.models import Certificate, utcnow
+from vez.models import Certificate
 from vez.urls import external_url
 
 
@@ -50,7 +50,7 @@ def _pdf(data: bytes, filename: str) -> Response:
 @bp.route("")
 @login_required
 def index():
-    cards = queries.cards_of(current_user.id)
+    cards = queries.cards_of(current_user.id, i18n.today())
     return render_template("cabinet/index.html", cards=cards, summary=queries.summary_of(cards))
 
 
@@ -74,7 +74,7 @@ def account(number: str):
 @bp.route("/accounts/<number>/bills/<month>")
 @login_required
 def bill(number: str, month: str):
-    view = documents.bill_view(_account(number), _month(month))
+    view = documents.bill_view(_account(number), _month(month), i18n.today())
     if view is None:
         abort(404)
     return render_template("cabinet/bill.html", view=view)
@@ -83,7 +83,7 @@ def bill(number: str, month: str):
 @bp.route("/accounts/<number>/bills/<month>.pdf")
 @login_required
 def bill_pdf(number: str, month: str):
-    view = documents.bill_view(_account(number), _month(month))
+    view = documents.bill_view(_account(number), _month(month), i18n.today())
     if view is None:
         abort(404)
     return _pdf(documents.bill_pdf(view), f"bill-{number}-{month}.pdf")
@@ -93,7 +93,7 @@ def bill_pdf(number: str, month: str):
 @login_required
 def export(number: str):
     account = _account(number)
-    response = Response(account_csv(account), mimetype="text/csv")
+    response = Response(account_csv(account, str(get_locale())), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="vez-{number}.csv"'
     return response
 
@@ -114,7 +114,7 @@ def certificate_new(number: str):
         db.session.rollback()
         flash(_("The daily limit of certificates (%(max)s) is used up. Try again tomorrow.", max=cap.limit), "error")
         return redirect(url_for("cabinet.account", number=number), code=303)
-    today = to_user_timezone(utcnow()).date()
+    today = i18n.today()
     certificate = documents.issue_certificate(account, current_user.id, today)
     audit.record("cabinet.certificate", actor_id=current_user.id, ip=request.remote_addr, target=account)
     db.session.commit()

@@ -37,7 +37,6 @@ class IdentificationOutcome(str, enum.Enum):
     registered = "registered"  # held by an activated login
     locked = "locked"  # too many wrong answers for this account today
     throttled = "throttled"  # too many failures from this address
-    malformed = "malformed"  # refused before any lookup (the form says why)
     own = "own"  # already in the current login's cabinet (adding an account)
 
 
@@ -69,9 +68,9 @@ def parse_number(raw: str | None, service: Service | None) -> tuple[str | None, 
 
 
 def parse_amount(raw: str | None) -> tuple[int | None, str | None]:
-    """Hryvnias as typed (`500`, `500.0`, `500,00`) to kopiykas, never through a float; or a problem."""
+    """Hryvnias as typed or as we print them (`500`, `500,00`, `1 321,92 ₴`) to kopiykas, never through a float."""
     try:
-        kopiykas = parse_kopiykas((raw or "")[: LONGEST_INPUT + 1].strip(), grammar="bare")
+        kopiykas = parse_kopiykas((raw or "")[: LONGEST_INPUT + 1].strip())
     except MoneyError as error:
         return None, error.reason
     return (kopiykas, None) if kopiykas > 0 else (None, "zero")
@@ -89,8 +88,11 @@ def normalize_surname(raw: str | None) -> str:
 
 
 def record_malformed(ip: str | None, actor_id: int | None = None, **fields) -> None:
-    """Input refused before any lookup still counts against the address (docs/security.md B14)."""
-    limits.count_identification_failure(ip or "", IdentificationOutcome.malformed.value)
+    """Input refused before any lookup is a form error: audited, never a failed attempt (docs/security.md B14).
+
+    It looked nothing up and so told nothing about any account; counting it would lock a consumer out for
+    pasting `1 321,92 ₴` in a way the form did not know.
+    """
     audit.record("identify.malformed", actor_id=actor_id, ip=ip, **fields)
 
 

@@ -298,12 +298,6 @@ class IdentificationAttempt:
         IDENTIFY_PER_ADDRESS.refund(self.ip)
 
 
-def count_identification_failure(ip: str, reason: str) -> None:
-    """A failure refused before any lookup (malformed input) still counts against the address."""
-    IDENTIFY_PER_ADDRESS.take(ip)  # over the limit already: nothing more to count
-    db.session.add(IdentificationFailure(ip=ip, reason=reason))
-
-
 def account_failures(account_id: int) -> int:
     return IDENTIFY_PER_ACCOUNT.count(str(account_id))
 

@@ -15,7 +15,7 @@ from vez.models.base import Base, utcnow
 
 
 class IdentificationFailure(Base):
-    """One failed identification: unknown account, wrong answer, malformed input or a locked account."""
+    """One failed identification: unknown account, wrong answer or a locked account (a form error is none)."""
 
     __tablename__ = "identification_failures"
     __table_args__ = (
@@ -28,7 +28,7 @@ class IdentificationFailure(Base):
     ip: Mapped[str] = mapped_column(String(45), default="")
     # Set when the account exists and the answer was wrong: these count towards the account's lock.
     account_id: Mapped[int | None] = mapped_column(ForeignKey("personal_accounts.id", ondelete="CASCADE"))
-    reason: Mapped[str] = mapped_column(String(20))  # not_found, mismatch, malformed, locked, throttled
+    reason: Mapped[str] = mapped_column(String(20))  # not_found, mismatch, locked, throttled, … (older rows: malformed)
     cleared_at: Mapped[datetime | None]  # staff unlocked the account: no longer counts
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, redirect, render_template, request, url_for
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -202,9 +202,3 @@ def sandbox_decide():
 def _local_result_path(order: dict) -> str:
     path = urlsplit(str(order.get("result_url", ""))).path
     return path if path.startswith("/payments/") else url_for("cabinet.index")
-
-
-@bp.app_template_filter("paid_time")
-def paid_time(value) -> str:
-    """A naive UTC timestamp as the consumer's local date and time (Flask-Babel's time zone)."""
-    return "" if value is None else format_datetime(value, "short")
