@@ -78,8 +78,11 @@ class VisibleText(HTMLParser):
 
 
 def data_values(app) -> set[str]:
-    """What the database and the configuration (the supplier's requisites) hold, shown as they are."""
-    values = {str(value) for key, value in app.config.items() if key.startswith("SUPPLIER_") and value}
+    """What the database and the configuration (the supplier's requisites and brand) hold, shown as they are."""
+    values = set()
+    for key, value in app.config.items():
+        if key.startswith(("SUPPLIER_", "BRAND_")) and value:
+            values |= {str(v) for v in value.values()} if isinstance(value, dict) else {str(value)}
     for account in db.session.scalars(select(PersonalAccount)):
         values |= {account.number, account.holder_name, account.address, account.meter_number or ""}
     for sub in db.session.scalars(select(Subdivision)):
