@@ -16,6 +16,7 @@ from vez.models import Payment, PaymentStatus, Service, User
 from vez.payments.providers.envelope import encode, hmac_signature
 
 STATUS = "#payment-status"
+STATE = "#payment-state .pay-state"  # inside the live region, the one part the poll replaces
 
 
 @pytest.fixture
@@ -82,21 +83,35 @@ def test_demo_pays_100_and_sees_the_balance_fall_without_reloading(
     # The consumer watches the order in a second tab while the bank decides.
     watcher = page.context.new_page()
     watcher.goto(f"/payments/{payment_id}")
-    assert watcher.locator(STATUS).get_attribute("data-status") == "pending"
+    assert watcher.locator(STATE).get_attribute("data-status") == "pending"
     assert watcher.get_by_text("В дорозі").is_visible()
     assert int(watcher.locator(f"{STATUS} .pay-balance").get_attribute("data-balance")) == before
     watcher.evaluate("window.__marker = 1")  # survives only if the page is not reloaded
+    # A keyboard user stands on "To my accounts"; the live region is remembered to prove it is never replaced.
+    watcher.get_by_role("link", name="До моїх рахунків").focus()
+    watcher.evaluate("window.__region = document.getElementById('payment-state')")
+    polls = []
+    watcher.on("response", lambda r: r.url.endswith(f"/payments/{payment_id}") and polls.append(r.status))
+    watcher.wait_for_timeout(2_500)
+    assert polls and set(polls) == {204}  # pending: nothing to swap
 
     page.get_by_role("button", name="Сплатити").click()  # the sandbox bank's button
     page.wait_for_url(f"**/payments/{payment_id}")
-    assert page.locator(STATUS).get_attribute("data-status") == "received"
+    assert page.locator(STATE).get_attribute("data-status") == "received"
 
-    watcher.wait_for_selector(f'{STATUS}[data-status="received"]', timeout=8_000)
+    watcher.wait_for_selector(f'{STATE}[data-status="received"]', timeout=8_000)
     after = int(watcher.locator(f"{STATUS} .pay-balance").get_attribute("data-balance"))
     assert before - after == 10_000  # exactly 100.00
     assert watcher.evaluate("window.__marker") == 1
     assert watcher.get_by_text("Сплачено").first.is_visible()
-    assert watcher.locator(STATUS).get_attribute("hx-trigger") is None  # polling stopped
+    assert watcher.evaluate("document.getElementById('payment-state') === window.__region")
+    assert watcher.evaluate("document.activeElement.textContent.trim()") == "До моїх рахунків"
+    assert watcher.get_by_role("status").inner_text().startswith("Сплачено")
+    assert watcher.get_by_role("link", name="Квитанція").is_visible()  # the next step, out of band
+    answered = len(polls)
+    assert polls[-1] == 286
+    watcher.wait_for_timeout(4_500)
+    assert len(polls) == answered  # polling stopped at the final state
     screenshot(watcher, "payments-result", 360)
     screenshot(watcher, "payments-result", 1280)
     watcher.get_by_role("link", name="Квитанція").click()
@@ -122,7 +137,7 @@ def test_declining_in_english_leaves_the_balance(page, live_server, demo_gas_acc
     screenshot(page, "payments-sandbox-en", 1280)
     page.get_by_role("button", name="Decline").click()
     page.wait_for_url(re.compile(r".*/payments/\d+$"))
-    assert page.locator(STATUS).get_attribute("data-status") == "failed"
+    assert page.locator(STATE).get_attribute("data-status") == "failed"
     assert page.locator(f"{STATUS} .pay-balance").get_attribute("data-balance") == before
     screenshot(page, "payments-failed-en", 360)
     page.goto("/?lang=uk")
@@ -136,7 +151,7 @@ def test_without_javascript_the_result_page_refreshes_itself(
     payment_id = pay_until_the_gateway(page, demo_gas_account, "100.00")
     watcher = page.context.new_page()
     watcher.goto(f"/payments/{payment_id}")
-    assert watcher.locator(STATUS).get_attribute("data-status") == "pending"
+    assert watcher.locator(STATE).get_attribute("data-status") == "pending"
     page.get_by_role("button", name="Сплатити").click()
     page.wait_for_url(f"**/payments/{payment_id}")
-    watcher.wait_for_selector(f'{STATUS}[data-status="received"]', timeout=10_000)  # the meta refresh
+    watcher.wait_for_selector(f'{STATE}[data-status="received"]', timeout=10_000)  # the meta refresh

@@ -113,20 +113,33 @@ def test_profile_link_in_the_header_for_a_logged_in_consumer(logged_in):
 def test_chart_bars_and_table_carry_the_same_numbers(logged_in):
     html = text(logged_in.get("/cabinet/accounts/529471247?year=2026"))
     svg = html[html.index("<svg") : html.index("</svg>")]
-    amounts = [t.split(": ", 1)[1] for t in re.findall(r"<title>([^<]+)</title>", svg)]
-    amounts = [a for a in amounts if not a.startswith("0,00")]
+    volumes = [t.split(": ", 1)[1].split(" · ")[0] for t in re.findall(r"<title>([^<]+)</title>", svg)]
+    volumes = [v for v in volumes if v != "—"]
     table = html[html.index('<table class="charges"') :]
-    assert amounts and all(amount in table for amount in amounts)
+    assert volumes and all(volume in table for volume in volumes)
+
+
+def test_chart_shows_the_unit_a_three_tick_scale_and_the_peak_in_the_locales_format(logged_in):
+    html = text(logged_in.get("/cabinet/accounts/529471247?year=2026"))
+    svg = html[html.index("<figure") : html.index("</figure>")]
+    assert "Споживання за місяцями, кВт·год" in svg and "viewBox" not in svg
+    ticks = re.findall(r'<text class="tick"[^>]*>([^<]+)</text>', svg)
+    assert len(ticks) == 3 and ticks[0] == "0"
+    peak = re.findall(r'<text class="peak"[^>]*>([^<]+)</text>', svg)
+    assert len(peak) == 1 and peak[0].endswith(" кВт·год")
+    english = text(logged_in.get("/cabinet/accounts/529471247?year=2026&lang=en"))
+    assert "Consumption by month, kWh" in english
 
 
 def test_a_year_without_data_shows_the_latest_twelve_months(logged_in):
     html = text(logged_in.get("/cabinet/accounts/529471247?year=2019"))
-    assert "<b>Останні 12 місяців</b>" in html and "вересень 2026" in html
+    assert 'aria-current="page">Останні 12 місяців</a>' in html and "вересень 2026" in html
 
 
 def test_htmx_partial_carries_the_year_navigation_with_the_chosen_year(logged_in):
     html = text(logged_in.get("/cabinet/accounts/529471247?year=2025", headers={"HX-Request": "true"}))
-    assert "<b>2025</b>" in html and 'href="/cabinet/accounts/529471247?year=2026"' in html
+    assert 'id="year-2025"' in html and 'aria-current="page">2025</a>' in html
+    assert 'href="/cabinet/accounts/529471247?year=2026"' in html
 
 
 def test_dates_are_medium_and_payments_carry_their_time(logged_in):

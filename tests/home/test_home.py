@@ -75,12 +75,13 @@ def test_company_tab_is_its_own_page(client):
     assert "Прийом платежів за договорами" in html
 
 
-@pytest.mark.parametrize("path", ["/", "/company"])
-def test_htmx_gets_only_the_tab_panel(client, path):
+@pytest.mark.parametrize(("path", "title"), [("/", "Для дому · ВЕЗ"), ("/company", "Для компаній · ВЕЗ")])
+def test_htmx_gets_only_the_tab_panel_and_the_tabs_title(client, path, title):
+    """htmx 2 takes a top-level <title> of a partial for the document's title."""
     response = client.get(path, headers={"HX-Request": "true"})
     html = response.get_data(as_text=True)
-    assert html.lstrip().startswith('<section class="panel" id="tab-panel"')
-    assert "<html" not in html
+    assert html.lstrip().startswith(f'<title>{title}</title>\n<section class="panel" id="tab-panel"')
+    assert "<html" not in html and html.count("<title>") == 1
     assert "HX-Request" in response.headers["Vary"]
 
 
@@ -92,7 +93,7 @@ def test_boosted_and_history_restore_requests_get_the_whole_page(client):
 
 def test_tabs_are_links_that_htmx_enhances(client):
     html = client.get("/").get_data(as_text=True)
-    assert 'href="/company" hx-get="/company" hx-target="#tab-panel"' in html
+    assert 'id="tab-company" href="/company" hx-get="/company" hx-target="#tab-panel"' in html
     assert 'hx-push-url="true"' in html
 
 

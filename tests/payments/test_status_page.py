@@ -11,37 +11,41 @@ from vez.models import Letter
 HX = {"HX-Request": "true"}
 
 
-def test_pending_page_polls_and_refreshes_without_javascript(client, payer):
+def test_pending_page_polls_from_a_live_region_and_refreshes_without_javascript(client, payer):
     payment = place_order(client)
     response = client.get(f"/payments/{payment.id}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     section = re.search(r'<section id="payment-status"[^>]*>', html).group(0)
-    assert f'hx-get="/payments/{payment.id}"' in section
-    assert 'hx-trigger="every 2s"' in section and 'hx-swap="outerHTML"' in section
+    assert "hx-" not in section  # the section with its buttons is never swapped
+    region = re.search(r'<div id="payment-state"[^>]*>', html).group(0)
+    assert 'role="status"' in region and 'aria-live="polite"' in region
+    assert f'hx-get="/payments/{payment.id}"' in region
+    assert 'hx-trigger="every 2s"' in region and 'hx-swap="innerHTML"' in region
     head = html[: html.index("</head>")]
     assert re.search(r'<noscript><meta http-equiv="refresh" content="\d+"></noscript>', head)
     assert response.headers["Cache-Control"] == "no-store" and "HX-Request" in response.headers["Vary"]
 
 
-def test_pending_partial_keeps_polling(client, payer):
+def test_pending_poll_answers_204_so_nothing_is_swapped_and_polling_goes_on(client, payer):
     payment = place_order(client)
     response = client.get(f"/payments/{payment.id}", headers=HX)
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert html.lstrip().startswith("{#") is False and "<html" not in html
-    assert 'hx-trigger="every 2s"' in html and "В дорозі" in html
+    assert response.status_code == 204 and response.data == b""
 
 
-def test_final_partial_stops_polling_with_286_and_shows_the_new_balance(app, client, payer):
+def test_final_poll_answer_stops_polling_with_286_and_brings_the_new_text_and_balance(app, client, payer):
     payment = place_order(client)
     post_callback(https_client(app), "sandbox", sandbox_callback(app, payment))
     response = client.get(f"/payments/{payment.id}", headers=HX)
     html = response.get_data(as_text=True)
     assert response.status_code == 286
     assert "hx-trigger" not in html and "hx-get" not in html
-    assert 'data-balance="40000"' in html and "400,00" in html and "Новий баланс" in html
-    assert f'href="/payments/{payment.id}/receipt"' in html
+    assert 'id="payment-state"' not in html and 'id="payment-status"' not in html  # the region stays, its text changes
+    assert html.lstrip().startswith('<div class="pay-state received" data-status="received">') and "Сплачено" in html
+    outcome = re.search(r'<div id="payment-outcome" hx-swap-oob="true">.*?</div>', html, re.S).group(0)
+    assert 'data-balance="40000"' in outcome and "400,00" in outcome and "Новий баланс" in outcome
+    nxt = re.search(r'<span id="payment-next" class="next" hx-swap-oob="true">.*?</span>', html, re.S).group(0)
+    assert f'href="/payments/{payment.id}/receipt"' in nxt
 
 
 def test_final_page_no_longer_refreshes(app, client, payer):

@@ -11,7 +11,7 @@ from vez.pagecache import cached_page
 
 
 def tab(name: str):
-    return render("home/index.html", "home/_panel.html", tab=name, form=LoginForm())
+    return render("home/index.html", "home/_tab.html", tab=name, form=LoginForm())
 
 
 @bp.route("/")

@@ -127,7 +127,11 @@ def _description(account) -> str:
 def show(payment_id: int):
     payment = _owned(payment_id)
     final = payment.status is not PaymentStatus.pending
-    body = render("payments/show.html", "payments/_status.html", payment=payment, account=payment.account, final=final)
+    if is_partial_request() and not final:
+        return "", 204  # the poll: nothing changed, nothing to swap, keep asking
+    body = render(
+        "payments/show.html", "payments/_status_final.html", payment=payment, account=payment.account, final=final
+    )
     return body, STOP_POLLING if final and is_partial_request() else 200
 
 
