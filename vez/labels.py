@@ -153,9 +153,11 @@ def label(value: object) -> str:
     return str(value)
 
 
-def choices(enum_type: type[enum.Enum]) -> list[tuple[str, str]]:
-    """(stored name, word) of every member, for a form's select or a filter's options."""
-    return [(member.name, label(member)) for member in enum_type]
+def choices(enum_type: type[enum.Enum]) -> list[tuple[str, object]]:
+    """(stored name, word) of every member, for a form's select or a filter's options; the words stay lazy,
+    so a list made once (Flask-Admin builds its forms and filters at start) speaks each request's language."""
+    words = ENUMS.get(enum_type, {})
+    return [(member.name, words.get(member, member.value)) for member in enum_type]
 
 
 def _from(table: dict[str, object], code: str | None) -> str:
