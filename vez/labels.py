@@ -48,6 +48,21 @@ ENUMS: dict[type[enum.Enum], dict[enum.Enum, object]] = {
 
 UNITS = {"kWh": _l("kWh"), "m3": _l("m³")}
 
+YES_NO = {True: _l("Yes"), False: _l("No")}
+
+# What an audit event is about: the table of its target.
+OBJECTS = {
+    "bills": _l("Bill"),
+    "certificates": _l("Certificate"),
+    "charges": _l("Charge"),
+    "import_runs": _l("Import"),
+    "letters": _l("Letter"),
+    "payments": _l("Payment"),
+    "personal_accounts": _l("Personal account"),
+    "subdivisions": _l("Subdivision"),
+    "users": _l("Login"),
+}
+
 IMPORT_KINDS = {"accounts": _l("Accounts"), "charges": _l("Charges"), "payments": _l("Payments")}
 
 LETTER_KINDS = {
@@ -165,6 +180,14 @@ def _from(table: dict[str, object], code: str | None) -> str:
         return ""
     found = table.get(code)
     return str(found) if found is not None else code
+
+
+def yes_no(value: bool) -> str:
+    return str(YES_NO[bool(value)])
+
+
+def target(table: str | None) -> str:
+    return _from(OBJECTS, table)
 
 
 def unit(code: str | None) -> str:

@@ -132,3 +132,11 @@ def test_an_amount_typed_wrong_is_refused_in_the_staffs_language(admin_client, d
     assert "Введіть суму в гривнях" in page
     db.session.refresh(charge)
     assert charge.amount == 43200
+
+
+def test_a_yes_or_no_is_a_word_and_an_events_object_is_named(admin_client, db, make_user):
+    user = make_user("maria", paperless=True)
+    details = unescape(admin_client.get(f"/admin/logins/details/?id={user.id}&lang=uk").get_data(as_text=True))
+    assert re.search(r"<td>\s*Так\s*</td>", details) and "paperless: true" not in details
+    audit = unescape(admin_client.get("/admin/audit/?lang=uk").get_data(as_text=True))
+    assert re.search(r">\s*Логін\s*<", audit) and not re.search(r">\s*users\s*<", audit)

@@ -106,8 +106,13 @@ def _label(view, value, name) -> str:
     return labels.label(value)
 
 
-TYPE_FORMATTERS = {**typefmt.BASE_FORMATTERS, datetime: _local_time, enum.Enum: _label}
-DETAIL_TYPE_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, datetime: _local_time, enum.Enum: _label}
+def _yes_no(view, value, name) -> str:
+    """Yes or No in words (Flask-Admin's icon had only an English title, "paperless: true")."""
+    return labels.yes_no(value)
+
+
+TYPE_FORMATTERS = {**typefmt.BASE_FORMATTERS, datetime: _local_time, enum.Enum: _label, bool: _yes_no}
+DETAIL_TYPE_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, datetime: _local_time, enum.Enum: _label, bool: _yes_no}
 
 
 def _money(view, context, model, name):
@@ -603,9 +608,10 @@ class AuditView(StaffModelView):
     column_searchable_list = ("action", "target_id", "ip")
     column_filters = ("action", "actor_id", "target_type", "target_id", "at", "ip")
     column_default_sort = ("at", True)
-    column_formatters = {"action": _by(labels.event)}
+    column_formatters = {"action": _by(labels.event), "target_type": _by(labels.target)}
     column_formatters_detail = {
-        "action": lambda view, context, model, name: f"{labels.event(model.action)} ({model.action})"
+        **column_formatters,
+        "action": lambda view, context, model, name: f"{labels.event(model.action)} ({model.action})",
     }
     column_labels = {
         "at": _l("When"),
