@@ -85,6 +85,18 @@ def test_the_filters_offer_the_words_of_an_enum(admin_client, db, make_account):
     assert "received" not in options and "online" not in options
 
 
+def test_an_is_empty_filter_keeps_its_yes_and_no(app):
+    """Only the filters that pick a member get the members' words; "is empty" still takes 1 or 0."""
+    filters = [flt for view in app.extensions["vez_admin"]._views for flt in getattr(view, "_filters", None) or ()]
+    assert any(type(flt).__name__ == "EnumFilterEmpty" for flt in filters)
+    with app.test_request_context("/?lang=uk"):
+        for flt in filters:
+            if type(flt).__name__ == "EnumFilterEmpty":
+                assert [code for code, _word in flt.options] == ["1", "0"], flt.column
+            elif type(flt).__name__ == "EnumEqualFilter":
+                assert all(code != str(word) for code, word in flt.options), flt.column
+
+
 def test_an_amount_filter_takes_hryvnias_as_printed(admin_client, app, db, make_account):
     account = make_account()
     payment(db, account)

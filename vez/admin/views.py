@@ -263,7 +263,7 @@ class StaffModelView(StaffOnly, ModelView):
         for flt in filters or ():
             column_type = getattr(getattr(flt, "column", None), "type", None)
             enum_class = getattr(column_type, "enum_class", None)
-            if flt.options and enum_class in labels.ENUMS:
+            if enum_class in labels.ENUMS and not isinstance(flt, model_filters.BaseBooleanFilter):
                 flt.options = labels.choices(enum_class)
             if name in self.money_columns and not flt.options:
                 flt.clean = _money_filter_value
