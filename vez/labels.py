@@ -50,6 +50,8 @@ UNITS = {"kWh": _l("kWh"), "m3": _l("m³")}
 
 YES_NO = {True: _l("Yes"), False: _l("No")}
 
+LANGUAGES = {"uk": "Українська", "en": "English"}  # each language by its own name, as language menus show them
+
 # What an audit event is about: the table of its target.
 OBJECTS = {
     "bills": _l("Bill"),
@@ -184,6 +186,10 @@ def _from(table: dict[str, object], code: str | None) -> str:
 
 def yes_no(value: bool) -> str:
     return str(YES_NO[bool(value)])
+
+
+def language(code: str | None) -> str:
+    return _from(LANGUAGES, code)
 
 
 def target(table: str | None) -> str:

@@ -152,3 +152,12 @@ def test_a_yes_or_no_is_a_word_and_an_events_object_is_named(admin_client, db, m
     assert re.search(r"<td>\s*Так\s*</td>", details) and "paperless: true" not in details
     audit = unescape(admin_client.get("/admin/audit/?lang=uk").get_data(as_text=True))
     assert re.search(r">\s*Логін\s*<", audit) and not re.search(r">\s*users\s*<", audit)
+
+
+def test_a_logins_language_is_named_and_chosen_from_a_list(admin_client, db, make_user):
+    user = make_user("taras", language="en")
+    details = unescape(admin_client.get(f"/admin/logins/details/?id={user.id}&lang=uk").get_data(as_text=True))
+    assert re.search(r"<td>\s*English\s*</td>", details)
+    form = admin_client.get(f"/admin/logins/edit/?id={user.id}&lang=uk").get_data(as_text=True)
+    select = re.search(r'<select[^>]*id="language"[^>]*>(.*?)</select>', form, re.S)
+    assert select is not None and "Українська" in select.group(1) and 'selected value="en"' in select.group(1)

@@ -35,6 +35,7 @@ from flask_login import current_user
 from sqlalchemy import BigInteger, Enum, Integer, SmallInteger, select
 from sqlalchemy import inspect as sa_inspect
 from werkzeug.utils import secure_filename
+from wtforms import SelectField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import AnyOf, ValidationError
 from wtforms.widgets import Select
@@ -407,10 +408,12 @@ class UserView(StaffModelView):
         "last_login_at",
     )
     form_columns = ("phone", "role", "language", "paperless")
+    form_overrides = {"language": SelectField}
     form_args = {
         "phone": {"validators": [PhoneRule()]},
-        "language": {"validators": [AnyOf(("uk", "en"))]},
+        "language": {"validators": [AnyOf(tuple(labels.LANGUAGES))], "choices": list(labels.LANGUAGES.items())},
     }
+    column_formatters = {"language": _by(labels.language)}
     column_searchable_list = ("login", "email", "phone")
     column_filters = ("role", "activated_at", "locked_at", "created_at")
     column_default_sort = ("created_at", True)
