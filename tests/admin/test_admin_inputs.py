@@ -105,7 +105,7 @@ def charge_form(panel, charge, **values) -> str:
         "csrf_token": csrf_token(panel, "/admin/"),
         "volume": "100",
         "tariff": "4.32",
-        "amount": "43200",
+        "amount": "432.00",
         "reading_start": "",
         "reading_end": "",
         **values,
@@ -115,28 +115,32 @@ def charge_form(panel, charge, **values) -> str:
     return response.get_data(as_text=True)
 
 
-# Flask-Admin makes no field for the Thousandths columns (volume, tariff, readings): amount is the number here.
+# Flask-Admin makes no field for the Thousandths columns (volume, tariff, readings): amount is the number here, typed
+# in hryvnias (vez.money's grammar: at most 12 digits of hryvnias, so far inside the column's BIGINT of kopiykas).
 @pytest.mark.parametrize(
     "field, value",
     [
-        ("amount", "9223372036854775808"),
-        ("amount", "-9223372036854775809"),
-        ("amount", "1000000000000000"),
+        ("amount", "92233720368547758.08"),
+        ("amount", "-92233720368547758.09"),
+        ("amount", "10000000000000"),
         ("amount", "99999999999999999999999"),
+        ("amount", "1e5"),
+        ("amount", "12.345"),
     ],
 )
-def test_an_edit_form_refuses_a_number_its_column_cannot_hold(app, panel, db, field, value):
+def test_an_edit_form_refuses_an_amount_its_column_cannot_hold(app, panel, db, field, value):
     from vez.models import Charge
 
     charge = db.session.scalar(db.select(Charge))
     html = charge_form(panel, charge, **{field: value})
-    assert "A number from" in html or "Число від" in html
+    assert "Enter the amount in hryvnias" in html or "Введіть суму в гривнях" in html
     assert "Failed to update" not in html and "OverflowError" not in html and "out of range" not in html
     db.session.refresh(charge)
     assert charge.amount == 43200
 
 
-def test_an_edit_form_still_takes_an_ordinary_number(app, panel, db):
+@pytest.mark.parametrize("typed, kopiykas", [("520.56", 52056), ("1 234,56", 123456), ("-12,30", -1230), ("0", 0)])
+def test_an_edit_form_takes_hryvnias_and_stores_kopiykas(app, panel, db, typed, kopiykas):
     from vez.models import Charge
 
     charge = db.session.scalar(db.select(Charge))
@@ -144,13 +148,21 @@ def test_an_edit_form_still_takes_an_ordinary_number(app, panel, db):
         "csrf_token": csrf_token(panel, "/admin/"),
         "volume": "120.5",
         "tariff": "4.32",
-        "amount": "52056",
+        "amount": typed,
         "reading_start": "",
         "reading_end": "",
     }
     assert panel.post(f"/admin/charges/edit/?id={charge.id}", data=data).status_code == 302
     db.session.refresh(charge)
-    assert charge.amount == 52056
+    assert charge.amount == kopiykas
+
+
+def test_the_edit_form_shows_the_amount_in_hryvnias(app, panel, db):
+    from vez.models import Charge
+
+    charge = db.session.scalar(db.select(Charge))
+    html = panel.get(f"/admin/charges/edit/?id={charge.id}").get_data(as_text=True)
+    assert 'value="432.00"' in html and 'value="43200"' not in html
 
 
 def test_a_subdivision_order_out_of_range_is_refused(app, panel, db):

@@ -52,7 +52,7 @@ def test_a_charge_edit_recomputes_the_balance(admin_client, db, make_account, ma
             "csrf_token": token,
             "volume": "90",
             "tariff": "4.32",
-            "amount": "38880",
+            "amount": "388.80",
             "reading_start": "",
             "reading_end": "",
         },

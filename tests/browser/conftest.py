@@ -6,6 +6,7 @@ One browser per test session; a fresh context (cookies, storage) per test.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import threading
@@ -121,6 +122,40 @@ def screenshot(page, name: str, width: int = 360) -> Path:
     path = ARTIFACTS / f"{name}-{width}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+AXE_OPTIONS = {
+    "resultTypes": ["violations"],
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
+}
+
+
+@functools.cache
+def _axe():
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()  # reads axe.min.js once per session
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's violations on the page as it stands (WCAG 2.1 A and AA, and axe's best practices)."""
+    return _axe().run(page, options=AXE_OPTIONS).response["violations"]
+
+
+def describe_violations(violations: list[dict]) -> str:
+    """Each violation: rule, impact, help, and every node's target with the start of its HTML."""
+    lines = []
+    for v in violations:
+        lines.append(f"{v['id']} ({v['impact']}): {v['help']} [{len(v['nodes'])}]")
+        lines.extend(f"    {' '.join(map(str, n['target']))}: {n['html'][:120]}" for n in v["nodes"])
+    return "\n".join(lines)
+
+
+def assert_no_axe_violations(page) -> None:
+    """Fail listing every axe-core violation of the page as it stands."""
+    violations = axe_violations(page)
+    if violations:
+        pytest.fail(f"axe-core on {page.url}:\n{describe_violations(violations)}", pytrace=False)
 
 
 def log_in(page, login: str = "demo", password: str = "demo12345", path: str = "/login") -> None:

@@ -37,6 +37,7 @@ def init_admin(app: Flask) -> None:
     from flask_admin import Admin
     from flask_admin.theme import Bootstrap4Theme
 
+    from vez import labels
     from vez import models as m
     from vez.admin import views
     from vez.extensions import db
@@ -68,6 +69,7 @@ def init_admin(app: Flask) -> None:
         )
     )
     app.extensions["vez_admin"] = admin
+    app.jinja_env.filters.update(label=labels.label, unit_label=labels.unit, import_kind_label=labels.import_kind)
     serve_admin_static(app)
 
     @app.url_value_preprocessor

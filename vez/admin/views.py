@@ -7,6 +7,7 @@ who, what, before and after (vez.admin.staff).
 
 from __future__ import annotations
 
+import enum
 import functools
 import math
 import re
@@ -25,21 +26,24 @@ from flask import (
 )
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.model import filters as model_filters
 from flask_admin.model import typefmt
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import to_user_timezone
 from flask_login import current_user
 from redis.exceptions import RedisError
-from sqlalchemy import BigInteger, Integer, SmallInteger, select
+from sqlalchemy import BigInteger, Enum, Integer, SmallInteger, select
 from sqlalchemy import inspect as sa_inspect
 from werkzeug.utils import secure_filename
+from wtforms import SelectField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import AnyOf, ValidationError
+from wtforms.widgets import Select
 
-from vez import audit, jobs
+from vez import audit, jobs, labels
 from vez.admin import importing, staff, stats
-from vez.admin.forms import ReasonForm, UploadForm
+from vez.admin.forms import MoneyField, ReasonForm, UploadForm
 from vez.converters import ID_MAX
 from vez.extensions import db
 from vez.htmx import is_partial_request
@@ -48,7 +52,7 @@ from vez.identity.sessions import second_factor_passed
 from vez.ledger import recompute_balances
 from vez.models import Bill, Charge, ImportRun, Letter, Payment, PersonalAccount, Role, User, UserAccount
 from vez.models.base import Thousandths
-from vez.money import format_money
+from vez.money import MoneyError, format_money, parse_kopiykas
 from vez.payments import settle
 from vez.scheduler import latest_runs
 
@@ -100,12 +104,40 @@ def _local_time(view, value, name) -> str:
     return to_user_timezone(value).strftime("%Y-%m-%d %H:%M:%S")
 
 
-TYPE_FORMATTERS = {**typefmt.BASE_FORMATTERS, datetime: _local_time}
-DETAIL_TYPE_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, datetime: _local_time}
+def _label(view, value, name) -> str:
+    """An enum by its word in the staff's language (vez.labels), never its code."""
+    return labels.label(value)
+
+
+def _yes_no(view, value, name) -> str:
+    """Yes or No in words (Flask-Admin's icon had only an English title, "paperless: true")."""
+    return labels.yes_no(value)
+
+
+TYPE_FORMATTERS = {**typefmt.BASE_FORMATTERS, datetime: _local_time, enum.Enum: _label, bool: _yes_no}
+DETAIL_TYPE_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, datetime: _local_time, enum.Enum: _label, bool: _yes_no}
 
 
 def _money(view, context, model, name):
     return format_money(getattr(model, name))
+
+
+def _by(word):
+    """A column formatter: the stored code through one of vez.labels' tables."""
+    return lambda view, context, model, name: word(getattr(model, name))
+
+
+def _money_filter_value(value: str) -> int:
+    """A filter's amount is typed in hryvnias as we print them (`1 234,56`), and compared in kopiykas."""
+    return parse_kopiykas(value, signed=True)
+
+
+def _money_filter_valid(value: str) -> bool:
+    try:
+        _money_filter_value(value)
+    except MoneyError:
+        return False
+    return True
 
 
 # ---- what a URL or a form may hand the database (docs/security.md, admin inputs) ----------------------
@@ -174,9 +206,11 @@ class StaffModelView(StaffOnly, ModelView):
     can_export = False
     can_set_page_size = True
     page_size = 50
+    list_template = "admin/vez_list.html"
     action_disallowed_list = ["delete"]  # bulk actions need inline JavaScript the CSP refuses
     details_template = "admin/vez_details.html"
     details_extra: str | None = None
+    money_columns: tuple[str, ...] = ()  # integer kopiykas: shown, filtered and edited in hryvnias
     column_type_formatters = TYPE_FORMATTERS
     column_type_formatters_detail = DETAIL_TYPE_FORMATTERS
 
@@ -226,7 +260,17 @@ class StaffModelView(StaffOnly, ModelView):
 
     def scaffold_filters(self, name):
         filters = super().scaffold_filters(name)
+        if filters and name in self.money_columns:
+            # An amount list would split "12,30" at its decimal comma: amounts compare one at a time.
+            filters = [flt for flt in filters if not isinstance(flt, model_filters.BaseIntListFilter)]
         for flt in filters or ():
+            column_type = getattr(getattr(flt, "column", None), "type", None)
+            enum_class = getattr(column_type, "enum_class", None)
+            if enum_class in labels.ENUMS and not isinstance(flt, model_filters.BaseBooleanFilter):
+                flt.options = labels.choices(enum_class)
+            if name in self.money_columns and not flt.options:
+                flt.clean = _money_filter_value
+                flt.validate = _money_filter_valid
             flt.validate = functools.partial(valid_filter_value, flt, flt.validate)
         return filters
 
@@ -234,8 +278,14 @@ class StaffModelView(StaffOnly, ModelView):
         form_class = super().scaffold_form()
         for column in self.model.__table__.columns:
             field, bounds = getattr(form_class, column.key, None), storable_range(column.type)
-            if bounds is not None and isinstance(field, UnboundField):
+            if not isinstance(field, UnboundField):
+                continue
+            if bounds is not None:
                 field.kwargs["validators"] = [*field.kwargs.get("validators", ()), Storable(bounds)]
+            if isinstance(column.type, Enum) and column.type.enum_class in labels.ENUMS:
+                # The words, not the codes; a plain <select> (Select2's focus input had role=button: axe-core).
+                field.kwargs["choices"] = labels.choices(column.type.enum_class)
+                field.kwargs["widget"] = Select()
         return form_class
 
     def _get_list_extra_args(self):
@@ -294,6 +344,7 @@ class AccountView(StaffModelView):
     form_columns = ("holder_name", "address", "meter_number")
     column_searchable_list = ("number", "holder_name", "address")
     column_filters = ("service", "subdivision.code", "balance")
+    money_columns = ("balance",)
     column_default_sort = "number"
     column_formatters = {"balance": _money}
     column_formatters_detail = {"balance": _money}
@@ -359,10 +410,12 @@ class UserView(StaffModelView):
         "last_login_at",
     )
     form_columns = ("phone", "role", "language", "paperless")
+    form_overrides = {"language": SelectField}
     form_args = {
         "phone": {"validators": [PhoneRule()]},
-        "language": {"validators": [AnyOf(("uk", "en"))]},
+        "language": {"validators": [AnyOf(tuple(labels.LANGUAGES))], "choices": list(labels.LANGUAGES.items())},
     }
+    column_formatters = {"language": _by(labels.language)}
     column_searchable_list = ("login", "email", "phone")
     column_filters = ("role", "activated_at", "locked_at", "created_at")
     column_default_sort = ("created_at", True)
@@ -429,18 +482,20 @@ class ChargeView(StaffModelView):
     column_list = ("account.number", "month", "volume", "unit", "tariff", "amount", "reading_start", "reading_end")
     column_details_list = column_list
     form_columns = ("volume", "tariff", "amount", "reading_start", "reading_end")
+    form_overrides = {"amount": MoneyField}
+    money_columns = ("amount",)
     column_searchable_list = ("account.number",)
     column_filters = ("month", "amount")
     column_default_sort = ("month", True)
-    column_formatters = {"amount": _money}
-    column_formatters_detail = {"amount": _money}
+    column_formatters = {"amount": _money, "unit": _by(labels.unit)}
+    column_formatters_detail = column_formatters
     column_labels = {
         "account.number": _l("Account"),
         "month": _l("Month"),
         "volume": _l("Volume"),
         "unit": _l("Unit"),
         "tariff": _l("Tariff"),
-        "amount": _l("Amount, kopiykas"),
+        "amount": _l("Amount"),
         "reading_start": _l("Reading at the start"),
         "reading_end": _l("Reading at the end"),
     }
@@ -486,6 +541,7 @@ class PaymentView(StaffModelView):
     column_details_list = column_list
     column_searchable_list = ("account.number", "reference")
     column_filters = ("status", "source", "paid_at", "amount")
+    money_columns = ("amount",)
     column_default_sort = ("paid_at", True)
     column_formatters = {"amount": _money}
     column_formatters_detail = {"amount": _money}
@@ -526,6 +582,8 @@ class LetterView(StaffModelView):
     column_searchable_list = ("recipient", "kind")
     column_filters = ("status", "kind", "created_at")
     column_default_sort = ("created_at", True)
+    column_formatters = {"kind": _by(labels.letter_kind)}
+    column_formatters_detail = column_formatters
     column_labels = {
         "kind": _l("Kind"),
         "recipient": _l("Recipient"),
@@ -555,6 +613,11 @@ class AuditView(StaffModelView):
     column_searchable_list = ("action", "target_id", "ip")
     column_filters = ("action", "actor_id", "target_type", "target_id", "at", "ip")
     column_default_sort = ("at", True)
+    column_formatters = {"action": _by(labels.event), "target_type": _by(labels.target)}
+    column_formatters_detail = {
+        **column_formatters,
+        "action": lambda view, context, model, name: f"{labels.event(model.action)} ({model.action})",
+    }
     column_labels = {
         "at": _l("When"),
         "action": _l("Event"),
