@@ -35,7 +35,7 @@ GUIDE_ELEMENTS_EN = [
     "Distribution System Operator",
     "Login",
     "Password",
-    "Enter",
+    "Log in",
     "Password and login recovery",
     "Register",
     "Main site",
