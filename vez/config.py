@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 DEV_SECRET_KEY = "dev-only-secret-key-change-me-in-production"
 
@@ -128,6 +128,7 @@ class Config:
     SERVICE_CENTRES_URL = "https://elektro.volyn.ua/tsok/"
     DSO_NAME = "ПрАТ «Волиньобленерго»"
     DSO_CABINET_URL = "https://energo.volyn.ua/home"
+    DSO_DEBT_CUTOFF = date(2019, 1, 1)  # debts from before it are the DSO's (the 2019 market reform)
 
     # Payments.
     PAYMENT_PROVIDER = "sandbox"

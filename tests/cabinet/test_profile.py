@@ -113,7 +113,7 @@ def test_phone_follows_the_registration_rule(logged_in, phone):
     response = post(logged_in, "/cabinet/profile/phone", **{"phone-phone": phone, "phone-current_password": PASSWORD})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "Номер повинен починатися з +38" in page or "Це не дійсний український номер" in page
+    assert "Номер повинен починатися з +38" in page or "Це недійсний український номер" in page
 
 
 def test_a_landline_is_a_contact_phone_too(logged_in, ivan):

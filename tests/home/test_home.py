@@ -39,7 +39,7 @@ GUIDE_ELEMENTS_EN = [
     "Password and login recovery",
     "Register",
     "Main site",
-    "before 01.01.2019",
+    "before January 1, 2019",
 ]
 
 
