@@ -239,3 +239,21 @@ def test_7_email_change_letters_are_limited_per_recipient(app, db, logged_in):
         assert post(logged_in, "/cabinet/profile/email", **fields).status_code == 303
     assert post(logged_in, "/cabinet/profile/email", **fields).status_code == 429
     assert len(letters(db, "email-change")) == allowed
+
+
+def test_profile_forms_name_only_what_exists_and_a_failed_change_leads_with_its_summary(logged_in):
+    from tests.forms import FormMarkup, form_problems
+
+    untouched = logged_in.get("/cabinet/profile").get_data(as_text=True)
+    assert form_problems(untouched) == [] and FormMarkup(untouched).invalid() == []
+    response = post(
+        logged_in,
+        "/cabinet/profile/password",
+        **{"password-current_password": "not my password at all", "password-password": "", "password-confirm": ""},
+    )
+    html = response.get_data(as_text=True)
+    markup = FormMarkup(html)
+    [summary] = markup.summaries()
+    assert summary.attrs["id"] == "password-problem" and form_problems(html) == []
+    assert markup.summary_links(summary) == ["password-password", "password-confirm"]
+    assert 'id="password-current_password-again"' in html  # a typed password is asked again, never sent back
