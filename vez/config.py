@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 DEV_SECRET_KEY = "dev-only-secret-key-change-me-in-production"
 
@@ -139,6 +139,7 @@ class Config:
     BRAND_LOGO: str | None = None
     BRAND_COLOR = "#0b5394"
     BRAND_INK_COLOR = "#1b2430"
+    DSO_DEBT_CUTOFF = date(2019, 1, 1)  # debts from before it are the DSO's (the 2019 market reform)
 
     # Payments.
     PAYMENT_PROVIDER = "sandbox"

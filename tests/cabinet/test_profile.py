@@ -113,7 +113,7 @@ def test_phone_follows_the_registration_rule(logged_in, phone):
     response = post(logged_in, "/cabinet/profile/phone", **{"phone-phone": phone, "phone-current_password": PASSWORD})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "Номер повинен починатися з +38" in page or "Це не дійсний український номер" in page
+    assert "Номер повинен починатися з +38" in page or "Це недійсний український номер" in page
 
 
 def test_a_landline_is_a_contact_phone_too(logged_in, ivan):
@@ -239,3 +239,21 @@ def test_7_email_change_letters_are_limited_per_recipient(app, db, logged_in):
         assert post(logged_in, "/cabinet/profile/email", **fields).status_code == 303
     assert post(logged_in, "/cabinet/profile/email", **fields).status_code == 429
     assert len(letters(db, "email-change")) == allowed
+
+
+def test_profile_forms_name_only_what_exists_and_a_failed_change_leads_with_its_summary(logged_in):
+    from tests.forms import FormMarkup, form_problems
+
+    untouched = logged_in.get("/cabinet/profile").get_data(as_text=True)
+    assert form_problems(untouched) == [] and FormMarkup(untouched).invalid() == []
+    response = post(
+        logged_in,
+        "/cabinet/profile/password",
+        **{"password-current_password": "not my password at all", "password-password": "", "password-confirm": ""},
+    )
+    html = response.get_data(as_text=True)
+    markup = FormMarkup(html)
+    [summary] = markup.summaries()
+    assert summary.attrs["id"] == "password-problem" and form_problems(html) == []
+    assert markup.summary_links(summary) == ["password-password", "password-confirm"]
+    assert 'id="password-current_password-again"' in html  # a typed password is asked again, never sent back

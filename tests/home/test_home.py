@@ -35,11 +35,11 @@ GUIDE_ELEMENTS_EN = [
     "Distribution System Operator",
     "Login",
     "Password",
-    "Enter",
+    "Log in",
     "Password and login recovery",
     "Register",
     "Main site",
-    "before 01.01.2019",
+    "before January 1, 2019",
 ]
 
 

@@ -181,3 +181,26 @@ def test_the_sandbox_takes_no_money_in_production(client, payer, app):
     app.config["ENV_MODE"] = "production"
     assert client.get(PAY).status_code == 503
     assert client.post("/payments/sandbox/checkout", data={"csrf_token": csrf_token(client, "/")}).status_code == 404
+
+
+def test_a_refused_amount_leads_the_pay_form_with_a_summary_linking_the_field(client, payer):
+    from tests.forms import FormMarkup, form_problems
+
+    page = client.get(PAY).get_data(as_text=True)
+    assert form_problems(page) == [] and FormMarkup(page).invalid() == []
+    assert "Від 1,00 ₴ до 100 000,00 ₴." in page.replace("\xa0", " ").replace("\u202f", " ")
+    key = KEY.search(page).group(1)
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.post(
+            PAY, data={"amount": "abc", "key": key, "csrf_token": csrf_token(client, PAY)}, headers=headers
+        )
+        html = response.get_data(as_text=True)
+        markup = FormMarkup(html)
+        assert response.status_code == 422 and markup.invalid() == ["amount"]
+        [summary] = markup.summaries()
+        assert markup.summary_links(summary) == ["amount"] and form_problems(html) == []
+
+
+def test_the_pay_limits_are_written_in_the_english_format(client, payer):
+    page = client.get(f"{PAY}?lang=en").get_data(as_text=True).replace("\xa0", " ")
+    assert "100 000.00 UAH" not in page and "From 1.00 UAH to 100,000.00 UAH." in page

@@ -229,3 +229,19 @@ def test_empty_recovery_forms_are_field_errors(client):
     token = csrf_token(client, "/recovery/password")
     response = client.post("/recovery/password", data={"csrf_token": token})
     assert response.status_code == 422 and "Введіть логін" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("email", ["not an email", "ivan@", "ivan ukr.net"])
+def test_login_recovery_answers_not_an_email_with_a_field_error_and_sends_nothing(client, ivan, db, email):
+    """Only the format is checked: a well-formed unknown address still gets the same "sent" answer (C19)."""
+    response = ask_login(client, email)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="lg-email-error"' in html and "Це недійсна адреса електронної пошти." in html
+    assert "recovery-sent" not in html and letters(db, "login_reminder") == []
+
+
+def test_login_recovery_of_a_well_formed_unknown_address_answers_sent(client, ivan, db):
+    response = ask_login(client, "nobody@ukr.net")
+    assert response.status_code == 303 and response.headers["Location"] == "/recovery/login?sent=login"
+    assert letters(db, "login_reminder") == []

@@ -41,7 +41,7 @@ def test_the_page_shows_the_fields_the_agreement_with_the_number_and_the_hints(i
 def test_the_page_in_english(identified, client, account):
     client.set_cookie("lang", "en", domain="localhost")
     page = client.get("/registration/account").get_data(as_text=True)
-    assert "Account data" in page and f"personal account of the service consumer № {account.number}" in page
+    assert "Account data" in page and f"personal account of the service consumer No. {account.number}" in page
     assert "I do NOT accept the terms" in page and "Create the account" in page
 
 
@@ -73,15 +73,15 @@ def test_htmx_submit_answers_with_hx_redirect(identified):
         ("phone", "+38", "Введіть контактний номер телефону"),
         ("phone", "0501234567", "Номер повинен починатися з +38"),
         ("phone", "+38050123456", "Номер повинен починатися з +38"),
-        ("phone", "+380001234567", "Це не дійсний український номер"),
+        ("phone", "+380001234567", "Це недійсний український номер"),
         ("password", "", "Введіть пароль"),
         ("password", "коротке", "Пароль закороткий"),
         ("password", "x" * 129, "Пароль задовгий"),
         ("password", "qwerty123456", "надто поширений"),
         ("password", "529471247", "закороткий"),
         ("email", "", "Введіть адресу ел.пошти"),
-        ("email", "not-an-address", "Це не дійсна адреса"),
-        ("email", "a@example.com\r\nBcc: evil@example.net", "Це не дійсна адреса"),
+        ("email", "not-an-address", "Це недійсна адреса"),
+        ("email", "a@example.com\r\nBcc: evil@example.net", "Це недійсна адреса"),
         ("agreement", "decline", "Без прийняття умов договору"),
         ("agreement", "", "Оберіть, чи приймаєте"),
     ],
@@ -151,7 +151,7 @@ def test_phone_and_email_are_normalized(identified):
         ("login", "ivan", 422, "Цей логін уже зайнято"),
         ("phone", "+38 050 123 45 67", 200, "✓"),
         ("phone", "+3805", 422, "Номер повинен починатися з +38"),
-        ("email", "bad@", 422, "Це не дійсна адреса"),
+        ("email", "bad@", 422, "Це недійсна адреса"),
         ("confirm", "something else", 422, "Паролі не збігаються"),
     ],
 )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
+from flask_babel import format_date, pgettext
 from flask_babel import gettext as _
 
 from vez import nbu_qr
@@ -269,8 +270,9 @@ def certificate_pdf(certificate: Certificate, check_url: str) -> bytes:
             0,
             5,
             _(
-                "Debts for electricity from before 01.01.2019 are kept by the distribution system "
-                "operator and are not covered by this certificate."
+                "Debts for electricity from before %(cutoff)s are kept by the distribution system "
+                "operator and are not covered by this certificate.",
+                cutoff=format_date(current_app.config["DSO_DEBT_CUTOFF"], pgettext("date of a rule", "MMMM d, yyyy")),
             ),
             align="L",
             new_x="LMARGIN",

@@ -47,6 +47,18 @@ def normalize_email(raw: str | None) -> tuple[str | None, str | None]:
         return None, _l("This is not a valid email address.")
 
 
+class EmailRule:
+    """A WTForms validator of the email rule's format only: the address stays as typed (recovery looks it up the
+    way registration stored it), and nothing about whether it is registered is said."""
+
+    def __call__(self, form, field) -> None:
+        from wtforms.validators import StopValidation
+
+        _email, problem = normalize_email(field.data)
+        if problem:
+            raise StopValidation(str(problem))
+
+
 class PhoneRule:
     """A WTForms validator of the same rule (the admin panel's login form); stores the normalized form."""
 

@@ -118,8 +118,8 @@ def checkout(payment_id: int):
 def _description(account) -> str:
     """The purpose line the gateway shows and prints, in the payer's language."""
     if account.service.value == "electricity":
-        return _("Payment for electricity, personal account № %(number)s", number=account.number)
-    return _("Payment for natural gas, personal account № %(number)s", number=account.number)
+        return _("Payment for electricity, personal account No. %(number)s", number=account.number)
+    return _("Payment for natural gas, personal account No. %(number)s", number=account.number)
 
 
 @bp.get("/payments/<id:payment_id>")

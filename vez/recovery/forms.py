@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
+from vez.identity.contact import EmailRule
 from vez.identity.passwords import new_password_message
 
 
@@ -16,7 +17,7 @@ class PasswordRecoveryForm(FlaskForm):
     )
     email = StringField(
         _l("Email address"),
-        validators=[InputRequired(_l("Enter an email address.")), Length(max=254)],
+        validators=[InputRequired(_l("Enter an email address.")), EmailRule()],
         render_kw={"autocomplete": "email", "inputmode": "email", "maxlength": 254},
     )
 
@@ -24,7 +25,7 @@ class PasswordRecoveryForm(FlaskForm):
 class LoginRecoveryForm(FlaskForm):
     email = StringField(
         _l("Email address"),
-        validators=[InputRequired(_l("Enter an email address.")), Length(max=254)],
+        validators=[InputRequired(_l("Enter an email address.")), EmailRule()],
         render_kw={"autocomplete": "email", "inputmode": "email", "maxlength": 254},
     )
 

@@ -277,6 +277,6 @@ def add_account():
     if result is not None and result.outcome is IdentificationOutcome.ok:
         signup.attach_account(current_user, result.account, ip=request.remote_addr)
         db.session.commit()
-        flash(_("Personal account № %(number)s is added to your cabinet.", number=result.account.number), "info")
+        flash(_("Personal account No. %(number)s is added to your cabinet.", number=result.account.number), "info")
         return redirect_to("cabinet.index")
     return _render_identify(form, result, status, adding=True)
