@@ -109,6 +109,13 @@ def month(value: date | None, style: str = "full") -> str:
     return "" if value is None else format_date(value, MONTH_FORMATS[style])
 
 
+def rule_day(value: date | None) -> str:
+    """A date a rule is tied to, as people quote it: `01.01.2019` (the guide's form), `January 1, 2019`."""
+    from flask_babel import pgettext
+
+    return "" if value is None else format_date(value, pgettext("date of a rule", "MMMM d, yyyy"))
+
+
 def today() -> date:
     """Today in the supplier's time zone (due dates, certificates)."""
     return to_user_timezone(utcnow()).date()
@@ -137,6 +144,7 @@ def init_app(app: Flask) -> None:
         amount_plain=format_plain,
         number=_per_request(number),
         day=_per_request(day),
+        rule_day=_per_request(rule_day),
         moment=_per_request(moment),
         month=_per_request(month),
     )

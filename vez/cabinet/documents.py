@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from flask_babel import format_date, pgettext
 from flask_babel import gettext as _
 
 from vez import nbu_qr
 from vez.billing import days_overdue, purpose_line
 from vez.cabinet import queries
 from vez.extensions import db
-from vez.i18n import day, moment, number
+from vez.i18n import day, moment, number, rule_day
 from vez.i18n import month as billing_month
 from vez.models import Bill, Certificate, Charge, Payment, PersonalAccount, Service
 from vez.money import format_money
@@ -272,7 +271,7 @@ def certificate_pdf(certificate: Certificate, check_url: str) -> bytes:
             _(
                 "Debts for electricity from before %(cutoff)s are kept by the distribution system "
                 "operator and are not covered by this certificate.",
-                cutoff=format_date(current_app.config["DSO_DEBT_CUTOFF"], pgettext("date of a rule", "MMMM d, yyyy")),
+                cutoff=rule_day(current_app.config["DSO_DEBT_CUTOFF"]),
             ),
             align="L",
             new_x="LMARGIN",
