@@ -114,7 +114,7 @@ def is_single_process(value: Any) -> bool:
 def refuse_unshared_limits(config) -> None:
     """docs/security.md (rate limits across workers): memory:// counts per process, so N workers allow N times
     the limit. Production needs shared storage (Redis, Memcached, ...) unless one process is stated, and
-    gunicorn.conf.py then refuses to start more than one worker."""
+    deploy/gunicorn.conf.py then refuses to start more than one worker."""
     scheme = str(config.get("RATELIMIT_STORAGE_URI") or "memory://").partition("://")[0].lower()
     if "memory" in scheme.split("+") and not is_single_process(config.get("SINGLE_PROCESS")):
         raise RuntimeError(

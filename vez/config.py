@@ -57,7 +57,7 @@ class Config:
 
     # Rate limits (Flask-Limiter / limits syntax).
     RATELIMIT_STORAGE_URI = "memory://"  # production refuses it unless SINGLE_PROCESS (docs/security.md)
-    SINGLE_PROCESS = False  # VEZ_SINGLE_PROCESS=1: one process serves the app; gunicorn.conf.py holds it to that
+    SINGLE_PROCESS = False  # VEZ_SINGLE_PROCESS=1: one process serves the app; deploy/gunicorn.conf.py holds it to that
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_LOGIN = "10 per 15 minutes"
     LOGIN_LIMIT_PER_ADDRESS = "30 per 10 minutes"
