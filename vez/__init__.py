@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,9 @@ def configure(app: Flask, config: dict[str, Any] | str | None) -> None:
 
     testing = config == "testing" or (isinstance(config, dict) and config.get("TESTING"))
     app.config.from_object(TestingConfig if testing else Config)
+    for key, value in app.config.items():  # VEZ_A__B=... sets inside a dict: this app's copy, not the class's
+        if isinstance(value, dict):
+            app.config[key] = copy.deepcopy(value)
     app.config.from_prefixed_env("VEZ")
     if isinstance(config, dict):
         app.config.update(config)

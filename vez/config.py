@@ -102,7 +102,8 @@ class Config:
     MAIL_PASSWORD = None
     MAIL_TIMEOUT = 5  # seconds; Flask-Mail sets none
     MAIL_DEFAULT_SENDER = "ТОВ «Волиньелектрозбут» <noreply@ok.elektro.volyn.ua>"
-    MAIL_SEND_INLINE = True  # development: the request drains the outbox after commit
+    MAIL_SEND_INLINE = True  # development without Redis: a thread sends the request's letters after the answer
+    MAIL_CLAIM_SECONDS = 600  # a sender's claim on its batch of letters; a killed sender's letters wait this long
 
     # Compression (Flask-Compress).
     COMPRESS_ALGORITHM = ["br", "gzip"]
@@ -170,6 +171,16 @@ class Config:
     JOBS_RETRIES = 3
     JOBS_RETRY_INTERVALS = [10, 60, 300]  # seconds before each retry
     JOBS_TIMEOUT = 3600  # seconds a job may run (a million-row import takes minutes)
+    # `flask --app vez jobs scheduler` (vez.scheduler): each job once per period across every scheduler. An entry
+    # is {"job": dotted name, "every": seconds} or {"job": ..., "day": 1-28, "hour": 0-23} (monthly, in
+    # BABEL_DEFAULT_TIMEZONE, given the month before); null turns one off. VEZ_JOBS_SCHEDULE='{...}' replaces
+    # it, VEZ_JOBS_SCHEDULE__bills__day=3 changes one value.
+    JOBS_SCHEDULE = {
+        "outbox": {"job": "vez.mail.send_due_job", "every": 60},
+        "reconcile": {"job": "vez.payments.settle.reconcile_job", "every": 300},
+        "bills": {"job": "vez.billing.monthly_bills_job", "day": 1, "hour": 6},
+    }
+    JOBS_SCHEDULE_KEEP_DAYS = 90  # scheduled_runs rows older than this are deleted (longer than any period)
 
 
 class TestingConfig(Config):

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
+import socket
 import threading
 from typing import Any
 
@@ -23,7 +25,12 @@ log = logging.getLogger("vez.jobs")
 _app: Flask | None = None  # the app an RQ worker process built, when a job starts without a context
 
 
-def _function(name: str):
+def worker_name() -> str:
+    """`host:pid`: who claimed a letter or a scheduled run."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def function(name: str):
     module, _, attr = name.rpartition(".")
     return getattr(importlib.import_module(module), attr)
 
@@ -43,7 +50,7 @@ def perform(name: str, *args: Any) -> Any:
         from vez.extensions import db
 
         try:
-            return _function(name)(*args)
+            return function(name)(*args)
         finally:
             db.session.remove()
 
@@ -65,7 +72,7 @@ def queue(app: Flask | None = None):
 
 def enqueue(name: str, *args: Any, job_id: str | None = None) -> str:
     """Run the named function in the background; returns the job's id."""
-    _function(name)  # a typo fails here, in the request, not later in a worker
+    function(name)  # a typo fails here, in the request, not later in a worker
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if redis_url(app):
         from rq import Retry
@@ -132,6 +139,27 @@ def status_command() -> None:
     _require_redis()
     for line in status_lines():
         click.echo(line)
+
+
+@jobs_cli.command("scheduler")
+@click.option("--tick", "tick_seconds", default=1.0, show_default=True, help="Seconds between looks at the clock.")
+@with_appcontext
+def scheduler_command(tick_seconds: float) -> None:
+    """Run JOBS_SCHEDULE's periodic jobs, once per period across all schedulers, until SIGTERM or SIGINT."""
+    import signal
+
+    from vez.scheduler import Scheduler
+
+    try:
+        scheduler = Scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
+    except (ValueError, AttributeError, ImportError) as error:
+        raise click.ClickException(str(error)) from error
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo(f"scheduler {scheduler.me}: " + "; ".join(e.describe() for e in scheduler.entries))
+    scheduler.serve(stop, tick_seconds)
+    click.echo("scheduler stopped")
 
 
 def overview(failed_kept: int = 10) -> dict[str, Any]:

@@ -1,11 +1,14 @@
 """Letters: queued in the outbox in the caller's transaction, sent later by `send_pending` (docs/security.md 17).
 
 SMTP being down never loses a registration: the letter waits with its error and is retried with back-off.
+Once the transaction that queued a letter commits, a job (`send_due_job`) sends the due letters; every
+sender claims its letters first (`claim_due`), so two workers never send the same one.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import smtplib
 import time
 from datetime import timedelta
@@ -16,8 +19,10 @@ from flask import current_app, render_template
 from flask.cli import with_appcontext
 from flask_babel import force_locale
 from flask_mail import Connection, Message
-from sqlalchemy import select
+from sqlalchemy import event, or_, select, update
+from sqlalchemy.orm import Session
 
+from vez import jobs
 from vez.extensions import db
 from vez.models import Letter, LetterStatus, utcnow
 from vez.urls import external_url
@@ -25,6 +30,7 @@ from vez.urls import external_url
 log = logging.getLogger("vez.mail")
 MAX_ATTEMPTS = 8
 BACKOFF = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600]  # seconds after attempts 1, 2, ...
+LETTERS_QUEUED = "vez.letters_queued"  # in Session.info: this transaction added a letter
 
 
 def queue_letter(
@@ -44,38 +50,59 @@ def queue_letter(
             user_id=user_id,
         )
     db.session.add(letter)
-    _send_after_request()
+    db.session.info[LETTERS_QUEUED] = True  # a sending job starts once this transaction commits
     return letter
 
 
-def _send_after_request() -> None:
-    """Development: drain the outbox in-process once the response is out (after the caller's commit)."""
-    from flask import has_request_context
+def _letters_committed() -> None:
+    """A transaction that queued letters has committed: start a job that sends the due ones.
 
-    app = current_app._get_current_object()
-    if not (app.config.get("MAIL_SEND_INLINE") and app.config["ENV_MODE"] == "development"):
+    With JOBS_REDIS_URL the job goes to RQ; without it, in development (MAIL_SEND_INLINE), a thread of the
+    web process sends them once the answer is out. Anywhere else the scheduler's outbox sweep (JOBS_SCHEDULE)
+    or `flask --app vez mail send --loop` finds them: the outbox row is what counts, the job only hurries it.
+    """
+    from flask import has_app_context, has_request_context
+
+    if not has_app_context():
         return
-    if not app.config.get("MAIL_SERVER") or not has_request_context():
+    app = current_app._get_current_object()
+    if not app.config.get("MAIL_SERVER"):
+        return
+    inline = app.config.get("MAIL_SEND_INLINE") and app.config["ENV_MODE"] == "development"
+    if not jobs.redis_url(app) and not (inline and has_request_context()):
+        return
+
+    def start() -> None:
+        with app.app_context():
+            try:
+                jobs.enqueue("vez.mail.send_due_job")
+            except Exception:  # noqa: BLE001 - the letters wait in the outbox for the sweep
+                log.exception("the job sending letters could not be started")
+
+    if not has_request_context():
+        start()
         return
     from flask import after_this_request, g
 
-    if g.get("mail_drain_scheduled"):
+    if g.get("mail_job_scheduled"):
         return
-    g.mail_drain_scheduled = True
+    g.mail_job_scheduled = True
 
     @after_this_request
-    def _schedule(response):
-        def _drain():
-            with app.app_context():
-                try:
-                    send_pending()
-                except Exception:  # never let mail break a request that has already answered
-                    log.exception("in-process sending failed")
-                finally:
-                    db.session.remove()
-
-        response.call_on_close(_drain)
+    def _after_answer(response):
+        response.call_on_close(start)  # the answer is not held up, not even by a Redis round trip
         return response
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.info.pop(LETTERS_QUEUED, False):
+        _letters_committed()
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(LETTERS_QUEUED, None)
 
 
 class TimeoutConnection(Connection):
@@ -102,20 +129,48 @@ def _message(letter: Letter) -> Message:
     )
 
 
+def claim_due(limit: int = 100) -> tuple[str, list[int]]:
+    """Claim up to `limit` due letters for this sender and commit the claim; returns (claim, letter ids).
+
+    A letter is due when it is pending, its next attempt has come and nobody's claim on it is running. On
+    PostgreSQL the candidates are locked with SELECT … FOR UPDATE SKIP LOCKED, so concurrent senders take
+    different letters without waiting (SQLite ignores the clause); the conditional UPDATE that claims them
+    re-checks "due", so on SQLite, which runs one writer at a time, a letter another sender claimed between
+    the two statements is not claimed twice: RETURNING says which letters are ours. A sender killed mid-send
+    holds its letters until MAIL_CLAIM_SECONDS pass; then any sender takes them again.
+    """
+    now = utcnow()
+    claim = f"{jobs.worker_name()[:70]}:{secrets.token_hex(4)}"
+    due = (
+        (Letter.status == LetterStatus.pending)
+        & (Letter.next_attempt_at <= now)
+        & or_(Letter.claimed_until.is_(None), Letter.claimed_until <= now)
+    )
+    candidates = db.session.scalars(
+        select(Letter.id).where(due).order_by(Letter.id).limit(limit).with_for_update(skip_locked=True)
+    ).all()
+    ids = db.session.scalars(
+        update(Letter)
+        .where(Letter.id.in_(candidates), due)
+        .values(claimed_by=claim, claimed_until=now + timedelta(seconds=current_app.config["MAIL_CLAIM_SECONDS"]))
+        .returning(Letter.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.commit()
+    return claim, sorted(ids)
+
+
 def send_pending(limit: int = 100) -> tuple[int, int]:
-    """Send the letters that are due; returns (sent, failed). Without MAIL_SERVER nothing is sent."""
+    """Claim the letters that are due and send them; returns (sent, failed). Without MAIL_SERVER nothing is sent."""
     if not current_app.config.get("MAIL_SERVER"):
         return 0, 0
-    now = utcnow()
+    claim, ids = claim_due(limit)
+    if not ids:
+        return 0, 0
     letters = db.session.scalars(
-        select(Letter)
-        .where(Letter.status == LetterStatus.pending, Letter.next_attempt_at <= now)
-        .order_by(Letter.id)
-        .limit(limit)
+        select(Letter).where(Letter.id.in_(ids), Letter.claimed_by == claim).order_by(Letter.id)
     ).all()
     sent = failed = 0
-    if not letters:
-        return 0, 0
     state = current_app.extensions["mail"]
     try:
         with TimeoutConnection(state) as connection:
@@ -128,20 +183,37 @@ def send_pending(limit: int = 100) -> tuple[int, int]:
                 else:
                     letter.status, letter.sent_at, letter.last_error = LetterStatus.sent, utcnow(), None
                     letter.attempts += 1
+                    _release(letter)
                     sent += 1
                 db.session.commit()
     except (OSError, smtplib.SMTPException) as error:  # server down, silent or refusing us: retry later
         for letter in letters:
-            if letter.status is LetterStatus.pending and letter.sent_at is None:
+            if letter.status is LetterStatus.pending and letter.sent_at is None and letter.claimed_by == claim:
                 _failed(letter, error)
                 failed += 1
         db.session.commit()
     return sent, failed
 
 
+def send_due_job(limit: int = 100, rounds: int = 50) -> str:
+    """The job: send the due letters batch after batch until none are left (or SMTP fails); idempotent."""
+    sent = failed = 0
+    for _ in range(rounds):
+        batch_sent, batch_failed = send_pending(limit)
+        sent, failed = sent + batch_sent, failed + batch_failed
+        if batch_failed or batch_sent < limit:
+            break
+    return f"sent {sent}, failed {failed}"
+
+
+def _release(letter: Letter) -> None:
+    letter.claimed_by = letter.claimed_until = None
+
+
 def _failed(letter: Letter, error: Exception) -> None:
     letter.attempts += 1
     letter.last_error = f"{error.__class__.__name__}: {error}"[:500]
+    _release(letter)
     if letter.attempts >= MAX_ATTEMPTS:
         letter.status = LetterStatus.failed
     else:
@@ -179,6 +251,7 @@ def send_command(loop: bool, interval: float, rounds: int) -> None:
 def requeue(letter: Letter) -> None:
     """Staff: send a failed (or stuck) letter again from now; the caller commits."""
     letter.status, letter.attempts, letter.next_attempt_at, letter.last_error = LetterStatus.pending, 0, utcnow(), None
+    _release(letter)
 
 
 def outbox(limit: int = 100) -> list[Letter]:

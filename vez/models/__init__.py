@@ -10,6 +10,7 @@ from vez.models.limit import LimitCounter
 from vez.models.outbox import Letter, LetterStatus
 from vez.models.payment import EntryKind, Payment, PaymentEntry, PaymentSource, PaymentStatus
 from vez.models.registration import IdentificationFailure, IdentificationProof, ResetRequest
+from vez.models.schedule import ScheduledRun
 from vez.models.subdivision import BranchKind, Service, Subdivision
 from vez.models.user import Role, User, UserAccount
 
@@ -38,6 +39,7 @@ __all__ = [
     "IdentificationFailure",
     "IdentificationProof",
     "ResetRequest",
+    "ScheduledRun",
     "EntryKind",
     "PaymentEntry",
 ]

@@ -12,9 +12,6 @@ payments_cli = AppGroup("payments", help="Online payments.")
 @click.option("--limit", default=500, show_default=True, help="At most this many orders per run.")
 def reconcile_command(limit: int) -> None:
     """Ask the gateway about orders unconfirmed for too long and settle them."""
-    from vez.payments.settle import reconcile
+    from vez.payments.settle import reconcile_job
 
-    counts = reconcile(limit=limit)
-    total = sum(counts.values())
-    details = ", ".join(f"{name} {count}" for name, count in sorted(counts.items()))
-    click.echo(f"{total} unconfirmed orders asked about" + (f": {details}." if details else "."))
+    click.echo(f"{reconcile_job(limit=limit)}.")

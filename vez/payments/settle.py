@@ -376,3 +376,12 @@ def reconcile(now: datetime | None = None, limit: int = 500) -> Counter:
         counts["rejected" if settled is Settled.rejected else result.outcome.value] += 1
         db.session.expire_all()
     return counts
+
+
+def reconcile_job(limit: int = 500) -> str:
+    """The job (scheduled every few minutes): `reconcile`, summed up. Idempotent: a settled order is no longer
+    pending, so a second run does not ask about it again, and crediting is a compare-and-set (decision
+    "Payment credit") when two runs ask about the same order at once."""
+    counts = reconcile(limit=limit)
+    details = ", ".join(f"{name} {count}" for name, count in sorted(counts.items()))
+    return f"{sum(counts.values())} unconfirmed orders asked about" + (f": {details}" if details else "")
