@@ -181,6 +181,11 @@ class Config:
         "bills": {"job": "vez.billing.monthly_bills_job", "day": 1, "hour": 6},
     }
     JOBS_SCHEDULE_KEEP_DAYS = 90  # scheduled_runs rows older than this are deleted (longer than any period)
+    # The public pages' cache (vez.pagecache): shared on this Redis by every worker and host, else in the
+    # process. A staff edit of what they show invalidates them at once; the lifetime is the backstop.
+    CACHE_REDIS_URL = None
+    PAGE_CACHE_SECONDS = 60
+    PAGE_CACHE_RETRY_SECONDS = 30  # a cache that did not answer is skipped this long (pages are rendered)
 
 
 class TestingConfig(Config):

@@ -1,6 +1,7 @@
 """Every extension, created unbound; create_app() binds them."""
 
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -19,4 +20,5 @@ csrf = CSRFProtect()
 mail = Mail()
 babel = Babel()
 compress = Compress()
+cache = Cache()  # the shared page cache (vez.pagecache binds it: Redis or in-process)
 limiter = Limiter(get_remote_address, default_limits=[], strategy="moving-window")
