@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import re
 import socket
 import threading
 from typing import Any
@@ -181,6 +182,21 @@ def overview(failed_kept: int = 10) -> dict[str, Any]:
         "failed": registry.count,
         "failed_jobs": failed[::-1],
     }
+
+
+JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,40}", re.ASCII)  # RQ's ids (uuid4, import-12, outbox-29891757)
+
+
+def retry_failed(job_id: str) -> bool:
+    """Put a job that failed for good back on its queue (RQ's failed registry); False when it is not there."""
+    from rq.exceptions import InvalidJobOperation, NoSuchJobError
+
+    try:
+        queue().failed_job_registry.requeue(job_id)
+    except (NoSuchJobError, InvalidJobOperation):
+        return False
+    log.info("failed job %s queued again", job_id)
+    return True
 
 
 def dashboard_overview() -> dict[str, Any] | None:

@@ -30,6 +30,7 @@ from vez.urls import external_url
 log = logging.getLogger("vez.mail")
 MAX_ATTEMPTS = 8
 BACKOFF = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600]  # seconds after attempts 1, 2, ...
+CLAIM_TRIES = 5  # rounds of claim_due when every candidate it saw was claimed by another sender meanwhile
 LETTERS_QUEUED = "vez.letters_queued"  # in Session.info: this transaction added a letter
 
 
@@ -146,17 +147,24 @@ def claim_due(limit: int = 100) -> tuple[str, list[int]]:
         & (Letter.next_attempt_at <= now)
         & or_(Letter.claimed_until.is_(None), Letter.claimed_until <= now)
     )
-    candidates = db.session.scalars(
-        select(Letter.id).where(due).order_by(Letter.id).limit(limit).with_for_update(skip_locked=True)
-    ).all()
-    ids = db.session.scalars(
-        update(Letter)
-        .where(Letter.id.in_(candidates), due)
-        .values(claimed_by=claim, claimed_until=now + timedelta(seconds=current_app.config["MAIL_CLAIM_SECONDS"]))
-        .returning(Letter.id)
-        .execution_options(synchronize_session=False)
-    ).all()
-    db.session.commit()
+    ids: list[int] = []
+    for _ in range(CLAIM_TRIES):  # SQLite: another sender may claim our candidates first; look again
+        candidates = db.session.scalars(
+            select(Letter.id).where(due).order_by(Letter.id).limit(limit).with_for_update(skip_locked=True)
+        ).all()
+        if not candidates:
+            break
+        ids = db.session.scalars(
+            update(Letter)
+            .where(Letter.id.in_(candidates), due)
+            .values(claimed_by=claim, claimed_until=now + timedelta(seconds=current_app.config["MAIL_CLAIM_SECONDS"]))
+            .returning(Letter.id)
+            .execution_options(synchronize_session=False)
+        ).all()
+        db.session.commit()
+        if ids:
+            break
+    db.session.commit()  # also ends the transaction of a SELECT … FOR UPDATE that found nothing
     return claim, sorted(ids)
 
 

@@ -95,19 +95,19 @@ class Scheduler:
         self.entries = entries(app.config["JOBS_SCHEDULE"])
         self.zone = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
         self.me = jobs.worker_name()[:120]
-        self.seen: set[tuple[str, str]] = set()  # periods this scheduler has tried: tried once, never again
+        self.tried: dict[str, str] = {}  # the period of each job this scheduler last tried to claim: once each
+        self.claims = 0  # INSERTs tried, won or lost
 
     def tick(self) -> list[str]:
         """Claim each entry's current period once; run the ones won. Returns their job ids."""
         now, ran = datetime.now(UTC), []
         for entry in self.entries:
             period = entry.period(now, self.zone)
-            if (entry.name, period) in self.seen:
+            if self.tried.get(entry.name) == period:
                 continue
             run = self._claim(entry, period)  # a database error propagates: the next tick tries again
-            self.seen.add((entry.name, period))
-            if run is not None:
-                self._run(entry, run)
+            self.tried[entry.name] = period
+            if run is not None and self._run(entry, run):
                 ran.append(run.job_id)
         return ran
 
@@ -129,6 +129,7 @@ class Scheduler:
             name=entry.name, period=period, claimed_at=utcnow(), claimed_by=self.me, job_id=f"{entry.name}-{period}"
         )
         db.session.add(run)
+        self.claims += 1
         try:
             db.session.commit()
         except IntegrityError:  # another scheduler inserted it first: that one runs the period
@@ -140,28 +141,51 @@ class Scheduler:
         db.session.commit()
         return run
 
-    def _run(self, entry: Entry, run: ScheduledRun) -> None:
-        args = entry.args(run.period)
-        if jobs.redis_url(self.app):
+    def _run(self, entry: Entry, run: ScheduledRun) -> bool:
+        """Queue the period's job on RQ, or run it here; either way through `run_scheduled`."""
+        args = (run.job_id, entry.job, *entry.args(run.period))
+        if not jobs.redis_url(self.app):
             try:
-                jobs.enqueue(entry.job, *args, job_id=run.job_id)
-            except Exception:  # noqa: BLE001 - Redis is down: give the period back, the next tick claims it again
-                log.exception("%s could not be queued; released for the next tick", run.job_id)
-                db.session.delete(run)
-                db.session.commit()
-                self.seen.discard((run.name, run.period))
-                return
-            run.state = "enqueued"
-        else:
-            try:
-                run.detail = str(jobs.perform(entry.job, *args))[:500]
-                run.state = "done"
-            except Exception as error:  # noqa: BLE001 - kept on the row and in the log; the next period runs anew
+                jobs.perform("vez.scheduler.run_scheduled", *args)
+            except Exception:  # noqa: BLE001 - kept on the row and in the log; the next period runs anew
                 log.exception("%s failed", run.job_id)
-                run.state, run.detail = "failed", f"{error.__class__.__name__}: {error}"[:500]
-        run.finished_at = utcnow()
+            return True
+        try:
+            jobs.enqueue("vez.scheduler.run_scheduled", *args, job_id=run.job_id)
+        except Exception:  # noqa: BLE001 - Redis is down: give the period back, the next tick claims it again
+            log.exception("%s could not be queued; released for the next tick", run.job_id)
+            db.session.delete(run)
+            db.session.commit()
+            self.tried.pop(run.name, None)
+            return False
+        run.state = "enqueued"
         db.session.commit()
-        log.info("%s %s by %s: %s", run.job_id, run.state, self.me, run.detail or entry.job)
+        log.info("%s enqueued by %s: %s", run.job_id, self.me, entry.job)
+        return True
+
+
+def run_scheduled(job_id: str, name: str, *args: Any) -> Any:
+    """The job of a claimed period: the named function, its outcome written on the period's row and logged.
+
+    An exception is recorded and raised again, so RQ retries the job with back-off; a later success
+    overwrites the failure.
+    """
+    try:
+        result = jobs.function(name)(*args)
+    except Exception as error:
+        db.session.rollback()
+        _finish(job_id, "failed", f"{error.__class__.__name__}: {error}")
+        raise
+    _finish(job_id, "done", str(result))
+    return result
+
+
+def _finish(job_id: str, state: str, detail: str) -> None:
+    run = db.session.scalars(select(ScheduledRun).where(ScheduledRun.job_id == job_id)).one_or_none()
+    if run is not None:  # pruned meanwhile: the log still tells
+        run.state, run.detail, run.finished_at = state, detail[:500], utcnow()
+        db.session.commit()
+    log.log(logging.INFO if state == "done" else logging.WARNING, "%s %s: %s", job_id, state, detail)
 
 
 def latest_runs() -> list[ScheduledRun]:

@@ -30,6 +30,7 @@ def upgrade():
         sa.Column("detail", sa.String(length=500), nullable=True),
         sa.Column("finished_at", sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_scheduled_runs")),
+        sa.UniqueConstraint("job_id", name=op.f("uq_scheduled_runs_job_id")),
         sa.UniqueConstraint("name", "period", name=op.f("uq_scheduled_runs_name_period")),
     )
     with op.batch_alter_table("scheduled_runs") as batch:

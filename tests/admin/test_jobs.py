@@ -68,3 +68,43 @@ def test_the_dashboard_shows_no_queue_without_redis_and_says_when_redis_is_down(
     app.config["JOBS_REDIS_URL"] = f"redis://127.0.0.1:{free_port()}"  # nothing listens there
     page = admin_client.get("/admin/?lang=en")
     assert page.status_code == 200 and "The job queue cannot be reached." in page.get_data(as_text=True)
+
+
+def test_retrying_a_job_without_redis_or_with_a_malformed_id_is_not_found(app, admin_client):
+    from tests.conftest import csrf_token
+
+    token = csrf_token(admin_client, "/admin/")
+    app.config["JOBS_REDIS_URL"] = None
+    assert admin_client.post("/admin/jobs/import-1/retry", data={"csrf_token": token}).status_code == 404
+    app.config["JOBS_REDIS_URL"] = "redis://127.0.0.1:1"
+    assert admin_client.post("/admin/jobs/a.b/retry", data={"csrf_token": token}).status_code == 404
+
+
+def test_the_dashboard_shows_the_newest_run_of_each_scheduled_job(app, admin_client, db):
+    from datetime import datetime
+
+    from vez.models import ScheduledRun
+
+    for name, period, state, detail in (
+        ("outbox", "29891757", "done", "sent 0, failed 0"),
+        ("outbox", "29891758", "done", "sent 2, failed 0"),
+        ("reconcile", "5978351", "failed", "RuntimeError: the gateway is down"),
+    ):
+        db.session.add(
+            ScheduledRun(
+                name=name,
+                period=period,
+                claimed_at=datetime(2026, 11, 1, 4, 0),
+                claimed_by="web1:4242",
+                job_id=f"{name}-{period}",
+                state=state,
+                detail=detail,
+            )
+        )
+    db.session.commit()
+    page = admin_client.get("/admin/?lang=en").get_data(as_text=True)
+    assert "Scheduled jobs" in page and "<code>outbox-29891758</code>" in page and "sent 2, failed 0" in page
+    assert "outbox-29891757" not in page and "RuntimeError: the gateway is down" in page and "web1:4242" in page
+    assert "2026-11-01 06:00:00" in page  # claimed_at in the supplier's time zone
+    uk = admin_client.get("/admin/?lang=uk").get_data(as_text=True)
+    assert "Завдання за розкладом" in uk and "Хост" in uk

@@ -106,3 +106,42 @@ def test_a_job_that_raises_is_retried_then_kept_as_failed(app, admin_client, red
     assert "Background jobs" in page and "0 waiting, 0 running, 0 waiting for a retry, 1 failed" in page
     assert f"<code>{job_id}</code>" in page and "RuntimeError: boom 5" in page
     assert "1 не вдалися" in admin_client.get("/admin/?lang=uk").get_data(as_text=True)
+
+
+def test_an_admin_retries_a_job_that_failed_for_good_and_the_retry_is_audited(
+    app, admin_client, operator_client, redis_url, db
+):
+    """docs/security.md, "Retrying a job": a CSRF-protected POST of an admin with a second factor requeues it."""
+    from rq import SimpleWorker
+    from sqlalchemy import select
+
+    from vez.models import AuditEvent
+
+    app.config.update(JOBS_REDIS_URL=redis_url, JOBS_RETRY_INTERVALS=[0, 0, 0])
+    attempts.clear()
+    job_id = jobs.enqueue("tests.admin.test_jobs_redis.explode", 6)
+    q = jobs.queue(app)
+    SimpleWorker([q], connection=q.connection).work(burst=True)
+    assert q.failed_job_registry.get_job_ids() == [job_id]
+    retry = f"/admin/jobs/{job_id}/retry"
+    assert f'action="{retry}"' in admin_client.get("/admin/?lang=en").get_data(as_text=True)
+    assert f'action="{retry}"' not in operator_client.get("/admin/?lang=en").get_data(as_text=True)
+    assert operator_client.post(retry, data={"csrf_token": csrf_token(operator_client, "/admin/")}).status_code == 403
+    assert admin_client.post(retry).status_code == 400  # no CSRF token
+    assert q.failed_job_registry.get_job_ids() == [job_id]
+
+    response = admin_client.post(retry, data={"csrf_token": csrf_token(admin_client, "/admin/")})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/admin/")
+    assert q.failed_job_registry.count == 0 and q.get_job_ids() == [job_id]
+    assert "The job is queued again." in admin_client.get("/admin/?lang=en").get_data(as_text=True)
+    (event,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "admin.job_retried")).all()
+    assert (event.target_type, event.target_id, event.actor_id is not None) == ("job", job_id, True)
+
+    again = admin_client.post(retry, data={"csrf_token": csrf_token(admin_client, "/admin/")})
+    assert again.status_code == 303  # queued, not failed: nothing to retry
+    assert "the job is not among the failed ones" in admin_client.get("/admin/?lang=en").get_data(as_text=True)
+    SimpleWorker([q], connection=q.connection).work(burst=True)
+    assert attempts == [6] * 5  # the retry ran it once more; it failed again and is back in the registry
+    assert q.failed_job_registry.get_job_ids() == [job_id]
+    gone = admin_client.post("/admin/jobs/no-such-job/retry", data={"csrf_token": csrf_token(admin_client, "/admin/")})
+    assert gone.status_code == 303 and q.failed_job_registry.get_job_ids() == [job_id]

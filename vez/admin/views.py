@@ -30,13 +30,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import to_user_timezone
 from flask_login import current_user
+from redis.exceptions import RedisError
 from sqlalchemy import BigInteger, Integer, SmallInteger, select
 from sqlalchemy import inspect as sa_inspect
 from werkzeug.utils import secure_filename
 from wtforms.fields.core import UnboundField
 from wtforms.validators import AnyOf, ValidationError
 
-from vez import jobs
+from vez import audit, jobs
 from vez.admin import importing, staff, stats
 from vez.admin.forms import ReasonForm, UploadForm
 from vez.converters import ID_MAX
@@ -49,6 +50,7 @@ from vez.models import Bill, Charge, ImportRun, Letter, Payment, PersonalAccount
 from vez.models.base import Thousandths
 from vez.money import format_money
 from vez.payments import settle
+from vez.scheduler import latest_runs
 
 ID_TEXT = re.compile(r"[1-9][0-9]{0,9}", re.ASCII)
 WRITE_VIEWS = frozenset({"create_view", "edit_view", "delete_view", "action_view", "ajax_update"})
@@ -573,7 +575,28 @@ class Dashboard(StaffOnly, AdminIndexView):
             is_admin=is_admin(),
             runs=db.session.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(5)).all(),
             queue=jobs.dashboard_overview(),
+            scheduled=latest_runs(),
         )
+
+    @expose("/jobs/<job_id>/retry", methods=["POST"])
+    def retry_job(self, job_id: str):
+        """docs/security.md, "Retrying a job": an admin puts a job that failed for good back on the queue."""
+        if not is_admin():
+            abort(403)
+        if not (jobs.redis_url() and jobs.JOB_ID.fullmatch(job_id)):
+            abort(404)
+        try:
+            retried = jobs.retry_failed(job_id)
+        except RedisError:
+            flash(_("The job queue cannot be reached."), "error")
+            return redirect(url_for(".index"), code=303)
+        if retried:
+            audit.record("admin.job_retried", actor_id=current_user.id, ip=ip(), target_type="job", target_id=job_id)
+            db.session.commit()
+            flash(_("The job is queued again."), "success")
+        else:
+            flash(_("Nothing to do: the job is not among the failed ones."), "warning")
+        return redirect(url_for(".index"), code=303)
 
 
 class ImportView(StaffOnly, BaseView):

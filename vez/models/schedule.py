@@ -21,7 +21,7 @@ class ScheduledRun(Base):
     period: Mapped[str] = mapped_column(String(20))  # floor(epoch / every) for every-N jobs, YYYY-MM for monthly
     claimed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     claimed_by: Mapped[str] = mapped_column(String(120))  # host:pid of the scheduler
-    job_id: Mapped[str] = mapped_column(String(80))  # <name>-<period>, RQ's job id too
+    job_id: Mapped[str] = mapped_column(String(80), unique=True)  # <name>-<period>, RQ's job id too
     state: Mapped[str] = mapped_column(String(16), default="claimed")  # claimed, enqueued, done, failed
     detail: Mapped[str | None] = mapped_column(String(500))  # the job's result or its error
     finished_at: Mapped[datetime | None]
