@@ -2,11 +2,12 @@
 
 import multiprocessing
 import os
+import time
 
 import gunicorn
 from gunicorn.glogging import Logger
 
-from vez.logs import redact
+from vez.logs import ENVIRON_KEY, Formatter, iso_time, json_line, redact
 
 # No version banner (docs/security.md 36).
 gunicorn.SERVER = "vez"
@@ -25,15 +26,50 @@ keepalive = 5
 max_requests = 5000
 max_requests_jitter = 500
 accesslog = "-"
+# "json" (the default): the access and error logs are JSON lines like the app's (vez.logs); "text": gunicorn's.
+json_logs = os.environ.get("VEZ_LOG_FORMAT", "json").strip().strip('"') != "text"
 
 
 class AccessLogger(Logger):
     """The token segment of /activate/<token>, /recovery/password/<token> and the email change link is redacted
     from every atom of the access log: request line, path, Referer, headers (docs/security.md, "Sessions bound
-    to a second factor", access logs)."""
+    to a second factor", access logs). With JSON logs, each request is one object carrying the request id the
+    app gave it (the X-Request-ID it answered with), and gunicorn's own error log is JSON too."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        if json_logs:
+            for handler in self.error_log.handlers:
+                handler.setFormatter(Formatter("json"))
 
     def atoms(self, resp, req, environ, request_time):
         return {key: redact(value) for key, value in super().atoms(resp, req, environ, request_time).items()}
+
+    def access(self, resp, req, environ, request_time):
+        if not json_logs:
+            return super().access(resp, req, environ, request_time)
+        cfg = self.cfg  # the same condition as gunicorn's own access()
+        if not (cfg.accesslog or cfg.logconfig or cfg.logconfig_dict or cfg.logconfig_json or cfg.syslog):
+            return None
+        atoms = self.atoms(resp, req, environ, request_time)
+        query = atoms["q"]
+        line = {
+            "time": iso_time(time.time()),
+            "level": "INFO",
+            "logger": "gunicorn.access",
+            "message": atoms["r"],
+            "request_id": environ.get(ENVIRON_KEY) or atoms.get("{x-request-id}o"),
+            "status": int(atoms["s"]) if str(atoms["s"]).isdigit() else atoms["s"],
+            "duration_ms": round(request_time.total_seconds() * 1000, 3),
+            "method": atoms["m"],
+            "path": atoms["U"] + (f"?{query}" if query else ""),
+            "remote_addr": atoms["h"],
+            "bytes": atoms["B"],
+            "referer": atoms["f"],
+            "user_agent": atoms["a"],
+        }
+        self.access_log.info(json_line(line))
+        return None
 
 
 logger_class = AccessLogger

@@ -181,9 +181,10 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
-    from vez import http
+    from vez import http, logs
 
     http.init_app(app)
+    logs.tag_requests(app)  # last: outside WhiteNoise and ProxyFix, so every answer carries its X-Request-ID
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -27,6 +27,8 @@ class Config:
 
     # The "vez" logger's level (its records go to stderr; vez.logs).
     LOG_LEVEL = "INFO"
+    # "json" (one object a line, with the request id) or "text"; None: text in development, json otherwise.
+    LOG_FORMAT: str | None = None
 
     MAX_CONTENT_LENGTH = 1024 * 1024  # 1 MiB; the admin upload route raises its own limit
     MAX_FORM_MEMORY_SIZE = 512 * 1024

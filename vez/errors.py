@@ -74,7 +74,9 @@ def init_app(app: Flask) -> None:
     def database_error(error: DBAPIError):
         db.session.rollback()
         incident = secrets.token_hex(4)
-        log.error("database unavailable, incident %s: %s", incident, error.__class__.__name__)
+        log.error(
+            "database unavailable, incident %s: %s", incident, error.__class__.__name__, extra={"incident": incident}
+        )
         return render_error(503, incident)
 
     @app.errorhandler(InternalServerError)
@@ -82,5 +84,12 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         incident = secrets.token_hex(4)
         original = error.original_exception or error
-        log.error("incident %s on %s [%s]", incident, redact(request.path), request.method, exc_info=original)
+        log.error(
+            "incident %s on %s [%s]",
+            incident,
+            redact(request.path),
+            request.method,
+            exc_info=original,
+            extra={"incident": incident},
+        )
         return render_error(500, incident)

@@ -1,9 +1,10 @@
 """docs/security.md, "Sessions bound to a second factor", access logs: the token of
-/activate/<token> and /recovery/password/<token> never lands in gunicorn's access log (live: the project's
-deploy/gunicorn.conf.py, about 5 s)."""
+/activate/<token> and /recovery/password/<token> never lands in gunicorn's access log, which is one JSON object
+a request carrying the request id the app answered with (live: the project's deploy/gunicorn.conf.py, about 5 s)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from vez.extensions import db
 pytestmark = pytest.mark.live
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "eyJ1IjoxLCJmIjoiYWJjIn0.Z0secret-Token_123"
+PROXY_ID = {"X-Request-ID": "proxy-id-7"}
 
 
 def get(url: str, **headers) -> int:
@@ -67,6 +69,10 @@ def test_17_tokens_in_paths_are_redacted_from_the_gunicorn_access_log(tmp_path):
         assert get(f"{base}/activate/{TOKEN}") in (400, 404, 410)
         assert get(f"{base}/recovery/password/{TOKEN}?lang=en") in (400, 404, 410)
         assert get(f"{base}/healthz", Referer=f"https://cabinet.test/activate/{TOKEN}") == 200
+        with urllib.request.urlopen(urllib.request.Request(f"{base}/?lang=en", headers=PROXY_ID), timeout=10) as page:
+            assert page.headers["X-Request-ID"] == "proxy-id-7"
+        with urllib.request.urlopen(f"{base}/healthz", timeout=10) as probe:
+            own_id = probe.headers["X-Request-ID"]
     finally:
         server.terminate()
         server.wait(20)
@@ -75,3 +81,12 @@ def test_17_tokens_in_paths_are_redacted_from_the_gunicorn_access_log(tmp_path):
     assert "GET /recovery/password/[redacted]?lang=en HTTP/1.1" in log
     assert "/healthz" in log and '"https://cabinet.test/activate/[redacted]"' in log
     assert TOKEN not in log and TOKEN[:20] not in log
+    lines = [json.loads(line) for line in log.splitlines()]
+    assert {"time", "level", "logger", "message", "request_id", "status", "duration_ms", "method", "path"} <= set(
+        lines[0]
+    )
+    [home] = [line for line in lines if line["request_id"] == "proxy-id-7"]
+    assert home["status"] == 200 and home["method"] == "GET" and home["path"] == "/?lang=en"
+    assert home["remote_addr"] == "127.0.0.1" and home["duration_ms"] > 0 and home["logger"] == "gunicorn.access"
+    assert [line["path"] for line in lines if line["request_id"] == own_id] == ["/healthz"]
+    assert any(line["path"] == "/recovery/password/[redacted]?lang=en" for line in lines)

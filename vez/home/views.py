@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import text
 
+from vez import health
 from vez.auth.forms import LoginForm
-from vez.extensions import db
+from vez.extensions import db, limiter
 from vez.home import bp
 from vez.htmx import render
 from vez.pagecache import cached_page
@@ -26,12 +26,19 @@ def company():
     return tab("company")
 
 
-@bp.route("/healthz")
+# Probes (docs/security.md, "Liveness and readiness"): GET only (no CSRF check), never rate limited, and no
+# session, cache or cookie is touched. Cache-Control: no-store comes with every page (vez.http).
+@bp.get("/healthz")
+@limiter.exempt
 def healthz():
-    try:
-        db.session.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any database failure means "not ready"
-        current_app.logger.exception("health check: database unreachable")
-        db.session.rollback()
-        return {"status": "unavailable"}, 503
+    """Alive: this process answers. Nothing else is asked."""
     return {"status": "ok"}
+
+
+@bp.get("/readyz")
+@limiter.exempt
+def readyz():
+    """Ready: the database and every configured Redis answer (vez.health); 503 names the one that does not."""
+    results = health.readiness(db.engine, current_app.config)
+    ready = all(result == health.OK for result in results.values())
+    return {"status": "ok" if ready else "unavailable", "checks": results}, 200 if ready else 503
