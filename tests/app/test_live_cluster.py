@@ -337,7 +337,10 @@ def test_the_cluster_loses_nothing_when_a_host_dies_and_the_database_stops(clust
     readyz = Browser(base).get("/readyz").status != 404  # wt-state's route; asserted when it exists
     accounts = demo_accounts(cluster)
     first = Browser(base)
-    assert "Локальна демонстрація" in first.get("/").text  # LOCAL_DEMO says so on every page
+    home = first.get("/")
+    assert "Локальна демонстрація" in home.text  # LOCAL_DEMO says so on every page
+    request_id = home.headers["X-Request-ID"]  # nginx's $request_id, taken and given back by the app
+    assert f"id={request_id}" in (folder / "nginx-access.log").read_text()
     subdivisions = {
         name.strip(): value
         for value, name in re.findall(r'<option value="(\d+)"[^>]*>([^<]+)</option>', first.get("/registration").text)
