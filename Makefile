@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 PORT   ?= 5000
 XDIST  ?= -n 2 --dist loadgroup
 
-.PHONY: install translations messages static db run lint test bench clean
+.PHONY: install translations messages static db run lint test bench cluster cluster-stop clean
 
 # PYTHONWARNINGS: setuptools' notice that an editable install can be shadowed by a same-named folder is known.
 $(STAMP): pyproject.toml
@@ -53,6 +53,15 @@ test: lint translations static
 	  echo "== the suite again on PostgreSQL"; \
 	  VEZ_TEST_BACKEND=postgres $(PY) -m pytest $(XDIST) -m "not browser" $(PYTEST_ARGS); \
 	else echo "VEZ_TEST_DATABASE_URL unset: PostgreSQL run skipped"; fi
+
+# The production topology on this machine (scripts/cluster; README, "Production"): PostgreSQL, Redis, two gunicorn
+# hosts behind nginx on http://127.0.0.1:$(PORT_CLUSTER), two queue workers, two schedulers. Again: starts what stopped.
+PORT_CLUSTER := $(if $(filter command line environment,$(origin PORT)),$(PORT),8080)
+cluster: translations static
+	PORT=$(PORT_CLUSTER) $(PY) scripts/cluster start
+
+cluster-stop:
+	python3 scripts/cluster stop
 
 bench: translations static
 	$(PY) -m bench

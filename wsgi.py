@@ -1,4 +1,4 @@
-"""gunicorn wsgi:app"""
+"""gunicorn -c deploy/gunicorn.conf.py wsgi:app (in a checkout)"""
 
 from vez import create_app
 

@@ -35,7 +35,7 @@ def wait_for(url: str, seconds: float = 30) -> None:
 @contextmanager
 def gunicorn(app: str, env: dict | None = None, workers: int = 2, probe: str = "/"):
     port = free_port()
-    # The same worker model for the bare app and ours, as gunicorn.conf.py runs production: threads keep
+    # The same worker model for the bare app and ours, as deploy/gunicorn.conf.py runs production: threads keep
     # connections alive (sync workers close each one, and wrk then exhausts loopback ports in TIME_WAIT).
     worker = os.environ.get("BENCH_WORKER", "gthread")
     threads = ["--threads", os.environ.get("BENCH_THREADS", "4")] if worker == "gthread" else []
@@ -44,6 +44,8 @@ def gunicorn(app: str, env: dict | None = None, workers: int = 2, probe: str = "
             sys.executable,
             "-m",
             "gunicorn",
+            "-c",
+            "deploy/gunicorn.conf.py",
             "-w",
             str(workers),
             "-k",

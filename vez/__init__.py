@@ -12,6 +12,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 # docs/security.md (modes): every other spelling ("prod", "Production") is refused, never run as a lax mode.
 ENV_MODES = ("development", "testing", "production")
+LOCAL_DEMO_WARNING = (
+    "LOCAL_DEMO is on: a local demonstration at %s; the demo logins and the sandbox gateway are allowed "
+    "(never on a public address)"
+)
 
 
 class App(Flask):
@@ -33,13 +37,17 @@ def create_app(config: dict[str, Any] | str | None = None) -> Flask:
     register_hooks(app)
     register_errorhandlers(app)
     register_commands(app)
-    if app.config["ENV_MODE"] == "production":
+    if app.config["ENV_MODE"] == "production" and not app.config["LOCAL_DEMO"]:
         refuse_demo_logins(app)
+    if app.config["LOCAL_DEMO"]:
+        import logging
+
+        logging.getLogger("vez").warning(LOCAL_DEMO_WARNING, app.config["EXTERNAL_URL"])
     return app
 
 
 def configure(app: Flask, config: dict[str, Any] | str | None) -> None:
-    from vez.config import Config, TestingConfig, is_weak_secret
+    from vez.config import Config, TestingConfig, is_flag_on, is_loopback_url, is_weak_secret
 
     testing = config == "testing" or (isinstance(config, dict) and config.get("TESTING"))
     app.config.from_object(TestingConfig if testing else Config)
@@ -63,6 +71,15 @@ def configure(app: Flask, config: dict[str, Any] | str | None) -> None:
         if app.debug:
             raise RuntimeError("Production mode refuses debug mode.")
         refuse_unshared_limits(app.config)
+    # docs/security.md, "Local demonstration": one setting relaxes exactly two guards, on this machine only.
+    app.config["LOCAL_DEMO"] = is_flag_on(app.config["LOCAL_DEMO"])
+    local_demo, production = app.config["LOCAL_DEMO"], app.config["ENV_MODE"] == "production"
+    if local_demo and production and not is_loopback_url(app.config["EXTERNAL_URL"]):
+        raise RuntimeError(
+            f"LOCAL_DEMO (VEZ_LOCAL_DEMO) is refused in production with EXTERNAL_URL "
+            f"{app.config['EXTERNAL_URL']!r}: it allows the demo logins and the sandbox gateway, so only "
+            "on a loopback address (127.0.0.1, ::1, localhost)."
+        )
     if app.config["PROXY_FIX_X_FOR"] or app.config["PROXY_FIX_X_PROTO"]:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=app.config["PROXY_FIX_X_PROTO"]
@@ -93,13 +110,15 @@ def configure_logging(app: Flask) -> None:
 
 def is_single_process(value: Any) -> bool:
     """VEZ_SINGLE_PROCESS=1 (or true): the operator states that exactly one process serves the app."""
-    return str(value).strip().lower() in ("1", "true")
+    from vez.config import is_flag_on
+
+    return is_flag_on(value)
 
 
 def refuse_unshared_limits(config) -> None:
     """docs/security.md (rate limits across workers): memory:// counts per process, so N workers allow N times
     the limit. Production needs shared storage (Redis, Memcached, ...) unless one process is stated, and
-    gunicorn.conf.py then refuses to start more than one worker."""
+    deploy/gunicorn.conf.py then refuses to start more than one worker."""
     scheme = str(config.get("RATELIMIT_STORAGE_URI") or "memory://").partition("://")[0].lower()
     if "memory" in scheme.split("+") and not is_single_process(config.get("SINGLE_PROCESS")):
         raise RuntimeError(

@@ -21,6 +21,9 @@ class Config:
     # Reverse proxies in front of the app; X-Forwarded-* is read only through ProxyFix with this count.
     PROXY_FIX_X_FOR = 0
     PROXY_FIX_X_PROTO = 0
+    # `make cluster`'s local demonstration (docs/security.md, "Local demonstration"): production with the demo
+    # logins and the sandbox gateway allowed; refused unless EXTERNAL_URL is a loopback address.
+    LOCAL_DEMO = False
 
     # The "vez" logger's level (its records go to stderr; vez.logs).
     LOG_LEVEL = "INFO"
@@ -56,7 +59,7 @@ class Config:
 
     # Rate limits (Flask-Limiter / limits syntax).
     RATELIMIT_STORAGE_URI = "memory://"  # production refuses it unless SINGLE_PROCESS (docs/security.md)
-    SINGLE_PROCESS = False  # VEZ_SINGLE_PROCESS=1: one process serves the app; gunicorn.conf.py holds it to that
+    SINGLE_PROCESS = False  # VEZ_SINGLE_PROCESS=1: one process serves the app; deploy/gunicorn.conf.py holds it to that
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_LOGIN = "10 per 15 minutes"
     LOGIN_LIMIT_PER_ADDRESS = "30 per 10 minutes"
@@ -209,6 +212,25 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     EXTERNAL_URL = "https://cabinet.test"
     SERVER_NAME = None
+
+
+def is_flag_on(value) -> bool:
+    """A yes/no setting stated on: 1 or true (VEZ_SINGLE_PROCESS, VEZ_LOCAL_DEMO); anything else is off."""
+    return str(value).strip().lower() in ("1", "true")
+
+
+def is_loopback_url(url: str | None) -> bool:
+    """The URL names this machine only: 127.0.0.1 (any 127.x), ::1 or localhost."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url or "").hostname
+    if host == "localhost":
+        return True
+    try:
+        return host is not None and ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def is_weak_secret(key: str | None) -> bool:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from vez.extensions import db
+from vez.extensions import db, login_manager
 from vez.logs import redact
 
 log = logging.getLogger("vez.errors")
@@ -44,6 +44,10 @@ ADVICE = {
 
 
 def render_error(code: int, incident: str | None = None, advice=None):
+    if code >= 500 and "_login_user" not in g:
+        # The database may be what failed: the page must not ask it who the visitor is (Flask-Login loads the
+        # user lazily, and the locale selector would). A 5xx page is rendered as for an anonymous visitor.
+        g._login_user = login_manager.anonymous_user()
     body = render_template(
         "errors/error.html",
         code=code,

@@ -12,7 +12,7 @@ shape (docs/security.md, "Sessions bound to a second factor", security log).
 
 Every request has an id: the proxy's X-Request-ID when it is a plain token, else one of ours, given back in the
 X-Request-ID header of every answer (`RequestIds`, the outermost WSGI layer, so static files carry it too) and
-logged by gunicorn's access log (gunicorn.conf.py). Paths that carry a token (`TOKEN_PATHS`) are redacted from
+logged by gunicorn's access log (deploy/gunicorn.conf.py). Paths that carry a token (`TOKEN_PATHS`) are redacted from
 access logs: gunicorn's (`AccessLogger`) and the Werkzeug development server's (a filter on its logger).
 """
 

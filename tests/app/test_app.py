@@ -86,3 +86,19 @@ def test_health_check_answers_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json == {"status": "ok"}
+
+
+def test_a_logged_in_visitor_gets_the_503_page_when_the_database_is_away(client, make_user, auth, monkeypatch):
+    """The error page must not ask the database who the visitor is (live: tests/app/test_live_cluster.py)."""
+    from sqlalchemy.exc import OperationalError
+
+    make_user("ivan")
+    assert auth.login().status_code == 303
+
+    def away(*args, **kwargs):
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(db.session, "get", away)
+    response = client.get("/cabinet")
+    assert response.status_code == 503
+    assert "Сервіс тимчасово недоступний" in response.get_data(as_text=True)

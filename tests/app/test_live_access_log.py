@@ -1,6 +1,6 @@
 """docs/security.md, "Sessions bound to a second factor", access logs: the token of
 /activate/<token> and /recovery/password/<token> never lands in gunicorn's access log, which is one JSON object
-a request carrying the request id the app answered with (live: the project's gunicorn.conf.py, about 5 s)."""
+a request carrying the request id the app answered with (live: the project's deploy/gunicorn.conf.py, about 5 s)."""
 
 from __future__ import annotations
 
@@ -48,7 +48,16 @@ def test_17_tokens_in_paths_are_redacted_from_the_gunicorn_access_log(tmp_path):
         "VEZ_WORKERS": "1",
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--access-logfile", str(access_log), "wsgi:app"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "deploy/gunicorn.conf.py",
+            "--access-logfile",
+            str(access_log),
+            "wsgi:app",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

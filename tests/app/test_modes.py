@@ -82,7 +82,7 @@ def gunicorn_conf(monkeypatch, **env) -> dict:
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    return runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
 
 
 def test_gunicorn_runs_one_worker_when_one_process_is_stated(monkeypatch):
@@ -110,7 +110,7 @@ def test_gunicorn_leaves_the_worker_count_alone_otherwise(monkeypatch):
 def test_gunicorn_exits_when_told_one_process_and_two_workers(tmp_path):
     env = {**os.environ, "VEZ_SINGLE_PROCESS": "1", "VEZ_BIND": "127.0.0.1:0"}
     done = subprocess.run(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "wsgi:app"],
+        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "-w", "2", "wsgi:app"],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -239,8 +239,8 @@ def demo_logins_present() -> bool:
 @click.option("--json", "as_json", is_flag=True, help="Print the demo personal accounts as JSON.")
 def demo_data_command(as_json: bool) -> None:
     """Fill an empty database with realistic demo data; leave a filled one alone."""
-    if current_app.config["ENV_MODE"] == "production":
-        raise click.ClickException("Demo data is refused in production mode.")
+    if current_app.config["ENV_MODE"] == "production" and not current_app.config["LOCAL_DEMO"]:
+        raise click.ClickException("Demo data is refused in production mode (unless VEZ_LOCAL_DEMO, on loopback).")
     if db.session.scalar(select(func.count(PersonalAccount.id))) == 0:
         create_demo_data()
         db.session.commit()

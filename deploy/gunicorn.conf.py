@@ -1,4 +1,4 @@
-"""gunicorn settings for production: `gunicorn wsgi:app` reads this file from the working directory."""
+"""gunicorn settings for production: `gunicorn -c deploy/gunicorn.conf.py 'vez:create_app()'`."""
 
 import multiprocessing
 import os
