@@ -89,6 +89,7 @@ EVENTS = {
     "activation.replaced": _l("Replaced activation link"),
     "activation.damaged": _l("Damaged activation link"),
     "admin.charges_edited": _l("Charge edited"),
+    "admin.job_retried": _l("Failed job retried"),
     "admin.letter_activation": _l("Activation letter sent by staff"),
     "admin.letter_recovery": _l("Recovery letter sent by staff"),
     "admin.letter_resent": _l("Letter queued again"),
