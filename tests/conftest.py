@@ -9,8 +9,13 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import shutil
 import smtplib
+import socket
+import subprocess
+import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import pytest
@@ -18,6 +23,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench.server import free_port
 from vez import create_app
 from vez.extensions import db as _db
 from vez.extensions import limiter
@@ -317,3 +323,44 @@ def make_user(db):
         return user
 
     return make
+
+
+# ---- a redis-server of the test's own (the shared page cache, the readiness check, jobs on RQ, limits) ----------
+
+
+@dataclass
+class RedisServer:
+    url: str
+    process: subprocess.Popen
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(5)
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = shutil.which("redis-server")
+    if not server:
+        if os.environ.get("CI") == "true":
+            pytest.fail("redis-server is missing under CI")
+        pytest.skip("redis-server not installed (apt-get install redis-server)")
+    port = free_port()
+    args = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)]
+    process = subprocess.Popen([server, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.05)
+    running = RedisServer(f"redis://127.0.0.1:{port}/0", process)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server) -> str:
+    """The server's address without a database number (callers add their own)."""
+    return redis_server.url.removesuffix("/0")

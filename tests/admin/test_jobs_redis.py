@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -13,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from bench.server import free_port
 from tests.admin.test_panel import _wait_for
 from tests.conftest import csrf_token
 from vez import jobs
@@ -27,27 +24,6 @@ attempts: list[int] = []
 def explode(n: int) -> None:
     attempts.append(n)
     raise RuntimeError(f"boom {n}")
-
-
-@pytest.fixture
-def redis_url(tmp_path):
-    server = shutil.which("redis-server")
-    if not server:
-        if os.environ.get("CI") == "true":
-            pytest.fail("redis-server is missing under CI")
-        pytest.skip("redis-server not installed (apt-get install redis-server)")
-    port = free_port()
-    args = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)]
-    proc = subprocess.Popen([server, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(5)
 
 
 def test_an_uploaded_import_is_run_by_a_worker_process(app, admin_client, db, make_account, redis_url):

@@ -1,11 +1,8 @@
 """docs/security.md 9: limits hold across gunicorn workers with Redis storage (live, bounded)."""
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -19,42 +16,6 @@ from vez.extensions import db
 
 pytestmark = pytest.mark.live
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def redis_url(tmp_path):
-    server = shutil.which("redis-server")
-    if not server:
-        if os.environ.get("CI") == "true":
-            pytest.fail("redis-server is missing under CI")
-        pytest.skip("redis-server not installed (apt-get install redis-server)")
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            server,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(5)
 
 
 def test_9_forty_tries_against_five_per_minute_across_four_workers(tmp_path, redis_url):

@@ -7,7 +7,6 @@ from contextlib import contextmanager
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.admin.test_jobs_redis import redis_url  # noqa: F401 - the live redis-server fixture
 from tests.registration.test_mail import Inbox, free_port, point_mail_at
 from vez.extensions import db
 from vez.models import Letter
