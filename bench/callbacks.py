@@ -104,7 +104,7 @@ def _count(url: str, amounts: dict[str, int], start: dict[int, int]) -> dict:
             select(PaymentEntry.payment_id, func.count()).group_by(PaymentEntry.payment_id)
         ).all()
         received = db.session.execute(
-            select(Payment.account_id, Payment.amount).where(Payment.status == PaymentStatus.received)
+            select(Payment.account_id, Payment.amount).where(Payment.status == PaymentStatus.paid)
         ).all()
         expected = dict(start)
         for account_id, amount in received:

@@ -267,7 +267,7 @@ def make_account(db, make_subdivision):
                     paid_at=paid_at,
                     created_at=paid_at,  # recorded back then: older than IDENTIFY_RECENT_PAYMENT_DAYS
                     source=PaymentSource.bank,
-                    status=PaymentStatus.received,
+                    status=PaymentStatus.paid,
                     reference=f"bank-{number}-1",
                 )
             )

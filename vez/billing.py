@@ -46,7 +46,7 @@ def generate_bills(month: date, issued_on: date | None = None) -> list[Bill]:
     """Make the month's bill for every account that has one due; accounts already billed are left alone."""
     start, end = month, next_month(month)
     billed = set(db.session.scalars(select(Bill.account_id).where(Bill.month == start)))
-    received = Payment.status == PaymentStatus.received
+    received = Payment.status == PaymentStatus.paid
     charged_before = _sums(
         select(Charge.account_id, func.sum(Charge.amount)).where(Charge.month < start).group_by(Charge.account_id)
     )

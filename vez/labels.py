@@ -26,8 +26,8 @@ ENUMS: dict[type[enum.Enum], dict[enum.Enum, object]] = {
     },
     PaymentStatus: {
         PaymentStatus.pending: _l("In transit"),
-        PaymentStatus.received: _l("Received"),
-        PaymentStatus.failed: _l("Not paid"),
+        PaymentStatus.paid: _l("Received"),
+        PaymentStatus.declined: _l("Not paid"),
         PaymentStatus.reversed: _l("Reversed"),
     },
     Role: {Role.consumer: _l("Consumer"), Role.operator: _l("Operator"), Role.admin: _l("Administrator")},

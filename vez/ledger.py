@@ -14,7 +14,7 @@ def last_payment(account_id: int) -> Payment | None:
     """The payment the identification checks: the newest one received for the account."""
     return db.session.scalar(
         select(Payment)
-        .where(Payment.account_id == account_id, Payment.status == PaymentStatus.received)
+        .where(Payment.account_id == account_id, Payment.status == PaymentStatus.paid)
         .order_by(Payment.paid_at.desc(), Payment.id.desc())
         .limit(1)
     )
@@ -37,7 +37,7 @@ def recompute_balances(account_ids: Iterable[int] | None = None) -> None:
     )
     paid = (
         select(func.coalesce(func.sum(Payment.amount), 0))
-        .where(Payment.account_id == PersonalAccount.id, Payment.status == PaymentStatus.received)
+        .where(Payment.account_id == PersonalAccount.id, Payment.status == PaymentStatus.paid)
         .scalar_subquery()
     )
     stmt = update(PersonalAccount).values(balance=charged - paid)

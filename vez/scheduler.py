@@ -1,10 +1,10 @@
 """The scheduler: JOBS_SCHEDULE's periodic jobs, each run once per period however many schedulers run.
 
 Every host may run `flask --app vez jobs scheduler`. A period is computed from the clock alone (every-N
-seconds: floor(epoch / N); monthly: the billed month, YYYY-MM), so a restart, or a second scheduler,
-finds the same period. The first scheduler whose INSERT into `scheduled_runs` wins the unique
-(name, period) runs that period's job; every other one gets the unique violation and skips. The job then
-goes to RQ with the id `<name>-<period>` (JOBS_REDIS_URL set) or runs here, through the same
+seconds: floor(epoch / N); monthly: the billed month, YYYY-MM; daily: the local date, YYYY-MM-DD), so a
+restart, or a second scheduler, finds the same period. The first scheduler whose INSERT into `scheduled_runs`
+wins the unique (name, period) runs that period's job; every other one gets the unique violation and skips.
+The job then goes to RQ with the id `<name>-<period>` (JOBS_REDIS_URL set) or runs here, through the same
 `vez.jobs.perform`. A scheduler that was down runs the current period when it is back, never the missed ones.
 """
 
@@ -32,7 +32,8 @@ NAME = re.compile(r"[a-z0-9_]{1,30}", re.ASCII)  # a part of the RQ job id <name
 
 @dataclass(frozen=True)
 class Entry:
-    """One periodic job: every `every` seconds, or monthly on `day` at `hour` (local time) for the month before."""
+    """One periodic job: every `every` seconds; monthly on `day` at `hour` (local time) for the month before;
+    or daily at `hour` (local time) for that day."""
 
     name: str
     job: str
@@ -45,6 +46,9 @@ class Entry:
         if self.every:
             return str(int(now.timestamp()) // self.every)
         local = now.astimezone(zone)
+        if self.day is None:  # daily: the local date since the last firing moment
+            today = local.date() if local.hour >= self.hour else local.date() - timedelta(days=1)
+            return f"{today:%Y-%m-%d}"
         fired = local >= local.replace(day=self.day, hour=self.hour, minute=0, second=0, microsecond=0)
         month = date(local.year, local.month, 1)
         for _ in range(1 if fired else 2):
@@ -52,12 +56,14 @@ class Entry:
         return f"{month:%Y-%m}"
 
     def args(self, period: str) -> tuple[Any, ...]:
-        """A monthly job gets its month; an every-N job takes no argument."""
+        """A monthly job gets its month (YYYY-MM), a daily one its date (YYYY-MM-DD); an every-N job nothing."""
         return () if self.every else (period,)
 
     def describe(self) -> str:
         if self.every:
             return f"{self.name} every {self.every} s"
+        if self.day is None:
+            return f"{self.name} daily at {self.hour:02d}:00"
         return f"{self.name} monthly on day {self.day} at {self.hour:02d}:00"
 
 
@@ -82,8 +88,15 @@ def entries(schedule: dict[str, Any]) -> list[Entry]:
             if not (isinstance(day, int) and 1 <= day <= 28 and isinstance(hour, int) and 0 <= hour <= 23):
                 raise ValueError(f"JOBS_SCHEDULE[{name!r}]: 'day' 1 to 28 (every month has it), 'hour' 0 to 23")
             found.append(Entry(name, spec["job"], day=day, hour=hour))
+        elif "hour" in spec:
+            hour = spec["hour"]
+            if not (isinstance(hour, int) and not isinstance(hour, bool) and 0 <= hour <= 23):
+                raise ValueError(f"JOBS_SCHEDULE[{name!r}]: 'hour' 0 to 23")
+            found.append(Entry(name, spec["job"], hour=hour))
         else:
-            raise ValueError(f"JOBS_SCHEDULE[{name!r}] needs 'every' (seconds) or 'day' (and 'hour') of the month")
+            raise ValueError(
+                f"JOBS_SCHEDULE[{name!r}] needs 'every' (seconds), 'day' (and 'hour') of the month, or 'hour' (daily)"
+            )
     return found
 
 

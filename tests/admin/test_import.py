@@ -79,8 +79,8 @@ def test_payments_are_written_in_utc_from_kyiv_time(runner, db, csv_file, make_a
     assert result.exit_code == 0, result.output
     payments = db.session.scalars(select(Payment).order_by(Payment.paid_at)).all()
     assert [(p.reference, p.amount, p.paid_at, p.source.value, p.status.value) for p in payments] == [
-        ("POST-7", 10050, datetime(2026, 6, 30, 21, 0), "post", "received"),
-        ("BANK-1", 25000, datetime(2026, 10, 31, 12, 5), "bank", "received"),
+        ("POST-7", 10050, datetime(2026, 6, 30, 21, 0), "post", "paid"),
+        ("BANK-1", 25000, datetime(2026, 10, 31, 12, 5), "bank", "paid"),
     ]
     db.session.refresh(account)
     assert account.balance == -35050

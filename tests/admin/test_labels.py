@@ -61,7 +61,7 @@ def test_an_unknown_code_is_shown_as_it_is_stored(app):
 
 
 def payment(db, account, **kw) -> Payment:
-    p = Payment(account=account, amount=123456, source=PaymentSource.online, status=PaymentStatus.received, **kw)
+    p = Payment(account=account, amount=123456, source=PaymentSource.online, status=PaymentStatus.paid, **kw)
     db.session.add(p)
     db.session.commit()
     return p

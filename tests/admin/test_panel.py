@@ -182,7 +182,7 @@ def test_an_admin_reverses_a_payment_with_a_reason(admin_client, db, make_accoun
     assert "reverse-reason" in page
     assert admin_client.post(f"/admin/payments/{payment.id}/reverse", data={"csrf_token": token}).status_code == 303
     db.session.refresh(payment)
-    assert payment.status is PaymentStatus.received  # no reason, no reversal
+    assert payment.status is PaymentStatus.paid  # no reason, no reversal
     admin_client.post(f"/admin/payments/{payment.id}/reverse", data={"csrf_token": token, "reason": "wrong account"})
     admin_client.post(f"/admin/payments/{payment.id}/reverse", data={"csrf_token": token, "reason": "twice"})
     db.session.refresh(payment)

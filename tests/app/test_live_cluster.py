@@ -416,7 +416,7 @@ def test_the_cluster_loses_nothing_when_a_host_dies_and_the_database_stops(clust
     # Every success that was answered is in the database; every letter queued before the kill sent once.
     emails = {row[0] for row in sql(cluster, "SELECT email FROM users WHERE email LIKE 'cluster%'")}
     assert {address for address, _ in registered} <= emails
-    received = {row[0] for row in sql(cluster, "SELECT id FROM payments WHERE status = 'received'")}
+    received = {row[0] for row in sql(cluster, "SELECT id FROM payments WHERE status = 'paid'")}
     assert set(paid) <= received
     for address in before_kill:
         wait_until(lambda a=address: cluster["inbox"].count(a) >= 1, 30, f"no letter to {address}")

@@ -106,7 +106,7 @@ def test_the_whole_path_by_keyboard_alone(page, live_app, restore_balances):  # 
     tab_to(page, "button[value=pay]")
     page.keyboard.press("Space")  # a button answers Space as well as Enter
     page.wait_for_url(f"**/payments/{payment_id}")
-    page.wait_for_selector('#payment-state .pay-state[data-status="received"]')
+    page.wait_for_selector('#payment-state .pay-state[data-status="paid"]')
 
     tab_to(page, "a", "Квитанція")
     page.keyboard.press("Enter")

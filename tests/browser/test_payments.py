@@ -33,7 +33,7 @@ def restore_balances(live_app, live_server):
     yield
     with live_app.app_context():
         paid = db.session.scalars(
-            select(Payment).where(Payment.status == PaymentStatus.received, Payment.provider == "sandbox")
+            select(Payment).where(Payment.status == PaymentStatus.paid, Payment.provider == "sandbox")
         ).all()
         forms = []
         for payment in paid:
@@ -97,9 +97,9 @@ def test_demo_pays_100_and_sees_the_balance_fall_without_reloading(
 
     page.get_by_role("button", name="Сплатити").click()  # the sandbox bank's button
     page.wait_for_url(f"**/payments/{payment_id}")
-    assert page.locator(STATE).get_attribute("data-status") == "received"
+    assert page.locator(STATE).get_attribute("data-status") == "paid"
 
-    watcher.wait_for_selector(f'{STATE}[data-status="received"]', timeout=8_000)
+    watcher.wait_for_selector(f'{STATE}[data-status="paid"]', timeout=8_000)
     after = int(watcher.locator(f"{STATUS} .pay-balance").get_attribute("data-balance"))
     assert before - after == 10_000  # exactly 100.00
     assert watcher.evaluate("window.__marker") == 1
@@ -137,7 +137,7 @@ def test_declining_in_english_leaves_the_balance(page, live_server, demo_gas_acc
     screenshot(page, "payments-sandbox-en", 1280)
     page.get_by_role("button", name="Decline").click()
     page.wait_for_url(re.compile(r".*/payments/\d+$"))
-    assert page.locator(STATE).get_attribute("data-status") == "failed"
+    assert page.locator(STATE).get_attribute("data-status") == "declined"
     assert page.locator(f"{STATUS} .pay-balance").get_attribute("data-balance") == before
     screenshot(page, "payments-failed-en", 360)
     page.goto("/?lang=uk")
@@ -154,4 +154,4 @@ def test_without_javascript_the_result_page_refreshes_itself(
     assert watcher.locator(STATE).get_attribute("data-status") == "pending"
     page.get_by_role("button", name="Сплатити").click()
     page.wait_for_url(f"**/payments/{payment_id}")
-    watcher.wait_for_selector(f'{STATE}[data-status="received"]', timeout=10_000)  # the meta refresh
+    watcher.wait_for_selector(f'{STATE}[data-status="paid"]', timeout=10_000)  # the meta refresh

@@ -19,7 +19,7 @@ def pay(db):
         paid_at: datetime,
         *,
         source=PaymentSource.bank,
-        status=PaymentStatus.received,
+        status=PaymentStatus.paid,
         reference: str | None = None,
     ) -> Payment:
         payment = Payment(

@@ -162,7 +162,7 @@ def seed() -> None:
                 paid_at=datetime(2026, 10, 10, 12, 0),
                 created_at=datetime(2026, 10, 10, 12, 0),  # older than the window: the amount alone identifies
                 source=PaymentSource.bank,
-                status=PaymentStatus.received,
+                status=PaymentStatus.paid,
                 reference=f"bank-{number}-1",
             )
         )

@@ -144,6 +144,12 @@ def test_a_period_is_computed_from_the_clock():
     assert monthly.period(datetime(2027, 1, 3, 5, 59, tzinfo=KYIV), KYIV) == "2026-11"
     assert monthly.period(datetime(2027, 1, 3, 6, 0, tzinfo=KYIV), KYIV) == "2026-12"
     assert monthly.args("2026-12") == ("2026-12",) and every.args("123") == ()
+    daily = Entry("reminders", "vez.reminders.daily_job", hour=9)
+    assert daily.period(datetime(2027, 1, 1, 8, 59, tzinfo=KYIV), KYIV) == "2026-12-31"
+    assert daily.period(datetime(2027, 1, 1, 9, 0, tzinfo=KYIV), KYIV) == "2027-01-01"
+    assert daily.period(datetime(2027, 1, 1, 6, 59, tzinfo=UTC), KYIV) == "2026-12-31"  # 08:59 in Kyiv
+    assert daily.period(datetime(2027, 1, 1, 7, 0, tzinfo=UTC), KYIV) == "2027-01-01"
+    assert daily.args("2027-01-01") == ("2027-01-01",) and daily.describe() == "reminders daily at 09:00"
 
 
 def test_a_job_that_fails_without_redis_is_kept_with_its_error_and_the_next_period_runs(app, db):
@@ -181,6 +187,7 @@ def test_the_schedule_comes_from_vez_jobs_schedule_as_json_or_one_value_at_a_tim
         ({"bills": {"job": "vez.billing.monthly_bills_job", "day": 31}}, "'day' 1 to 28"),
         ({"outbox": {"job": "vez.mail.send_due_job", "every": 0}}, "at least 1"),
         ({"outbox": {"job": "vez.mail.send_due_job"}}, "needs 'every'"),
+        ({"reminders": {"job": "vez.mail.send_due_job", "hour": 24}}, "'hour' 0 to 23"),
         ({"outbox": {"every": 60}}, "needs a 'job'"),
     ],
 )

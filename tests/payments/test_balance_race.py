@@ -127,7 +127,7 @@ def test_review17e_a_recomputation_during_a_credit_keeps_the_credit_on_postgresq
     assert errors == []
     assert blocked, "the recomputation did not wait for the credit's row lock"
     _db.session.expire_all()
-    assert _db.session.get(Payment, payment_id).status is PaymentStatus.received
+    assert _db.session.get(Payment, payment_id).status is PaymentStatus.paid
     assert _db.session.scalar(select(PersonalAccount.balance).where(PersonalAccount.id == account_id)) == 40_000
 
 

@@ -115,7 +115,7 @@ def test_h39_the_same_success_twice_credits_once(app, gateway, order):
     form = sandbox_callback(app, payment)
     assert post_callback(gateway, "sandbox", form).status_code == 200
     assert post_callback(gateway, "sandbox", form).status_code == 200
-    assert state(payment, account) == (PaymentStatus.received, 40_000)
+    assert state(payment, account) == (PaymentStatus.paid, 40_000)
     assert credits(payment.id) == 1
     assert audit_actions()[-2:] == ["payment.received", "payment.callback_repeated"]
 
@@ -126,7 +126,7 @@ def test_the_callback_takes_no_session_and_no_csrf_token(app, client, gateway, o
     assert client.post("/payments/callback/sandbox", data={"data": "e30="}).status_code == 400
     response = gateway.post("/payments/callback/sandbox", data=sandbox_callback(app, payment))
     assert response.status_code == 200 and "Set-Cookie" not in response.headers
-    assert state(payment, account) == (PaymentStatus.received, 40_000)
+    assert state(payment, account) == (PaymentStatus.paid, 40_000)
 
 
 @pytest.mark.parametrize(
@@ -166,7 +166,7 @@ def test_h41_another_accounts_order_moves_neither_account(
 def test_h41_a_failure_credits_nothing(app, gateway, order):
     payment, account = order
     assert post_callback(gateway, "sandbox", sandbox_callback(app, payment, status="failure")).status_code == 200
-    assert state(payment, account) == (PaymentStatus.failed, 50_000)
+    assert state(payment, account) == (PaymentStatus.declined, 50_000)
     assert "payment.failed" in audit_actions()
 
 
@@ -174,7 +174,7 @@ def test_h41_a_failure_after_success_changes_nothing(app, gateway, order):
     payment, account = order
     post_callback(gateway, "sandbox", sandbox_callback(app, payment))
     assert post_callback(gateway, "sandbox", sandbox_callback(app, payment, status="failure")).status_code == 200
-    assert state(payment, account) == (PaymentStatus.received, 40_000)
+    assert state(payment, account) == (PaymentStatus.paid, 40_000)
     assert audit_actions()[-1] == "payment.callback_ignored"
 
 
@@ -198,7 +198,7 @@ def test_h41_reversal_after_success_takes_the_money_back_once(app, client, gatew
 def test_h41_reversal_before_any_credit_moves_nothing(app, gateway, order):
     payment, account = order
     post_callback(gateway, "sandbox", sandbox_callback(app, payment, status="reversed"))
-    assert state(payment, account) == (PaymentStatus.failed, 50_000)
+    assert state(payment, account) == (PaymentStatus.declined, 50_000)
     assert credits() == 0
 
 

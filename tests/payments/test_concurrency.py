@@ -50,7 +50,7 @@ def test_h40_eight_identical_callbacks_at_once_credit_once(app, client, payer):
     payment = place_order(client, amount="100.00")
     statuses = hammer(app, sandbox_callback(app, payment))
     assert statuses == [200] * 8
-    assert state(payment, account) == (PaymentStatus.received, 40_000)
+    assert state(payment, account) == (PaymentStatus.paid, 40_000)
     assert credits(payment.id) == 1
     assert audit_actions().count("payment.received") == 1
 
@@ -98,7 +98,7 @@ def test_h40_eight_identical_callbacks_at_once_credit_once_on_postgresql(pg_app)
     _db.session.expire_all()
     assert _db.session.get(PersonalAccount, account.id).balance == 20_000
     assert _db.session.scalar(select(func.count(PaymentEntry.id))) == 3
-    assert {p.status for p in _db.session.scalars(select(Payment))} == {PaymentStatus.received}
+    assert {p.status for p in _db.session.scalars(select(Payment))} == {PaymentStatus.paid}
 
 
 @pytest.mark.parametrize("crash_at", ["ledger_entry", "_receipt_letter"])
@@ -123,7 +123,7 @@ def test_h42_a_crash_mid_credit_leaves_nothing_and_the_redelivery_credits_once(
     monkeypatch.undo()
     assert post_callback(https_client(app), "sandbox", form).status_code == 200
     assert post_callback(https_client(app), "sandbox", form).status_code == 200
-    assert state(payment, account) == (PaymentStatus.received, 40_000)
+    assert state(payment, account) == (PaymentStatus.paid, 40_000)
     assert credits(payment.id) == 1
 
 

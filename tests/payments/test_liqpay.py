@@ -104,7 +104,7 @@ def test_a_valid_success_callback_credits(liqpay, order):
     payment, account = order
     response = post_callback(https_client(liqpay), "liqpay", callback(payment))
     assert response.status_code == 200
-    assert state(payment, account) == (PaymentStatus.received, 40_000)
+    assert state(payment, account) == (PaymentStatus.paid, 40_000)
     assert credits(payment.id) == 1
 
 
@@ -112,7 +112,7 @@ def test_a_valid_success_callback_credits(liqpay, order):
 def test_failure_and_error_fail_the_order(liqpay, order, status):
     payment, account = order
     assert post_callback(https_client(liqpay), "liqpay", callback(payment, status)).status_code == 200
-    assert state(payment, account) == (PaymentStatus.failed, 50_000)
+    assert state(payment, account) == (PaymentStatus.declined, 50_000)
 
 
 @pytest.mark.parametrize(
@@ -164,7 +164,7 @@ def test_status_sandbox_credits_in_sandbox_mode(liqpay, order):
     payment, account = order
     liqpay.config["LIQPAY_SANDBOX"] = True
     assert post_callback(https_client(liqpay), "liqpay", callback(payment, "sandbox")).status_code == 200
-    assert state(payment, account) == (PaymentStatus.received, 40_000)
+    assert state(payment, account) == (PaymentStatus.paid, 40_000)
 
 
 @pytest.mark.parametrize("tamper", ["signature", "data", "public_key", "amount", "currency", "order_id"])

@@ -63,7 +63,7 @@ def test_review17c_a_form_sent_again_at_the_cap_finds_its_order(app, client, pay
 def test_review17c_only_unpaid_orders_within_the_reconcile_window_count(app, db, client, payer):
     cap = app.config["PAYMENT_PENDING_ORDERS_MAX"]
     made = [place_order(client) for _ in range(cap)]
-    db.session.execute(update(Payment).where(Payment.id == made[0].id).values(status=PaymentStatus.received))
+    db.session.execute(update(Payment).where(Payment.id == made[0].id).values(status=PaymentStatus.paid))
     db.session.execute(
         update(Payment)
         .where(Payment.id == made[1].id)

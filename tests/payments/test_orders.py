@@ -57,7 +57,7 @@ def test_a_staff_reversal_and_the_gateways_reverse_once_between_them(app, client
     _, account = payer
     payment = place_order(client)
     assert post_callback(client, "sandbox", sandbox_callback(app, payment)).status_code == 200
-    assert state(payment, account) == (PaymentStatus.received, 40_000)
+    assert state(payment, account) == (PaymentStatus.paid, 40_000)
     admin = make_user("admin")
     assert settle.reverse_by_staff(payment, "a bank's recall", actor_id=admin.id, ip="10.0.0.2") is True
     assert settle.reverse_by_staff(payment, "twice", actor_id=admin.id, ip="10.0.0.2") is False

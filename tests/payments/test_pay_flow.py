@@ -56,7 +56,7 @@ def test_paying_through_the_sandbox_credits_at_once(client, payer, app, db):
 
     answer = through_sandbox(client, payment, "pay")
     assert answer.status_code == 303 and answer.headers["Location"] == f"/payments/{payment.id}"
-    assert state(payment, account) == (PaymentStatus.received, 40_000)
+    assert state(payment, account) == (PaymentStatus.paid, 40_000)
     assert credits(payment.id) == 1
     assert last_payment(account.id).id == payment.id  # counts for identification from now on
     page = client.get(f"/payments/{payment.id}").get_data(as_text=True)
@@ -72,7 +72,7 @@ def test_declining_in_the_sandbox_fails_the_order_and_moves_nothing(client, paye
     _, account = payer
     payment = place_order(client)
     assert through_sandbox(client, payment, "decline").status_code == 303
-    assert state(payment, account) == (PaymentStatus.failed, 50_000)
+    assert state(payment, account) == (PaymentStatus.declined, 50_000)
     page = client.get(f"/payments/{payment.id}").get_data(as_text=True)
     assert "Не сплачено" in page and f'href="{PAY}"' in page
     assert credits() == 0

@@ -31,7 +31,7 @@ def test_an_unknown_sandbox_order_waits_then_expires(app, client, payer, runner)
     with later(app.config["PAYMENT_EXPIRE_AFTER"] + 60):
         result = runner.invoke(args=["payments", "reconcile"])
     assert result.exit_code == 0 and "expired 1" in result.output
-    assert state(payment, account) == (PaymentStatus.failed, 50_000)
+    assert state(payment, account) == (PaymentStatus.declined, 50_000)
     assert audit_actions()[-1] == "payment.expired"
 
 
@@ -68,7 +68,7 @@ def test_a_paid_liqpay_order_is_credited_by_reconciliation(app, liqpay_order):
         assert reconcile()["success"] == 1
         assert sum(reconcile().values()) == 0  # settled: not asked again
     assert asked == ["https://www.liqpay.ua/api/request"]
-    assert state(payment, account) == (PaymentStatus.received, 40_000)
+    assert state(payment, account) == (PaymentStatus.paid, 40_000)
     assert credits(payment.id) == 1
 
 
@@ -77,7 +77,7 @@ def test_a_failed_liqpay_order_is_failed_by_reconciliation(app, liqpay_order):
     answer(app, result="ok", status="failure", order_id=payment.reference, amount=100.0, currency="UAH")
     with later(app.config["PAYMENT_RECONCILE_AFTER"] + 1):
         reconcile()
-    assert state(payment, account) == (PaymentStatus.failed, 50_000)
+    assert state(payment, account) == (PaymentStatus.declined, 50_000)
 
 
 def test_a_status_answer_with_another_amount_credits_nothing(app, liqpay_order):
@@ -95,7 +95,7 @@ def test_liqpay_not_found_expires_only_after_the_limit(app, liqpay_order):
         assert reconcile()["waiting"] == 1
     with later(app.config["PAYMENT_EXPIRE_AFTER"] + 1):
         assert reconcile()["expired"] == 1
-    assert state(payment, account) == (PaymentStatus.failed, 50_000)
+    assert state(payment, account) == (PaymentStatus.declined, 50_000)
 
 
 def test_a_late_success_after_expiry_still_credits(app, liqpay_order):
@@ -112,7 +112,7 @@ def test_a_late_success_after_expiry_still_credits(app, liqpay_order):
     result = providers.get("liqpay").query_status(payment.reference)
     assert result.outcome is GatewayOutcome.success
     assert apply("liqpay", result, ip=None, via="reconcile") is Settled.credited
-    assert state(payment, account) == (PaymentStatus.received, 40_000)
+    assert state(payment, account) == (PaymentStatus.paid, 40_000)
 
 
 def test_an_unreachable_gateway_is_asked_again_next_time(app, liqpay_order):

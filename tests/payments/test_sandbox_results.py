@@ -62,7 +62,7 @@ def test_a_sandbox_success_credits_in_sandbox_mode(app, liqpay_order):
     payment, account = liqpay_order
     app.config["LIQPAY_SANDBOX"] = True
     assert post_callback(https_client(app), "liqpay", callback(payment, "success", is_sandbox=1)).status_code == 200
-    assert state(payment, account) == (PaymentStatus.received, 40_000)
+    assert state(payment, account) == (PaymentStatus.paid, 40_000)
 
 
 @pytest.mark.parametrize("flag", [0, "0", None])
@@ -70,7 +70,7 @@ def test_a_real_success_still_credits_in_production(app, liqpay_order, flag):
     payment, account = liqpay_order
     app.config["ENV_MODE"] = "production"
     assert post_callback(https_client(app), "liqpay", callback(payment, "success", is_sandbox=flag)).status_code == 200
-    assert state(payment, account) == (PaymentStatus.received, 40_000)
+    assert state(payment, account) == (PaymentStatus.paid, 40_000)
 
 
 def test_a_sandbox_status_answer_credits_nothing_in_reconciliation(app, liqpay_order):

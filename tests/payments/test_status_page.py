@@ -41,7 +41,7 @@ def test_final_poll_answer_stops_polling_with_286_and_brings_the_new_text_and_ba
     assert response.status_code == 286
     assert "hx-trigger" not in html and "hx-get" not in html
     assert 'id="payment-state"' not in html and 'id="payment-status"' not in html  # the region stays, its text changes
-    assert html.lstrip().startswith('<div class="pay-state received" data-status="received">') and "Сплачено" in html
+    assert html.lstrip().startswith('<div class="pay-state paid" data-status="paid">') and "Сплачено" in html
     outcome = re.search(r'<div id="payment-outcome" hx-swap-oob="true">.*?</div>', html, re.S).group(0)
     assert 'data-balance="40000"' in outcome and 'Борг після платежу: <b class="debt">400,00' in outcome
     nxt = re.search(r'<span id="payment-next" class="next" hx-swap-oob="true">.*?</span>', html, re.S).group(0)

@@ -261,7 +261,7 @@ def payments_parser() -> Callable[[list[str], int], tuple]:
         if first is not None:
             raise BadRow(E_DUP_REF, line=first)
         seen[ref] = line
-        return (line, account_id, utc.strftime("%Y-%m-%d %H:%M:%S.000000"), kop, source, "received", ref)
+        return (line, account_id, utc.strftime("%Y-%m-%d %H:%M:%S.000000"), kop, source, "paid", ref)
 
     return parse
 

@@ -35,7 +35,7 @@ def figures() -> Figures:
     today = start_of_today()
     count, total = db.session.execute(
         select(func.count(Payment.id), func.coalesce(func.sum(Payment.amount), 0)).where(
-            Payment.status == PaymentStatus.received, Payment.paid_at >= today
+            Payment.status == PaymentStatus.paid, Payment.paid_at >= today
         )
     ).one()
     failing = (

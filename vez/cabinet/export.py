@@ -34,9 +34,9 @@ ENGLISH = SPREADSHEETS["en"]  # any other interface language (the testers' pseud
 UNITS = {"kWh": _l("kWh"), "m³": _l("m³")}
 CHANNELS = {PaymentSource.bank: _l("bank"), PaymentSource.post: _l("post office"), PaymentSource.online: _l("online")}
 STATES = {
-    PaymentStatus.received: _l("received"),
+    PaymentStatus.paid: _l("received"),
     PaymentStatus.pending: _l("in transit"),
-    PaymentStatus.failed: _l("failed"),
+    PaymentStatus.declined: _l("failed"),
     PaymentStatus.reversed: _l("reversed"),
 }
 _NUMBER = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?", re.ASCII)

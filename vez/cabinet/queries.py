@@ -39,7 +39,7 @@ def cards_of(user_id: int, today: date) -> list[Card]:
         select(Payment.id)
         .where(
             Payment.account_id == PersonalAccount.id,
-            Payment.status.in_((PaymentStatus.received, PaymentStatus.pending)),
+            Payment.status.in_((PaymentStatus.paid, PaymentStatus.pending)),
         )
         .order_by(Payment.paid_at.desc(), Payment.id.desc())
         .limit(1)
@@ -167,7 +167,7 @@ def received_in(account: PersonalAccount, month: date) -> list[Payment]:
             select(Payment)
             .where(
                 Payment.account_id == account.id,
-                Payment.status == PaymentStatus.received,
+                Payment.status == PaymentStatus.paid,
                 Payment.paid_at >= _at(month),
                 Payment.paid_at < _at(next_month(month)),
             )

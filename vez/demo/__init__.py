@@ -149,7 +149,7 @@ def _make_account(rng, subdivision, service, number, town, villages, habit):
                 paid_at=paid_at,
                 created_at=paid_at,  # history recorded back then: older than IDENTIFY_RECENT_PAYMENT_DAYS
                 source=source,
-                status=PaymentStatus.received,
+                status=PaymentStatus.paid,
                 reference=f"{source.value}-{number}-{paid_at:%Y%m%d%H%M}",
             )
         )

@@ -2,14 +2,27 @@
 
 from vez.models.account import Charge, PersonalAccount
 from vez.models.audit import AuditEvent
+from vez.models.autopay import Autopay, AutopayAttempt
 from vez.models.base import Base, utcnow
 from vez.models.bill import Bill
 from vez.models.certificate import Certificate
 from vez.models.importrun import ImportRun, ImportStatus
 from vez.models.limit import LimitCounter
 from vez.models.outbox import Letter, LetterStatus
-from vez.models.payment import EntryKind, Payment, PaymentEntry, PaymentSource, PaymentStatus
+from vez.models.payment import (
+    RETRYABLE,
+    UNFINISHED,
+    EntryKind,
+    Payment,
+    PaymentBatch,
+    PaymentChannel,
+    PaymentEntry,
+    PaymentSource,
+    PaymentStatus,
+)
 from vez.models.registration import IdentificationFailure, IdentificationProof, ResetRequest
+from vez.models.reminder import Disconnection, Reminder
+from vez.models.sandbox import SandboxCard, SandboxPayment
 from vez.models.schedule import ScheduledRun
 from vez.models.subdivision import BranchKind, Service, Subdivision
 from vez.models.user import Role, User, UserAccount
@@ -42,4 +55,14 @@ __all__ = [
     "ScheduledRun",
     "EntryKind",
     "PaymentEntry",
+    "PaymentBatch",
+    "PaymentChannel",
+    "RETRYABLE",
+    "UNFINISHED",
+    "Autopay",
+    "AutopayAttempt",
+    "Disconnection",
+    "Reminder",
+    "SandboxCard",
+    "SandboxPayment",
 ]

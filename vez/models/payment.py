@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vez.models.account import PersonalAccount
@@ -24,10 +24,28 @@ class PaymentSource(str, enum.Enum):
 
 
 class PaymentStatus(str, enum.Enum):
-    pending = "pending"  # an online order the gateway has not confirmed ("in transit")
-    received = "received"  # counts in the balance and as the last payment
-    failed = "failed"
-    reversed = "reversed"
+    """An online order's life (docs/payments.md, "States"); an imported payment is `paid` from the start."""
+
+    created = "created"  # the checkout was shown; the gateway has not taken the payment
+    pending = "pending"  # the gateway took it and has not decided: the only state shown as "in transit"
+    paid = "paid"  # counts in the balance and as the last payment
+    declined = "declined"  # the bank or the gateway refused it
+    cancelled = "cancelled"  # the consumer left the gateway without paying
+    expired = "expired"  # nobody confirmed it within PAYMENT_PENDING_TTL_SECONDS and the gateway knows nothing
+    reversed = "reversed"  # paid, then taken back
+
+
+UNFINISHED = (PaymentStatus.created, PaymentStatus.pending)
+RETRYABLE = (PaymentStatus.declined, PaymentStatus.cancelled, PaymentStatus.expired)
+
+
+class PaymentChannel(str, enum.Enum):
+    """Where an online order was started."""
+
+    cabinet = "cabinet"  # the account's pay page
+    link = "link"  # a one-tap pay link from a letter, without a login
+    autopay = "autopay"  # charged by the autopay job on a saved card
+    batch = "batch"  # one of the orders of a checkout for several accounts
 
 
 class Payment(Base):
@@ -46,7 +64,7 @@ class Payment(Base):
     )
     status: Mapped[PaymentStatus] = mapped_column(
         Enum(PaymentStatus, name="payment_status", native_enum=False, length=16, validate_strings=True),
-        default=PaymentStatus.received,
+        default=PaymentStatus.paid,
     )
     # The bank's or gateway's reference; unique so that a re-imported file or a repeated callback adds nothing.
     # For an online payment it is the order id sent to the gateway.
@@ -61,6 +79,15 @@ class Payment(Base):
     settled_at: Mapped[datetime | None]  # when the gateway's final answer was recorded
     gateway_status: Mapped[str | None] = mapped_column(String(40))  # the provider's own word, as sent
     gateway_payment_id: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[PaymentChannel | None] = mapped_column(
+        Enum(PaymentChannel, name="payment_channel", native_enum=False, length=16, validate_strings=True)
+    )
+    # The bill a link, autopay or batch order pays (a cabinet order pays the account, whatever is due).
+    bill_id: Mapped[int | None] = mapped_column(ForeignKey("bills.id", ondelete="SET NULL"), index=True)
+    # One of several orders paid by one gateway payment (PaymentBatch): settled with it, all or nothing.
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("payment_batches.id", ondelete="CASCADE"), index=True)
+    save_card: Mapped[bool] = mapped_column(Boolean, default=False)  # asks the gateway for a card token
+    checked_at: Mapped[datetime | None]  # when the gateway was last asked about it (reconcile, the return page)
 
     account: Mapped[PersonalAccount] = relationship()
     entries: Mapped[list[PaymentEntry]] = relationship(
@@ -70,6 +97,39 @@ class Payment(Base):
     @property
     def in_transit(self) -> bool:
         return self.status is PaymentStatus.pending
+
+    @property
+    def unfinished(self) -> bool:
+        return self.status in UNFINISHED
+
+    @property
+    def retryable(self) -> bool:
+        return self.status in RETRYABLE
+
+
+class PaymentBatch(Base):
+    """One gateway payment for the amounts due of several accounts: the gateway sees this order only, each
+    account gets its own Payment (batch_id), and the gateway's word settles all of them at once."""
+
+    __tablename__ = "payment_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(120), unique=True)  # the order id sent to the gateway
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[int] = mapped_column(BigInteger)  # kopiykas: the sum of its payments
+    status: Mapped[PaymentStatus] = mapped_column(
+        Enum(PaymentStatus, name="payment_status", native_enum=False, length=16, validate_strings=True),
+        default=PaymentStatus.created,
+    )
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    settled_at: Mapped[datetime | None]
+    checked_at: Mapped[datetime | None]
+    gateway_status: Mapped[str | None] = mapped_column(String(40))
+    gateway_payment_id: Mapped[str | None] = mapped_column(String(64))
+
+    payments: Mapped[list[Payment]] = relationship(order_by="Payment.id", viewonly=True)
 
 
 class EntryKind(str, enum.Enum):

@@ -45,6 +45,8 @@ class User(UserMixin, Base):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     language: Mapped[str] = mapped_column(String(5), default="uk")
     paperless: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Reminders before and after the due date; the legally required disconnection warning goes regardless.
+    reminders: Mapped[bool] = mapped_column(Boolean, default=True)
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     # The time step of the last accepted TOTP code: a code is never accepted twice.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)

@@ -161,8 +161,8 @@ def _repeated(payment: Payment, result: GatewayResult, *, ip: str | None, via: s
     db.session.expire_all()
     current = db.session.get(Payment, payment_id).status
     repeated = {
-        GatewayOutcome.success: PaymentStatus.received,
-        GatewayOutcome.failure: PaymentStatus.failed,
+        GatewayOutcome.success: PaymentStatus.paid,
+        GatewayOutcome.failure: PaymentStatus.declined,
         GatewayOutcome.reversed: PaymentStatus.reversed,
     }.get(result.outcome) is current
     action = "payment.callback_repeated" if repeated else "payment.callback_ignored"
@@ -184,8 +184,8 @@ def credit(payment: Payment, result: GatewayResult, *, ip: str | None, via: str)
     # A failed (expired) order that the gateway still paid is credited too: the money did arrive.
     if not _compare_and_set(
         payment_id,
-        (PaymentStatus.pending, PaymentStatus.failed),
-        PaymentStatus.received,
+        (PaymentStatus.pending, PaymentStatus.declined),
+        PaymentStatus.paid,
         paid_at=now,
         settled_at=now,
         gateway_status=result.status[:40],
@@ -230,7 +230,7 @@ def fail(
     if not _compare_and_set(
         payment.id,
         (PaymentStatus.pending,),
-        PaymentStatus.failed,
+        PaymentStatus.declined,
         settled_at=now,
         gateway_status=result.status[:40],
         gateway_payment_id=result.payment_id,
@@ -255,7 +255,7 @@ def take_back(payment: Payment, at: datetime, **values) -> bool:
     One compare-and-set on the status (two clicks or two callbacks reverse once), the ledger's unique
     reversal row for online money, and the balance up again in the same statement-level way as a credit.
     """
-    if not _compare_and_set(payment.id, (PaymentStatus.received,), PaymentStatus.reversed, **values):
+    if not _compare_and_set(payment.id, (PaymentStatus.paid,), PaymentStatus.reversed, **values):
         return False
     if payment.source is PaymentSource.online:
         ledger_entry(payment.id, payment.account_id, EntryKind.reversal, payment.amount, at)
@@ -298,7 +298,7 @@ def reverse_by_staff(payment: Payment, reason: str, *, actor_id: int, ip: str | 
         actor_id=actor_id,
         ip=ip,
         target=payment,
-        before={"status": "received"},
+        before={"status": "paid"},
         after={"status": "reversed"},
         reason=reason[:500],
         amount=payment.amount,

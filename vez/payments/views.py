@@ -139,7 +139,7 @@ def show(payment_id: int):
 @login_required
 def receipt(payment_id: int):
     payment = _owned(payment_id)
-    if payment.status not in (PaymentStatus.received, PaymentStatus.reversed):
+    if payment.status not in (PaymentStatus.paid, PaymentStatus.reversed):
         abort(404)
     return render_template("payments/receipt.html", payment=payment, account=payment.account)
 
