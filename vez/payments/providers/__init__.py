@@ -45,6 +45,7 @@ class Order:
     result_url: str
     server_url: str
     language: str
+    save_card: bool = False  # ask the gateway to tokenise the card (LiqPay `recurringbytoken`) for autopay
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ class GatewayResult:
     payment_id: str | None = None
     account_number: str | None = None  # when the gateway echoes it back
     sandbox: bool = False  # paid in the gateway's test mode: no real money
+    card_token: str | None = None  # a tokenised card (an order with save_card), for autopay
+    card_mask: str | None = None  # the card as the gateway shows it (e.g. 424242******4242)
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -88,6 +91,10 @@ class Provider(Protocol):
     def parse_callback(self, form: Mapping[str, str]) -> GatewayResult: ...
 
     def query_status(self, order_id: str) -> GatewayResult: ...
+
+    def pay_by_token(self, order: Order, card_token: str) -> GatewayResult:
+        """Charge a tokenised card server to server (LiqPay `paytoken`); the answer is read like a status."""
+        ...
 
 
 def kopiykas_of(value) -> int:
