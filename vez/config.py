@@ -158,6 +158,7 @@ class Config:
     PAYMENT_MAX_AMOUNT = 10_000_000  # kopiykas: 100 000.00 UAH
     PAYMENT_RECONCILE_AFTER = 15 * 60  # seconds unconfirmed before `payments reconcile` asks the gateway
     PAYMENT_EXPIRE_AFTER = 24 * 3600  # seconds after which an order the gateway does not know is failed
+    PAYMENT_PENDING_TTL_SECONDS = 1800  # seconds an order may stay unconfirmed before reconcile asks and closes it
     PAYMENT_HTTP_TIMEOUT = 10  # seconds, status requests to the gateway
     # docs/security.md, "Per-login caps": unpaid online orders a login may have started within
     # PAYMENT_RECONCILE_AFTER, and certificates of no debt a login may request in 24 hours.

@@ -117,8 +117,17 @@ def _apply(provider_name: str, result: GatewayResult, *, ip: str | None, via: st
         select(Payment).where(Payment.reference == result.order_id, Payment.source == PaymentSource.online)
     )
     if payment is None:
+        # ---- several accounts in one payment (docs/payments.md): the order id may be a batch's ----------
+        from vez.payments import batches
+
+        batch = batches.find(result.order_id)
+        if batch is not None:
+            return batches.apply(provider_name, batch, result, ip=ip, via=via)
+        # ---- end of the batch hook -----------------------------------------------------------------------
         return reject(provider_name, "unknown_order", ip, order_id=result.order_id, via=via)
     facts = dict(order_id=result.order_id, via=via, gateway_status=result.status)
+    if payment.batch_id is not None:  # a batch's own order: the gateway never saw its id (batch hook)
+        return reject(provider_name, "batch_member", ip, payment=payment, **facts)
     if payment.provider != provider_name:
         return reject(provider_name, "provider_mismatch", ip, payment=payment, **facts)
     if result.account_number is not None and result.account_number != payment.account.number:
@@ -178,7 +187,8 @@ def _repeated(payment: Payment, result: GatewayResult, *, ip: str | None, via: s
     return Settled.repeated
 
 
-def credit(payment: Payment, result: GatewayResult, *, ip: str | None, via: str) -> Settled:
+def credit(payment: Payment, result: GatewayResult, *, ip: str | None, via: str, receipt: bool = True) -> Settled:
+    """`receipt=False`: the caller sends one letter for several (a batch, docs/payments.md)."""
     payment_id, account_id, amount, user_id = payment.id, payment.account_id, payment.amount, payment.user_id
     now = utcnow()
     # A failed (expired) order that the gateway still paid is credited too: the money did arrive.
@@ -214,7 +224,8 @@ def credit(payment: Payment, result: GatewayResult, *, ip: str | None, via: str)
         gateway_status=result.status,
         balance=balance,
     )
-    _receipt_letter(payment_id, user_id)
+    if receipt:
+        _receipt_letter(payment_id, user_id)
     return Settled.credited
 
 
@@ -340,6 +351,7 @@ def reconcile(now: datetime | None = None, limit: int = 500) -> Counter:
             Payment.source == PaymentSource.online,
             Payment.status == PaymentStatus.pending,
             Payment.created_at <= ask_before,
+            Payment.batch_id.is_(None),  # a batch's orders are asked about through the batch (batch hook)
         )
         .order_by(Payment.id)
         .limit(limit)
@@ -375,6 +387,10 @@ def reconcile(now: datetime | None = None, limit: int = 500) -> Counter:
         settled = apply(payment.provider, result, ip=None, via="reconcile")
         counts["rejected" if settled is Settled.rejected else result.outcome.value] += 1
         db.session.expire_all()
+    # ---- several accounts in one payment: unfinished batches are asked about as one order (batch hook) ----
+    from vez.payments import batches
+
+    counts.update(batches.reconcile(now, limit=limit))
     return counts
 
 
