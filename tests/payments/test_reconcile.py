@@ -27,7 +27,7 @@ def test_an_unknown_sandbox_order_waits_then_expires(app, client, payer, runner)
     payment = place_order(client)
     with later(app.config["PAYMENT_RECONCILE_AFTER"] + 60):
         assert reconcile()["waiting"] == 1
-    assert state(payment, account) == (PaymentStatus.pending, 50_000)
+    assert state(payment, account) == (PaymentStatus.created, 50_000)
     with later(app.config["PAYMENT_EXPIRE_AFTER"] + 60):
         result = runner.invoke(args=["payments", "reconcile"])
     assert result.exit_code == 0 and "expired 1" in result.output
@@ -85,7 +85,7 @@ def test_a_status_answer_with_another_amount_credits_nothing(app, liqpay_order):
     answer(app, result="ok", status="success", order_id=payment.reference, amount=1.0, currency="UAH")
     with later(app.config["PAYMENT_RECONCILE_AFTER"] + 1):
         assert reconcile()["rejected"] == 1
-    assert state(payment, account) == (PaymentStatus.pending, 50_000)
+    assert state(payment, account) == (PaymentStatus.created, 50_000)
 
 
 def test_liqpay_not_found_expires_only_after_the_limit(app, liqpay_order):
@@ -124,4 +124,4 @@ def test_an_unreachable_gateway_is_asked_again_next_time(app, liqpay_order):
     app.extensions["vez.payment_transport"] = down
     with later(app.config["PAYMENT_EXPIRE_AFTER"] + 1):
         assert reconcile()["unreachable"] == 1
-    assert state(payment, account) == (PaymentStatus.pending, 50_000)
+    assert state(payment, account) == (PaymentStatus.created, 50_000)
