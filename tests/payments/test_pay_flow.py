@@ -5,33 +5,12 @@ import re
 from sqlalchemy import select
 
 from tests.conftest import csrf_token, https_client
-from tests.payments.conftest import KEY, credits, place_order, state
+from tests.payments.conftest import KEY, credits, hidden, place_order, state, through_sandbox
 from vez.ledger import last_payment
 from vez.models import Letter, Payment, PaymentChannel, PaymentSource, PaymentStatus
 from vez.payments.providers import sandbox_bank
 
 PAY = "/cabinet/accounts/529471247/pay"
-
-
-def hidden(html: str, name: str) -> str:
-    return re.search(rf'name="{name}" value="([^"]*)"', html).group(1)
-
-
-def through_sandbox(client, payment, decision: str):
-    """Checkout page → the sandbox bank's page → its button; returns the bank's answer."""
-    checkout = client.get(f"/payments/{payment.id}/checkout").get_data(as_text=True)
-    assert 'action="/payments/sandbox/checkout"' in checkout
-    fields = {
-        "data": hidden(checkout, "data"),
-        "signature": hidden(checkout, "signature"),
-        "csrf_token": hidden(checkout, "csrf_token"),
-    }
-    bank = client.post("/payments/sandbox/checkout", data=fields)
-    assert bank.status_code == 200
-    page = bank.get_data(as_text=True)
-    assert "ТОВ «Волиньелектрозбут»" in page and payment.reference in page and "100,00" in page
-    assert "Сплатити" in page and "Відхилити" in page
-    return client.post("/payments/sandbox/decide", data={**fields, "decision": decision})
 
 
 def test_pay_page_proposes_the_debt_and_says_there_is_no_commission(client, payer):
