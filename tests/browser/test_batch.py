@@ -76,14 +76,19 @@ def test_demo_pays_both_accounts_at_once_and_watches_each_line_turn_paid(page, l
     batch_id = to_the_gateway(page)
     screenshot(page, "batch-sandbox", 360)
 
+    # The bank says it is working on it; the consumer watches the batch in a second tab while it decides.
+    with live_app.app_context():
+        batch = db.session.get(PaymentBatch, batch_id)
+        db.session.expunge(batch)
+    sandbox_word(live_app, live_server, batch, "processing")
     watcher = page.context.new_page()
     watcher.goto(f"/payments/batches/{batch_id}")
-    assert watcher.locator(STATE).get_attribute("data-status") == "created"
+    assert watcher.locator(STATE).get_attribute("data-status") == "pending"
     watcher.evaluate("window.__marker = 1")  # survives only if the page is not reloaded
     watcher.get_by_role("link", name="До моїх рахунків").focus()
     assert_no_axe_violations(watcher)
 
-    page.get_by_role("button", name="Сплатити").click()  # the sandbox bank's button
+    page.get_by_role("button", name="Сплатити", exact=True).click()  # the sandbox bank's button
     page.wait_for_url(f"**/payments/batches/{batch_id}")
     assert page.locator(STATE).get_attribute("data-status") == "paid"
 
@@ -104,10 +109,10 @@ def test_without_javascript_a_declined_batch_leaves_both_accounts_and_offers_to_
     before = demo_balances(live_app)
     log_in(page)
     batch_id = to_the_gateway(page)
-    page.get_by_role("button", name="Відхилити").click()
+    page.get_by_role("button", name="Відхилити", exact=True).click()
     page.wait_for_url(f"**/payments/batches/{batch_id}")
     assert page.locator(STATE).get_attribute("data-status") == "declined"
-    assert page.get_by_text("Не сплачено").first.is_visible()
+    assert page.get_by_text("Банк відхилив платіж").first.is_visible()
     assert demo_balances(live_app) == before
     page.get_by_role("link", name="Спробувати ще раз").click()
     page.wait_for_url("**/payments/batches/new")

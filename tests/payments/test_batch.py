@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import https_client
+from tests.conftest import csrf_token, https_client
 from tests.payments.conftest import (
     NEW,
     audit_actions,
@@ -130,7 +130,7 @@ def test_the_checkout_is_one_gateway_order_for_the_total_naming_every_account(cl
     assert order["order_id"] == batch.reference and order["amount"] == "623.45"
     assert order["info"] == "529471247,912345678"
     assert "529471247, 912345678" in order["description"] and "електроенергію та природний газ" in order["description"]
-    assert order["result_url"].endswith(f"/payments/batches/{batch.id}")
+    assert order["result_url"].endswith(f"/payments/batches/{batch.id}/return")
 
 
 def test_an_order_of_a_batch_is_never_sent_to_the_gateway_alone(client, two_debts):
@@ -283,19 +283,43 @@ def test_reconciliation_credits_a_batch_the_gateway_says_is_paid(app, client, tw
     answer = GatewayResult(batch.reference, GatewayOutcome.success, "success", amount=62_345, currency="UAH")
     monkeypatch.setattr(SandboxProvider, "query_status", lambda self, order_id: answer)
     counts = settle.reconcile(now=utcnow() + timedelta(seconds=app.config["PAYMENT_PENDING_TTL_SECONDS"] + 1))
-    assert counts["success"] == 1 and balances(power, gas) == [0, 0] and credits() == 2
+    assert counts["credited"] == 1 and balances(power, gas) == [0, 0] and credits() == 2
+
+
+def test_a_batch_paid_at_the_sandbox_bank_whose_callback_was_lost_is_credited_by_reconcile(app, client, two_debts):
+    from vez.payments import settle
+
+    _, power, gas = two_debts
+    batch = start_batch(client)
+    html = client.get(f"/payments/batches/{batch.id}/checkout").get_data(as_text=True)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
+    response = client.post("/payments/sandbox/decide", data={**fields, "decision": "pay_silently"})
+    assert response.status_code == 303 and statuses(batch)[0] is PaymentStatus.created  # no callback came
+    counts = settle.reconcile(now=utcnow() + timedelta(seconds=app.config["PAYMENT_PENDING_TTL_SECONDS"] + 1))
+    assert counts["credited"] == 1 and balances(power, gas) == [0, 0] and credits() == 2
+    assert statuses(batch) == (PaymentStatus.paid, [PaymentStatus.paid, PaymentStatus.paid])
 
 
 # ---- the status page ---------------------------------------------------------------------------------
 
 
-def test_the_status_page_polls_while_unfinished_and_stops_at_a_final_state(app, client, two_debts):
+def test_a_batch_not_taken_by_the_gateway_does_not_poll_and_offers_to_pay_or_cancel(client, two_debts):
     batch = start_batch(client)
-    page = client.get(f"/payments/batches/{batch.id}")
-    html = page.get_data(as_text=True)
+    html = client.get(f"/payments/batches/{batch.id}").get_data(as_text=True)
+    assert 'data-status="created"' in html and "Оплату не завершено" in html
+    assert "hx-get" not in re.search(r'<div id="payment-state"[^>]*>', html).group(0)
+    assert 'http-equiv="refresh"' not in html
+    assert f'href="/payments/batches/{batch.id}/checkout"' in html
+    assert f'action="/payments/batches/{batch.id}/cancel"' in html
+
+
+def test_a_pending_batch_polls_from_the_live_region_until_the_bank_decides(app, client, two_debts):
+    batch = start_batch(client)
+    post_callback(https_client(app), "sandbox", batch_callback(app, batch, "processing"))
+    html = client.get(f"/payments/batches/{batch.id}").get_data(as_text=True)
     region = re.search(r'<div id="payment-state"[^>]*>', html).group(0)
     assert 'role="status"' in region and f'hx-get="/payments/batches/{batch.id}"' in region
-    assert '<noscript><meta http-equiv="refresh"' in html
+    assert '<noscript><meta http-equiv="refresh"' in html and "В дорозі" in html
     assert client.get(f"/payments/batches/{batch.id}", headers=HX).status_code == 204
     post_callback(https_client(app), "sandbox", batch_callback(app, batch))
     final = client.get(f"/payments/batches/{batch.id}", headers=HX)
@@ -306,12 +330,41 @@ def test_the_status_page_polls_while_unfinished_and_stops_at_a_final_state(app, 
     assert "refresh" not in client.get(f"/payments/batches/{batch.id}").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("status", ["failure"])
-def test_a_declined_batch_says_so_and_offers_to_try_again(app, client, two_debts, status):
+@pytest.mark.parametrize(
+    ("word", "heading"),
+    [("failure", "Банк відхилив платіж"), ("cancel", "Ви скасували оплату"), ("expire", "Час на оплату минув")],
+)
+def test_a_declined_cancelled_or_expired_batch_says_so_and_offers_to_try_again(app, client, two_debts, word, heading):
+    from vez.payments.settle import reconcile
+
+    _, power, gas = two_debts
     batch = start_batch(client)
-    post_callback(https_client(app), "sandbox", batch_callback(app, batch, status))
+    if word == "failure":
+        post_callback(https_client(app), "sandbox", batch_callback(app, batch, "failure"))
+    elif word == "cancel":
+        token = csrf_token(client, f"/payments/batches/{batch.id}")
+        assert client.post(f"/payments/batches/{batch.id}/cancel", data={"csrf_token": token}).status_code == 303
+    else:
+        reconcile(now=utcnow() + timedelta(seconds=app.config["PAYMENT_PENDING_TTL_SECONDS"] + 1))
     html = client.get(f"/payments/batches/{batch.id}").get_data(as_text=True)
-    assert "Не сплачено" in html and "Спробувати ще раз" in html and f'href="{NEW}"' in html
+    assert heading in html and "Спробувати ще раз" in html and f'href="{NEW}"' in html
+    assert "hx-get" not in html and balances(power, gas) == [50_000, 12_345]
+    assert {p.status for p in batches.members(batch.id)} == {statuses(batch)[0]}
+
+
+def test_coming_back_from_the_gateway_without_paying_cancels_the_batch(client, two_debts):
+    batch = start_batch(client)
+    response = client.get(f"/payments/batches/{batch.id}/return")  # the sandbox bank never booked it
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/payments/batches/{batch.id}")
+    assert statuses(batch) == (PaymentStatus.cancelled, [PaymentStatus.cancelled, PaymentStatus.cancelled])
+
+
+def test_a_success_after_the_consumer_cancelled_still_credits_every_account(app, client, two_debts):
+    _, power, gas = two_debts
+    batch = start_batch(client)
+    client.get(f"/payments/batches/{batch.id}/return")
+    post_callback(https_client(app), "sandbox", batch_callback(app, batch))
+    assert statuses(batch)[0] is PaymentStatus.paid and balances(power, gas) == [0, 0] and credits() == 2
 
 
 def test_another_login_s_batch_is_404(app, client, two_debts, make_account, make_user, auth):
@@ -332,4 +385,6 @@ def test_without_javascript_the_whole_flow_works_with_plain_forms_and_redirects(
     batch = _db.session.scalar(select(PaymentBatch))
     post_callback(https_client(app), "sandbox", batch_callback(app, batch))
     assert client.get(f"/payments/batches/{batch.id}/checkout").status_code == 303  # paid: to its page
-    assert "Сплачено" in client.get(f"/payments/batches/{batch.id}").get_data(as_text=True)
+    assert "Сплачено" in client.get(f"/payments/batches/{batch.id}/return", follow_redirects=True).get_data(
+        as_text=True
+    )

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from vez import caps, htmx
 from vez.extensions import db
 from vez.htmx import is_partial_request, render
-from vez.models import UNFINISHED, PaymentBatch, Service
+from vez.models import UNFINISHED, PaymentBatch, PaymentStatus, Service
 from vez.payments import batches, bp, orders, providers, settle
 from vez.payments.forms import BatchForm
 from vez.payments.providers import Order
@@ -95,7 +95,7 @@ def batch_checkout(batch_id: int):
         description=_description([payment.account for payment in payments]),
         # The gateway's `info`, echoed back: every account of the batch, checked against the batch.
         account_number=batches.info_of(payment.account.number for payment in payments),
-        result_url=external_url("payments.batch_show", batch_id=batch.id),
+        result_url=external_url("payments.batch_came_back", batch_id=batch.id),
         server_url=external_url("payments.callback", provider=provider.name),
         language=str(get_locale()),
     )
@@ -119,19 +119,44 @@ def _description(accounts) -> str:
     return _("Payment for electricity and natural gas, personal accounts No. %(numbers)s", numbers=numbers)
 
 
+@bp.get("/payments/batches/<id:batch_id>/return")
+@login_required
+def batch_came_back(batch_id: int):
+    """Where the gateway sends the browser back: the return proves nothing, so the gateway is asked once
+    (claim_check throttles it) about a batch still unfinished; "no such payment" means the consumer left
+    without paying (cancelled)."""
+    batch = _owned(batch_id)
+    if batch.status in UNFINISHED and batches.claim_check(batch.id):
+        db.session.commit()
+        batches.ask(batch, unknown=PaymentStatus.cancelled, via="return", ip=request.remote_addr)
+    else:
+        db.session.rollback()
+    return redirect(url_for("payments.batch_show", batch_id=batch_id), code=303)
+
+
+@bp.post("/payments/batches/<id:batch_id>/cancel")
+@login_required
+def batch_cancel(batch_id: int):
+    """The consumer changed their mind before the gateway took the batch; a pending one is the bank's to decide."""
+    batch = _owned(batch_id)
+    if batches.cancel_by_consumer(batch, ip=request.remote_addr):
+        db.session.commit()
+    return htmx.redirect(url_for("payments.batch_show", batch_id=batch_id))
+
+
 @bp.get("/payments/batches/<id:batch_id>")
 @login_required
 def batch_show(batch_id: int):
-    """The batch's state, live: the same region and poll as one payment's page."""
+    """The batch's state: the same live region as one payment's page, polling only while it is pending."""
     batch = _owned(batch_id)
-    final = batch.status not in UNFINISHED
-    if is_partial_request() and not final:
+    polling = batch.status is PaymentStatus.pending  # only the bank's decision changes it by itself
+    if is_partial_request() and polling:
         return "", 204  # the poll: nothing changed, nothing to swap, keep asking
     body = render(
         "payments/batch_show.html",
         "payments/_batch_status_final.html",
         batch=batch,
         payments=batches.members(batch.id),
-        final=final,
+        polling=polling,
     )
-    return body, STOP_POLLING if final and is_partial_request() else 200
+    return body, STOP_POLLING if is_partial_request() else 200

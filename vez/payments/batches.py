@@ -26,6 +26,7 @@ from vez.extensions import db
 from vez.holdings import held_by
 from vez.mail import queue_letter
 from vez.models import (
+    RETRYABLE,
     UNFINISHED,
     Bill,
     Payment,
@@ -42,11 +43,13 @@ from vez.payments.providers import CallbackRejected, GatewayOutcome, GatewayResu
 
 # A later verified success still credits a batch that was declined or expired: the money did arrive
 # (the same decision as for one order, docs/payments.md "Crediting").
-CREDITABLE = (*UNFINISHED, PaymentStatus.declined, PaymentStatus.cancelled, PaymentStatus.expired)
+CREDITABLE = (*UNFINISHED, *RETRYABLE)
+# The states a repeated word finds its batch in when it changed it before (a replay, not a contradiction).
 FINAL_OF = {
-    GatewayOutcome.success: PaymentStatus.paid,
-    GatewayOutcome.failure: PaymentStatus.declined,
-    GatewayOutcome.reversed: PaymentStatus.reversed,
+    GatewayOutcome.success: (PaymentStatus.paid,),
+    GatewayOutcome.failure: (PaymentStatus.declined,),
+    GatewayOutcome.reversed: (PaymentStatus.reversed, PaymentStatus.declined),
+    GatewayOutcome.not_found: RETRYABLE,
 }
 
 
@@ -185,9 +188,17 @@ def members(batch_id: int) -> list[Payment]:
 # ---- settlement: settle._apply hands a result whose order id is a batch's here -----------------------
 
 
-def apply(provider_name: str, batch: PaymentBatch, result: GatewayResult, *, ip: str | None, via: str):
+def apply(
+    provider_name: str,
+    batch: PaymentBatch,
+    result: GatewayResult,
+    *,
+    ip: str | None,
+    via: str,
+    unknown: PaymentStatus | None = None,
+):
     """The same checks as for one order, against the batch; then all of its orders at once (settle.apply,
-    the caller, commits the unit or rolls it back)."""
+    the caller, commits the unit or rolls it back). `unknown`: what "no such payment" closes it as."""
     from vez.payments import settle
 
     facts = dict(order_id=result.order_id, via=via, gateway_status=result.status, batch=batch.id)
@@ -204,9 +215,11 @@ def apply(provider_name: str, batch: PaymentBatch, result: GatewayResult, *, ip:
     if result.outcome is GatewayOutcome.success:
         return _credit(batch, payments, result, ip=ip, via=via)
     if result.outcome is GatewayOutcome.failure:
-        return _decline(batch, payments, result, ip=ip, via=via, to=PaymentStatus.declined, action="payment.failed")
+        return close(batch, payments, result, PaymentStatus.declined, ip=ip, via=via)
     if result.outcome is GatewayOutcome.reversed:
         return _reverse(batch, payments, result, ip=ip, via=via)
+    if result.outcome is GatewayOutcome.not_found:
+        return settle.Settled.waiting if unknown is None else close(batch, payments, result, unknown, ip=ip, via=via)
     # Still working on it: the gateway has taken it (created → pending); a settled batch stays as it is.
     if _batch_cas(batch.id, UNFINISHED, PaymentStatus.pending, gateway_status=result.status[:40]):
         _members_to_pending(batch.id, UNFINISHED)
@@ -241,7 +254,7 @@ def _repeated(batch: PaymentBatch, result: GatewayResult, *, ip: str | None, via
     batch_id = batch.id
     db.session.expire_all()
     current = db.session.get(PaymentBatch, batch_id).status
-    action = "payment.callback_repeated" if FINAL_OF.get(result.outcome) is current else "payment.callback_ignored"
+    action = "payment.callback_repeated" if current in FINAL_OF.get(result.outcome, ()) else "payment.callback_ignored"
     audit.record(
         action,
         ip=ip,
@@ -267,7 +280,6 @@ def _credit(batch: PaymentBatch, payments: list[Payment], result: GatewayResult,
         gateway_payment_id=result.payment_id,
     ):
         return _repeated(batch, result, ip=ip, via=via)
-    _members_to_pending(batch.id, CREDITABLE)
     for payment in payments:
         if settle.credit(payment, result, ip=ip, via=via, receipt=False) is not settle.Settled.credited:
             # One order of the batch was settled already: settle rolled the whole unit back. All or nothing.
@@ -310,17 +322,11 @@ def _receipt_letter(batch_id: int) -> None:
     )
 
 
-def _decline(
-    batch: PaymentBatch,
-    payments: list[Payment],
-    result: GatewayResult,
-    *,
-    ip: str | None,
-    via: str,
-    to: PaymentStatus,
-    action: str,
+def close(
+    batch: PaymentBatch, payments: list[Payment], result: GatewayResult, to: PaymentStatus, *, ip: str | None, via: str
 ):
-    """Every order of the batch closed unpaid (declined, or expired when the gateway knows nothing)."""
+    """Every order of the batch closed unpaid (`declined`, `cancelled` or `expired`), once, each audited as
+    payment.<state>."""
     from vez.payments import settle
 
     now = utcnow()
@@ -335,7 +341,7 @@ def _decline(
     )
     for payment in payments:
         audit.record(
-            action,
+            f"payment.{to.value}",
             ip=ip,
             target_type="payments",
             target_id=payment.id,
@@ -344,7 +350,7 @@ def _decline(
             via=via,
             gateway_status=result.status,
         )
-    return settle.Settled.failed
+    return settle.CLOSED[to]
 
 
 def _reverse(batch: PaymentBatch, payments: list[Payment], result: GatewayResult, *, ip: str | None, via: str):
@@ -355,7 +361,7 @@ def _reverse(batch: PaymentBatch, payments: list[Payment], result: GatewayResult
     now = utcnow()
     if not _batch_cas(batch.id, (PaymentStatus.paid,), PaymentStatus.reversed, gateway_status=result.status[:40]):
         if db.session.get(PaymentBatch, batch.id).status in UNFINISHED:
-            return _decline(batch, payments, result, ip=ip, via=via, to=PaymentStatus.declined, action="payment.failed")
+            return close(batch, payments, result, PaymentStatus.declined, ip=ip, via=via)
         return _repeated(batch, result, ip=ip, via=via)
     try:
         for payment in payments:
@@ -375,14 +381,79 @@ def _reverse(batch: PaymentBatch, payments: list[Payment], result: GatewayResult
     return settle.Settled.reversed
 
 
-# ---- reconciliation: settle.reconcile asks about unfinished batches too ------------------------------
+# ---- asking the gateway: the return from its page, and reconcile for unfinished batches ----------------
+
+
+def claim_check(batch_id: int, now: datetime | None = None) -> bool:
+    """The right to ask the gateway about an unfinished batch now, at most once per settle.CHECK_EVERY, whoever
+    asks (the return page, reconcile on any host): a compare-and-set on `checked_at`; the caller commits it
+    before asking."""
+    from vez.payments import settle
+
+    now = now or utcnow()
+    done = db.session.execute(
+        update(PaymentBatch)
+        .where(
+            PaymentBatch.id == batch_id,
+            PaymentBatch.status.in_(UNFINISHED),
+            (PaymentBatch.checked_at.is_(None)) | (PaymentBatch.checked_at <= now - settle.CHECK_EVERY),
+        )
+        .values(checked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return done.rowcount == 1
+
+
+def ask(batch: PaymentBatch, *, unknown: PaymentStatus, via: str, ip: str | None = None):
+    """Ask the gateway once about the batch's order (claimed and committed) and settle every order as it says;
+    "no such payment" closes the batch as `unknown`. Returns a settle.Settled or a settle.Asked."""
+    from vez.payments import settle
+
+    provider = providers.get(batch.provider)
+    if provider is None:
+        return settle.Asked.no_provider
+    try:
+        result = provider.query_status(batch.reference)
+    except CallbackRejected as rejected:
+        settle.reject(batch.provider, rejected.reason, ip, order_id=batch.reference, via=via, batch=batch.id)
+        db.session.commit()
+        return settle.Asked.rejected
+    except (OSError, ValueError) as error:  # unreachable or garbled: ask again later
+        settle.log.warning("status of %s unknown: %s", batch.reference, error)
+        return settle.Asked.unreachable
+    return settle.apply(batch.provider, result, ip=ip, via=via, unknown=unknown)
+
+
+def cancel_by_consumer(batch: PaymentBatch, *, ip: str | None) -> bool:
+    """The consumer gave up a batch the gateway never took (`created`): it and its orders cancelled, audited;
+    the view commits. A later verified success still credits it (the money did arrive)."""
+    now = utcnow()
+    if not _batch_cas(batch.id, (PaymentStatus.created,), PaymentStatus.cancelled, settled_at=now):
+        return False
+    db.session.execute(
+        update(Payment)
+        .where(Payment.batch_id == batch.id, Payment.status == PaymentStatus.created)
+        .values(status=PaymentStatus.cancelled, settled_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    audit.record(
+        "payment.cancelled",
+        actor_id=batch.user_id,
+        ip=ip,
+        target_type="payment_batches",
+        target_id=batch.id,
+        amount=batch.amount,
+        order_id=batch.reference,
+        via="consumer",
+    )
+    db.session.expire(batch)
+    return True
 
 
 def reconcile(now: datetime | None = None, limit: int = 500) -> Counter:
     """Batches unfinished for longer than PAYMENT_PENDING_TTL_SECONDS: ask the gateway about the batch's order
-    and settle all of its orders as it says; the ones it does not know expire. Commits each batch."""
-    from vez.payments import settle
-
+    and settle all of its orders as it says; one it does not know expires. Safe on two hosts at once: each
+    batch is claimed before it is asked about, and every move is a compare-and-set."""
     now = now or utcnow()
     before = now - timedelta(seconds=current_app.config["PAYMENT_PENDING_TTL_SECONDS"])
     ids = db.session.scalars(
@@ -393,42 +464,12 @@ def reconcile(now: datetime | None = None, limit: int = 500) -> Counter:
     ).all()
     counts: Counter = Counter()
     for batch_id in ids:
-        batch = db.session.get(PaymentBatch, batch_id)
-        provider = providers.get(batch.provider)
-        if provider is None:
+        if not claim_check(batch_id, now):  # settled meanwhile, or asked just now by another run
+            db.session.rollback()
             counts["skipped"] += 1
             continue
-        try:
-            result = provider.query_status(batch.reference)
-        except CallbackRejected as rejected:
-            settle.reject(batch.provider, rejected.reason, None, order_id=batch.reference, via="reconcile")
-            db.session.commit()
-            counts["rejected"] += 1
-            continue
-        except (OSError, ValueError) as error:  # unreachable or garbled: ask again next run
-            settle.log.warning("status of %s unknown: %s", batch.reference, error)
-            counts["unreachable"] += 1
-            continue
-        db.session.execute(
-            update(PaymentBatch)
-            .where(PaymentBatch.id == batch_id)
-            .values(checked_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if result.outcome is GatewayOutcome.not_found:
-            _decline(
-                batch,
-                members(batch_id),
-                result,
-                ip=None,
-                via="reconcile",
-                to=PaymentStatus.expired,
-                action="payment.expired",
-            )
-            db.session.commit()
-            counts["expired"] += 1
-        else:
-            settled = settle.apply(batch.provider, result, ip=None, via="reconcile")
-            counts["rejected" if settled is settle.Settled.rejected else result.outcome.value] += 1
+        db.session.commit()
+        answer = ask(db.session.get(PaymentBatch, batch_id), unknown=PaymentStatus.expired, via="reconcile")
+        counts[answer.value] += 1
         db.session.expire_all()
     return counts

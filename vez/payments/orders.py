@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from vez import audit
 from vez.extensions import db
-from vez.models import Payment, PaymentSource, PaymentStatus, PersonalAccount, UserAccount, utcnow
+from vez.models import Payment, PaymentChannel, PaymentSource, PaymentStatus, PersonalAccount, UserAccount, utcnow
 
 KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
@@ -51,8 +51,9 @@ def owned_payment(user_id: int, payment_id: int) -> Payment | None:
 def create_order(
     *, user_id: int, account: PersonalAccount, amount: int, key: str, provider: str, ip: str | None
 ) -> Payment | None:
-    """The one pending order of a form key, made now or by the same form before; None when the key is
-    another login's or another account's order (never by chance: 192 random bits). The view commits."""
+    """The one order of a form key, made now (`created`: the checkout is shown, the gateway has not taken it) or
+    by the same form before; None when the key is another login's or another account's order (never by chance:
+    192 random bits). The view commits."""
     now = utcnow()
     # The same form sent twice at the same moment: the second INSERT waits for the first and adds
     # nothing, so neither request rolls anything back (docs/payments.md).
@@ -64,7 +65,8 @@ def create_order(
             paid_at=now,
             created_at=now,
             source=PaymentSource.online,
-            status=PaymentStatus.pending,
+            status=PaymentStatus.created,
+            channel=PaymentChannel.cabinet,
             reference=new_order_id(),
             user_id=user_id,
             provider=provider,
