@@ -216,3 +216,40 @@ def test_an_order_paid_by_callback_meanwhile_is_left_alone(app, client, payer):
         assert sum(reconcile().values()) == 0
     assert state(payment, account) == (PaymentStatus.paid, 40_000)
     assert db.session.scalar(select(Payment.checked_at).where(Payment.id == payment.id)) is None
+
+
+def test_two_runners_in_parallel_ask_about_each_order_once_and_credit_once(app, liqpay_order):
+    """Two schedulers' jobs at the same moment (threads, each with its own session) over the same orders."""
+    import threading
+    import time
+
+    payment, account = liqpay_order
+    asked = []
+
+    def slow(url, body, timeout):
+        asked.append(body)
+        time.sleep(0.5)  # the network: the other runner gets there meanwhile
+        return json.dumps(paid(payment)).encode()
+
+    app.extensions["vez.payment_transport"] = slow
+    barrier = threading.Barrier(2)
+    results = []
+    travel = past_ttl(app)
+    travel.start()
+    try:
+
+        def run():
+            with app.app_context():
+                barrier.wait(timeout=10)
+                results.append(reconcile())
+                db.session.remove()
+
+        workers = [threading.Thread(target=run) for _ in range(2)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=60)
+    finally:
+        travel.stop()
+    assert len(asked) == 1 and sum(r["credited"] for r in results) == 1
+    assert state(payment, account) == (PaymentStatus.paid, 40_000) and credits(payment.id) == 1
