@@ -112,3 +112,44 @@ def test_eight_identical_batch_callbacks_at_once_credit_each_account_once_on_pos
     assert [_db.session.get(PersonalAccount, a.id).balance for a in accounts] == [20_000] * 3
     assert _db.session.scalar(select(func.count(PaymentEntry.id))) == 9
     assert {b.status for b in _db.session.scalars(select(PaymentBatch))} == {PaymentStatus.paid}
+
+
+def test_two_reconcile_runners_at_once_ask_about_a_batch_once_and_credit_it_once(app, client, two_debts, monkeypatch):
+    """Two schedulers' jobs at the same moment (threads, each with its own session): the batch's claim on
+    `checked_at` lets one ask; the gateway (slow, as over the network) says paid; each account is credited once."""
+    import time
+    from datetime import timedelta
+
+    from vez.models import utcnow
+    from vez.payments.providers import GatewayOutcome, GatewayResult
+    from vez.payments.providers.sandbox import SandboxProvider
+    from vez.payments.settle import reconcile
+
+    _, power, gas = two_debts
+    batch = start_batch(client)
+    reference, amount = batch.reference, batch.amount
+    asked = []
+
+    def slow(self, order_id):
+        asked.append(order_id)
+        time.sleep(0.5)  # the network: the other runner gets there meanwhile
+        return GatewayResult(reference, GatewayOutcome.success, "success", amount=amount, currency="UAH")
+
+    monkeypatch.setattr(SandboxProvider, "query_status", slow)
+    later = utcnow() + timedelta(seconds=app.config["PAYMENT_PENDING_TTL_SECONDS"] + 1)
+    barrier = threading.Barrier(2)
+    results = []
+
+    def run():
+        with app.app_context():
+            barrier.wait(timeout=10)
+            results.append(reconcile(now=later))
+            _db.session.remove()
+
+    workers = [threading.Thread(target=run) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert asked == [reference] and sum(r["credited"] for r in results) == 1
+    assert balances(power, gas) == [0, 0] and credits() == 2
