@@ -82,9 +82,7 @@ def open_link(token: str) -> PayLink:
     if bill is None or bill.account_id != account_id:
         return PayLink(LinkState.damaged)
     account = bill.account
-    newer = db.session.scalar(
-        select(func.count(Bill.id)).where(Bill.account_id == account.id, Bill.month > bill.month)
-    )
+    newer = db.session.scalar(select(func.count(Bill.id)).where(Bill.account_id == account.id, Bill.month > bill.month))
     if newer:
         return PayLink(LinkState.superseded, account, bill)
     amount = payable_amount(bill, account.balance)

@@ -6,6 +6,6 @@ from vez.payments.orders import KEY
 
 
 class PayLinkForm(FlaskForm):
-    """"Pay" on a link's page: the CSRF token and the one-time key that makes a double press one order."""
+    """ "Pay" on a link's page: the CSRF token and the one-time key that makes a double press one order."""
 
     key = HiddenField(validators=[InputRequired(), Regexp(KEY.pattern)])
