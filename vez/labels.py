@@ -57,6 +57,7 @@ OBJECTS = {
     "bills": _l("Bill"),
     "certificates": _l("Certificate"),
     "charges": _l("Charge"),
+    "disconnections": _l("Disconnection"),
     "import_runs": _l("Import"),
     "letters": _l("Letter"),
     "payments": _l("Payment"),
@@ -80,6 +81,9 @@ LETTER_KINDS = {
     "registration_attempt": _l("Registration with a used address"),
     "ebill": _l("Electronic bill"),
     "payment_receipt": _l("Payment receipt"),
+    "reminder_due_soon": _l("Reminder: the bill is due soon"),
+    "reminder_overdue": _l("Reminder: the bill is overdue"),
+    "disconnection_warning": _l("Disconnection warning"),
 }
 
 EVENTS = {
@@ -89,6 +93,8 @@ EVENTS = {
     "activation.replaced": _l("Replaced activation link"),
     "activation.damaged": _l("Damaged activation link"),
     "admin.charges_edited": _l("Charge edited"),
+    "admin.disconnection_cancelled": _l("Disconnection cancelled"),
+    "admin.disconnection_scheduled": _l("Disconnection scheduled"),
     "admin.job_retried": _l("Failed job retried"),
     "admin.letter_activation": _l("Activation letter sent by staff"),
     "admin.letter_recovery": _l("Recovery letter sent by staff"),
@@ -145,6 +151,7 @@ EVENTS = {
     "profile.password_changed": _l("Password changed"),
     "profile.password_wrong": _l("Wrong current password"),
     "profile.phone_changed": _l("Phone changed"),
+    "profile.reminders": _l("Payment reminders changed"),
     "recovery.login_sent": _l("Login reminder sent"),
     "recovery.login_unmatched": _l("Login reminder: no match"),
     "recovery.password_changed": _l("Password reset"),

@@ -150,7 +150,9 @@ def _profile_page(status: int = 200, **forms):
         "email_form": forms.get("email") or EmailChangeForm(formdata=None, prefix="email"),
         "password_form": forms.get("password") or PasswordChangeForm(formdata=None, prefix="password"),
         "preferences_form": forms.get("preferences")
-        or PreferencesForm(formdata=None, prefix="prefs", language=user.language, paperless=user.paperless),
+        or PreferencesForm(
+            formdata=None, prefix="prefs", language=user.language, paperless=user.paperless, reminders=user.reminders
+        ),
     }
     return render_template("cabinet/profile.html", **context), status
 
@@ -251,7 +253,9 @@ def profile_preferences():
     form = PreferencesForm(prefix="prefs")
     if not form.validate_on_submit():
         return _profile_page(422, preferences=form)
-    profile.set_preferences(current_user, form.language.data, form.paperless.data, request.remote_addr)
+    profile.set_preferences(
+        current_user, form.language.data, form.paperless.data, request.remote_addr, reminders=form.reminders.data
+    )
     db.session.commit()
     response = _done(_("Your settings have been saved."))
     response.set_cookie("lang", form.language.data, max_age=365 * 24 * 3600, secure=True, httponly=True, samesite="Lax")

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from vez import audit
 from vez.extensions import db
-from vez.models import Payment, PaymentSource, PaymentStatus, PersonalAccount, UserAccount, utcnow
+from vez.models import Payment, PaymentChannel, PaymentSource, PaymentStatus, PersonalAccount, UserAccount, utcnow
 
 KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
@@ -49,10 +49,19 @@ def owned_payment(user_id: int, payment_id: int) -> Payment | None:
 
 
 def create_order(
-    *, user_id: int, account: PersonalAccount, amount: int, key: str, provider: str, ip: str | None
+    *,
+    user_id: int | None,
+    account: PersonalAccount,
+    amount: int,
+    key: str,
+    provider: str,
+    ip: str | None,
+    channel: PaymentChannel = PaymentChannel.cabinet,
+    bill_id: int | None = None,
 ) -> Payment | None:
     """The one pending order of a form key, made now or by the same form before; None when the key is
-    another login's or another account's order (never by chance: 192 random bits). The view commits."""
+    another login's, another account's or another bill's order (never by chance: 192 random bits). A pay
+    link's order has no login (user_id None), channel `link` and its bill. The view commits."""
     now = utcnow()
     # The same form sent twice at the same moment: the second INSERT waits for the first and adds
     # nothing, so neither request rolls anything back (docs/payments.md).
@@ -69,6 +78,8 @@ def create_order(
             user_id=user_id,
             provider=provider,
             idempotency_key=key,
+            channel=channel,
+            bill_id=bill_id,
         )
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
         .returning(Payment.id)
@@ -84,10 +95,11 @@ def create_order(
             provider=provider,
             order_id=payment.reference,
             account=account.number,
+            channel=channel.value,
         )
         return payment
     existing = db.session.scalar(select(Payment).where(Payment.idempotency_key == key))
-    if existing.user_id != user_id or existing.account_id != account.id:
+    if existing.user_id != user_id or existing.account_id != account.id or existing.bill_id != bill_id:
         return None
     return existing
 

@@ -205,4 +205,4 @@ def sandbox_decide():
 
 def _local_result_path(order: dict) -> str:
     path = urlsplit(str(order.get("result_url", ""))).path
-    return path if path.startswith("/payments/") else url_for("cabinet.index")
+    return path if path.startswith(("/payments/", "/pay/")) else url_for("cabinet.index")  # /pay/: a pay link
