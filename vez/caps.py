@@ -23,7 +23,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from vez.extensions import db
-from vez.models import Certificate, Payment, PaymentSource, PaymentStatus, User, utcnow
+from vez.models import UNFINISHED, Certificate, Payment, PaymentSource, User, utcnow
 
 
 def lock_login(user_id: int) -> None:
@@ -52,7 +52,7 @@ def _cap(count: int, limit: int, oldest: datetime | None, window: timedelta, now
 
 
 def pending_orders_cap(user_id: int, key: str, now: datetime | None = None) -> Cap | None:
-    """The cap of unpaid online orders the login started within `PAYMENT_RECONCILE_AFTER`
+    """The cap of unfinished online orders the login started within `PAYMENT_PENDING_TTL_SECONDS`
     (`PAYMENT_PENDING_ORDERS_MAX`), taken under the login's lock. A form sent again with the key of an order
     it already made is never capped: it finds that order (vez.payments.orders.create_order)."""
     lock_login(user_id)
@@ -60,12 +60,12 @@ def pending_orders_cap(user_id: int, key: str, now: datetime | None = None) -> C
         return None
     now = now or utcnow()
     config = current_app.config
-    window = timedelta(seconds=config["PAYMENT_RECONCILE_AFTER"])
+    window = timedelta(seconds=config["PAYMENT_PENDING_TTL_SECONDS"])
     count, oldest = db.session.execute(
         select(func.count(Payment.id), func.min(Payment.created_at)).where(
             Payment.user_id == user_id,
             Payment.source == PaymentSource.online,
-            Payment.status == PaymentStatus.pending,
+            Payment.status.in_(UNFINISHED),
             Payment.created_at > now - window,
         )
     ).one()

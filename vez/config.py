@@ -157,11 +157,12 @@ class Config:
     LIQPAY_API_URL = "https://www.liqpay.ua/api/request"
     PAYMENT_MIN_AMOUNT = 100  # kopiykas: 1.00 UAH
     PAYMENT_MAX_AMOUNT = 10_000_000  # kopiykas: 100 000.00 UAH
-    PAYMENT_RECONCILE_AFTER = 15 * 60  # seconds unconfirmed before `payments reconcile` asks the gateway
-    PAYMENT_EXPIRE_AFTER = 24 * 3600  # seconds after which an order the gateway does not know is failed
+    # Seconds an order may stay unfinished (created or pending) before `payments reconcile` asks the gateway and
+    # closes it as the gateway says (expired when it knows nothing): docs/payments.md, "Reconciliation".
+    PAYMENT_PENDING_TTL_SECONDS = 1800
     PAYMENT_HTTP_TIMEOUT = 10  # seconds, status requests to the gateway
     # docs/security.md, "Per-login caps": unpaid online orders a login may have started within
-    # PAYMENT_RECONCILE_AFTER, and certificates of no debt a login may request in 24 hours.
+    # PAYMENT_PENDING_TTL_SECONDS, and certificates of no debt a login may request in 24 hours.
     PAYMENT_PENDING_ORDERS_MAX = 5
     CERTIFICATES_PER_DAY = 10
     # One-tap pay links: "Pay" presses per address, and unfinished link orders per bill (docs/payments.md).

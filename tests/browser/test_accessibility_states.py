@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.browser.conftest import axe_violations, describe_violations, log_in
-from tests.browser.test_payments import restore_balances  # noqa: F401 (a fixture: the payments are reversed)
+from tests.browser.test_payments import bank_is_deciding, restore_balances  # noqa: F401 (a fixture: the payments are reversed)
 from tests.browser.test_registration import PASSWORD, activation_link, free_accounts
 from vez.extensions import db
 from vez.models import Subdivision
@@ -140,7 +140,7 @@ def test_the_registration_and_login_states_have_no_axe_violations(survey, live_a
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_the_payment_states_have_no_axe_violations(survey, live_app, restore_balances, lang):  # noqa: F811
+def test_the_payment_states_have_no_axe_violations(survey, live_app, live_server, restore_balances, lang):  # noqa: F811
     page = survey.page
     log_in(page)
     hrefs = page.eval_on_selector_all("a[href$='/pay']", "els => els.map(e => e.getAttribute('href'))")
@@ -161,6 +161,10 @@ def test_the_payment_states_have_no_axe_violations(survey, live_app, restore_bal
 
     watcher = page.context.new_page()
     watcher.goto(f"/payments/{payment_id}")
+    watcher.locator('#payment-state .pay-state[data-status="created"]').wait_for()
+    survey.check("payment not completed", watcher)
+    bank_is_deciding(live_app, live_server, payment_id)
+    watcher.reload()
     watcher.locator('#payment-state .pay-state[data-status="pending"]').wait_for()
     survey.check("payment pending", watcher)
 
@@ -183,4 +187,14 @@ def test_the_payment_states_have_no_axe_violations(survey, live_app, restore_bal
     page.locator("button[value=decline]").click()
     page.locator('#payment-state .pay-state[data-status="declined"]').wait_for()
     survey.check("payment declined")
+
+    page.goto(f"/cabinet/accounts/{number}/pay")
+    page.fill("#amount", "10,00")
+    submit(page, "#pay-form")
+    page.wait_for_url(re.compile(r".*/payments/\d+/checkout$"))
+    submit(page, "#checkout-form")
+    page.wait_for_url("**/payments/sandbox/checkout")
+    page.locator("a[href$='/return']").click()  # leave the bank's page
+    page.locator('#payment-state .pay-state[data-status="cancelled"]').wait_for()
+    survey.check("payment cancelled")
     survey.assert_clean()

@@ -52,6 +52,24 @@ def restore_balances(live_app, live_server):
         urllib.request.urlopen(f"{live_server}/payments/callback/sandbox", urlencode(form).encode(), timeout=10).read()
 
 
+def bank_is_deciding(live_app, live_server, payment_id: int) -> None:
+    """The bank's signed `processing` callback (3-D Secure under way, say): the order becomes pending."""
+    with live_app.app_context():
+        payment = db.session.get(Payment, payment_id)
+        data = encode(
+            {
+                "version": 3,
+                "public_key": live_app.config["SANDBOX_PUBLIC_KEY"],
+                "status": "processing",
+                "order_id": payment.reference,
+                "amount": f"{payment.amount / 100:.2f}",
+                "currency": "UAH",
+            }
+        )
+        form = {"data": data, "signature": hmac_signature(live_app.config["SANDBOX_PRIVATE_KEY"], data)}
+    urllib.request.urlopen(f"{live_server}/payments/callback/sandbox", urlencode(form).encode(), timeout=10).read()
+
+
 def pay_until_the_gateway(page, number: str, amount: str) -> int:
     """The pay form and the hand-off: returns the order's id, the browser standing on the sandbox bank's page."""
     page.goto(f"/cabinet/accounts/{number}/pay")
@@ -66,7 +84,7 @@ def pay_until_the_gateway(page, number: str, amount: str) -> int:
 
 
 def test_demo_pays_100_and_sees_the_balance_fall_without_reloading(
-    page, live_server, demo_gas_account, restore_balances
+    page, live_app, live_server, demo_gas_account, restore_balances
 ):
     log_in(page)
     page.goto(f"/cabinet/accounts/{demo_gas_account}/pay")
@@ -80,9 +98,15 @@ def test_demo_pays_100_and_sees_the_balance_fall_without_reloading(
     screenshot(page, "payments-sandbox", 360)
     screenshot(page, "payments-sandbox", 1280)
 
-    # The consumer watches the order in a second tab while the bank decides.
+    # The consumer watches the order in a second tab: the bank has not taken it yet, so nothing is in transit
+    # and nothing polls; then the bank starts deciding (its `processing` callback) and the order is pending.
     watcher = page.context.new_page()
     watcher.goto(f"/payments/{payment_id}")
+    assert watcher.locator(STATE).get_attribute("data-status") == "created"
+    assert watcher.get_by_text("Оплату не завершено").is_visible() and watcher.get_by_text("В дорозі").count() == 0
+    assert watcher.locator("#payment-state[hx-trigger]").count() == 0
+    bank_is_deciding(live_app, live_server, payment_id)
+    watcher.reload()
     assert watcher.locator(STATE).get_attribute("data-status") == "pending"
     assert watcher.get_by_text("В дорозі").is_visible()
     assert int(watcher.locator(f"{STATUS} .pay-balance").get_attribute("data-balance")) == before
@@ -95,7 +119,7 @@ def test_demo_pays_100_and_sees_the_balance_fall_without_reloading(
     watcher.wait_for_timeout(2_500)
     assert polls and set(polls) == {204}  # pending: nothing to swap
 
-    page.get_by_role("button", name="Сплатити").click()  # the sandbox bank's button
+    page.get_by_role("button", name="Сплатити", exact=True).click()  # the sandbox bank's button
     page.wait_for_url(f"**/payments/{payment_id}")
     assert page.locator(STATE).get_attribute("data-status") == "paid"
 
@@ -144,14 +168,60 @@ def test_declining_in_english_leaves_the_balance(page, live_server, demo_gas_acc
 
 
 def test_without_javascript_the_result_page_refreshes_itself(
-    page_nojs, live_server, demo_gas_account, restore_balances
+    page_nojs, live_app, live_server, demo_gas_account, restore_balances
 ):
     page = page_nojs
     log_in(page)
     payment_id = pay_until_the_gateway(page, demo_gas_account, "100.00")
+    bank_is_deciding(live_app, live_server, payment_id)
     watcher = page.context.new_page()
     watcher.goto(f"/payments/{payment_id}")
     assert watcher.locator(STATE).get_attribute("data-status") == "pending"
-    page.get_by_role("button", name="Сплатити").click()
+    page.get_by_role("button", name="Сплатити", exact=True).click()
     page.wait_for_url(f"**/payments/{payment_id}")
     watcher.wait_for_selector(f'{STATE}[data-status="paid"]', timeout=10_000)  # the meta refresh
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_cancelling_on_the_bank_then_trying_again_pays(
+    request, javascript, live_server, demo_gas_account, restore_balances
+):
+    """Leave the sandbox bank's page: "you cancelled", never "in transit"; "Try again" proposes the same amount."""
+    page = request.getfixturevalue("page" if javascript else "page_nojs")
+    log_in(page)
+    payment_id = pay_until_the_gateway(page, demo_gas_account, "12,34")
+    page.get_by_role("link", name="Скасувати й повернутися").click()
+    page.wait_for_url(f"**/payments/{payment_id}")
+    assert page.locator(STATE).get_attribute("data-status") == "cancelled"
+    assert page.get_by_role("heading", name="Ви скасували оплату").is_visible()
+    assert page.get_by_text("В дорозі").count() == 0
+    assert page.locator("#payment-state[hx-trigger]").count() == 0
+    assert page.locator('meta[http-equiv="refresh"]').count() == 0
+    screenshot(page, f"payments-cancelled-{'js' if javascript else 'nojs'}", 360)
+
+    page.get_by_role("link", name="Спробувати ще раз").click()
+    page.wait_for_url(re.compile(r".*/pay\?amount=12\.34$"))
+    assert page.locator("#amount").input_value() == "12.34"
+    page.get_by_role("button", name="Сплатити").click()
+    page.wait_for_url(re.compile(r".*/payments/\d+/checkout$"))
+    again = int(re.search(r"/payments/(\d+)/checkout", page.url).group(1))
+    assert again != payment_id
+    page.get_by_role("button", name="Перейти до оплати").click()
+    page.wait_for_url("**/payments/sandbox/checkout")
+    page.get_by_role("button", name="Сплатити", exact=True).click()
+    page.wait_for_url(f"**/payments/{again}")
+    assert page.locator(STATE).get_attribute("data-status") == "paid"
+    assert page.get_by_role("link", name="Квитанція").is_visible()
+    page.goto(f"/payments/{payment_id}")
+    assert page.locator(STATE).get_attribute("data-status") == "cancelled"  # the first order stays as it was
+
+
+def test_cancelling_an_unfinished_order_from_its_page(page, live_server, demo_gas_account):
+    log_in(page)
+    payment_id = pay_until_the_gateway(page, demo_gas_account, "5,00")
+    page.goto(f"/payments/{payment_id}")
+    assert page.get_by_role("heading", name="Оплату не завершено").is_visible()
+    page.get_by_role("button", name="Скасувати оплату").click()
+    page.wait_for_url(f"**/payments/{payment_id}")
+    assert page.locator(STATE).get_attribute("data-status") == "cancelled"
+    assert page.get_by_role("link", name="Спробувати ще раз").is_visible()

@@ -37,6 +37,27 @@ def place_order(client, number: str = "529471247", amount: str = "100.00", **hea
     return _db.session.scalar(select(Payment).where(Payment.idempotency_key == key))
 
 
+def hidden(html: str, name: str) -> str:
+    return re.search(rf'name="{name}" value="([^"]*)"', html).group(1)
+
+
+def through_sandbox(client, payment, decision: str):
+    """Checkout page → the sandbox bank's page → its button; returns the bank's answer."""
+    checkout = client.get(f"/payments/{payment.id}/checkout").get_data(as_text=True)
+    assert 'action="/payments/sandbox/checkout"' in checkout
+    fields = {
+        "data": hidden(checkout, "data"),
+        "signature": hidden(checkout, "signature"),
+        "csrf_token": hidden(checkout, "csrf_token"),
+    }
+    bank = client.post("/payments/sandbox/checkout", data=fields)
+    assert bank.status_code == 200
+    page = bank.get_data(as_text=True)
+    assert "ТОВ «Волиньелектрозбут»" in page and payment.reference in page and "100,00" in page
+    assert "Сплатити" in page and "Відхилити" in page
+    return client.post("/payments/sandbox/decide", data={**fields, "decision": decision})
+
+
 def sandbox_envelope(app, params: dict, key: str | None = None) -> dict[str, str]:
     data = encode(params)
     return {"data": data, "signature": hmac_signature(key or app.config["SANDBOX_PRIVATE_KEY"], data)}

@@ -117,7 +117,7 @@ def test_h42_a_crash_mid_credit_leaves_nothing_and_the_redelivery_credits_once(
     monkeypatch.setattr(settle, crash_at, crash)
     app.config["PROPAGATE_EXCEPTIONS"] = False  # the 500 answer, as in production
     assert post_callback(https_client(app), "sandbox", form).status_code == 500  # the gateway will redeliver
-    assert state(payment, account) == (PaymentStatus.pending, 50_000)
+    assert state(payment, account) == (PaymentStatus.created, 50_000)
     assert credits() == 0 and "payment.received" not in audit_actions()
 
     monkeypatch.undo()

@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import https_client
 from tests.payments.conftest import audit_actions, credits, liqpay_envelope, place_order, post_callback, state
 from vez import create_app
-from vez.models import PaymentStatus
+from vez.models import Payment, PaymentStatus
 from vez.payments.providers import GatewayOutcome
 from vez.payments.providers.liqpay import LiqPayProvider, map_status
 
@@ -69,7 +69,7 @@ def test_checkout_form_posts_the_documented_data_and_signature(client, order):
         "currency": "UAH",
         "description": "Оплата за електроенергію, особовий рахунок № 529471247",
         "order_id": payment.reference,
-        "result_url": f"https://cabinet.test/payments/{payment.id}",
+        "result_url": f"https://cabinet.test/payments/{payment.id}/return",
         "server_url": "https://cabinet.test/payments/callback/liqpay",
         "language": "uk",
         "info": "529471247",
@@ -131,10 +131,11 @@ def test_failure_and_error_fail_the_order(liqpay, order, status):
         "cvv_verify",
     ],
 )
-def test_waiting_statuses_change_nothing(liqpay, order, status):
+def test_waiting_statuses_mean_the_bank_took_the_order_and_credit_nothing(liqpay, order, status, db):
     payment, account = order
     assert post_callback(https_client(liqpay), "liqpay", callback(payment, status)).status_code == 200
     assert state(payment, account) == (PaymentStatus.pending, 50_000)
+    assert db.session.get(Payment, payment.id).gateway_status == status
 
 
 def test_reversed_after_success_takes_the_money_back_once(liqpay, order):
@@ -149,7 +150,7 @@ def test_reversed_after_success_takes_the_money_back_once(liqpay, order):
 def test_h41_status_sandbox_is_refused_outside_sandbox_mode(liqpay, order):
     payment, account = order
     assert post_callback(https_client(liqpay), "liqpay", callback(payment, "sandbox")).status_code == 400
-    assert state(payment, account) == (PaymentStatus.pending, 50_000)
+    assert state(payment, account) == (PaymentStatus.created, 50_000)
     assert audit_actions()[-1] == "payment.callback_rejected"
 
 
@@ -157,7 +158,7 @@ def test_h41_status_sandbox_is_refused_in_production_even_in_sandbox_mode(liqpay
     payment, account = order
     liqpay.config.update(LIQPAY_SANDBOX=True, ENV_MODE="production")
     assert post_callback(https_client(liqpay), "liqpay", callback(payment, "sandbox")).status_code == 400
-    assert state(payment, account) == (PaymentStatus.pending, 50_000)
+    assert state(payment, account) == (PaymentStatus.created, 50_000)
 
 
 def test_status_sandbox_credits_in_sandbox_mode(liqpay, order):
@@ -185,7 +186,7 @@ def test_h38_h41_tampered_liqpay_callbacks_move_nothing(liqpay, order, tamper):
     else:
         form = callback(payment, order_id="vez-0000")
     assert post_callback(https_client(liqpay), "liqpay", form).status_code == 400
-    assert state(payment, account) == (PaymentStatus.pending, 50_000)
+    assert state(payment, account) == (PaymentStatus.created, 50_000)
     assert audit_actions()[-1] == "payment.callback_rejected"
 
 
@@ -194,7 +195,7 @@ def test_an_order_of_the_sandbox_cannot_be_settled_by_liqpay(app, client, payer)
     payment = place_order(client)  # made with the sandbox
     app.config.update(LIQPAY_PUBLIC_KEY=PUBLIC, LIQPAY_PRIVATE_KEY=PRIVATE)
     assert post_callback(https_client(app), "liqpay", callback(payment)).status_code == 400
-    assert state(payment, account) == (PaymentStatus.pending, 50_000)
+    assert state(payment, account) == (PaymentStatus.created, 50_000)
 
 
 def test_liqpay_callback_is_404_without_keys(app, client, payer):

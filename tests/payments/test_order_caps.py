@@ -1,5 +1,5 @@
 """docs/security.md, "Per-login caps": at most PAYMENT_PENDING_ORDERS_MAX unpaid online orders a login started
-within PAYMENT_RECONCILE_AFTER, counted under the login's row lock."""
+within PAYMENT_PENDING_TTL_SECONDS, counted under the login's row lock."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def test_review17c_the_next_order_past_the_cap_is_refused_with_a_message_in_both
     assert response.status_code == 429
     page = response.get_data(as_text=True)
     assert f"Досягнуто ліміту незавершених онлайн-оплат ({cap})" in page
-    minutes = app.config["PAYMENT_RECONCILE_AFTER"] // 60
+    minutes = app.config["PAYMENT_PENDING_TTL_SECONDS"] // 60
     assert f"через {minutes} хв" in page
     assert 'name="amount"' in page  # the pay page itself, to try again from
     english = client.post(f"/cabinet/accounts/{NUMBER}/pay?lang=en", data=_form(client, "?lang=en"))
@@ -67,7 +67,7 @@ def test_review17c_only_unpaid_orders_within_the_reconcile_window_count(app, db,
     db.session.execute(
         update(Payment)
         .where(Payment.id == made[1].id)
-        .values(created_at=utcnow() - timedelta(seconds=app.config["PAYMENT_RECONCILE_AFTER"] + 1))
+        .values(created_at=utcnow() - timedelta(seconds=app.config["PAYMENT_PENDING_TTL_SECONDS"] + 1))
     )
     db.session.commit()
     place_order(client)

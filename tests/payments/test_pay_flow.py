@@ -5,32 +5,12 @@ import re
 from sqlalchemy import select
 
 from tests.conftest import csrf_token, https_client
-from tests.payments.conftest import KEY, credits, place_order, state
+from tests.payments.conftest import KEY, credits, hidden, place_order, state, through_sandbox
 from vez.ledger import last_payment
-from vez.models import Letter, Payment, PaymentSource, PaymentStatus
+from vez.models import Letter, Payment, PaymentChannel, PaymentSource, PaymentStatus
+from vez.payments.providers import sandbox_bank
 
 PAY = "/cabinet/accounts/529471247/pay"
-
-
-def hidden(html: str, name: str) -> str:
-    return re.search(rf'name="{name}" value="([^"]*)"', html).group(1)
-
-
-def through_sandbox(client, payment, decision: str):
-    """Checkout page → the sandbox bank's page → its button; returns the bank's answer."""
-    checkout = client.get(f"/payments/{payment.id}/checkout").get_data(as_text=True)
-    assert 'action="/payments/sandbox/checkout"' in checkout
-    fields = {
-        "data": hidden(checkout, "data"),
-        "signature": hidden(checkout, "signature"),
-        "csrf_token": hidden(checkout, "csrf_token"),
-    }
-    bank = client.post("/payments/sandbox/checkout", data=fields)
-    assert bank.status_code == 200
-    page = bank.get_data(as_text=True)
-    assert "ТОВ «Волиньелектрозбут»" in page and payment.reference in page and "100,00" in page
-    assert "Сплатити" in page and "Відхилити" in page
-    return client.post("/payments/sandbox/decide", data={**fields, "decision": decision})
 
 
 def test_pay_page_proposes_the_debt_and_says_there_is_no_commission(client, payer):
@@ -50,12 +30,15 @@ def test_pay_page_proposes_nothing_without_a_debt(client, make_account, make_use
 def test_paying_through_the_sandbox_credits_at_once(client, payer, app, db):
     user, account = payer
     payment = place_order(client, amount="100,00")
-    assert payment.amount == 10_000 and payment.status is PaymentStatus.pending
+    assert payment.amount == 10_000 and payment.status is PaymentStatus.created
     assert payment.source is PaymentSource.online and payment.user_id == user.id
-    assert "В дорозі" in client.get(f"/payments/{payment.id}").get_data(as_text=True)
+    assert payment.channel is PaymentChannel.cabinet
+    before = client.get(f"/payments/{payment.id}").get_data(as_text=True)
+    assert "Оплату не завершено" in before and "В дорозі" not in before  # the bank has not taken it yet
 
     answer = through_sandbox(client, payment, "pay")
-    assert answer.status_code == 303 and answer.headers["Location"] == f"/payments/{payment.id}"
+    assert answer.status_code == 303 and answer.headers["Location"] == f"/payments/{payment.id}/return"
+    assert client.get(answer.headers["Location"]).headers["Location"] == f"/payments/{payment.id}"
     assert state(payment, account) == (PaymentStatus.paid, 40_000)
     assert credits(payment.id) == 1
     assert last_payment(account.id).id == payment.id  # counts for identification from now on
@@ -74,18 +57,19 @@ def test_declining_in_the_sandbox_fails_the_order_and_moves_nothing(client, paye
     assert through_sandbox(client, payment, "decline").status_code == 303
     assert state(payment, account) == (PaymentStatus.declined, 50_000)
     page = client.get(f"/payments/{payment.id}").get_data(as_text=True)
-    assert "Не сплачено" in page and f'href="{PAY}"' in page
+    assert "Банк відхилив платіж" in page and "Спробувати ще раз" in page and f'href="{PAY}?amount=100.00"' in page
     assert credits() == 0
 
 
-def test_cancelling_at_the_gateway_leaves_the_order_in_transit(client, payer):
+def test_showing_the_sandbox_page_books_nothing_and_cancel_is_a_plain_link_to_the_return(client, payer):
     _, account = payer
     payment = place_order(client)
     checkout = client.get(f"/payments/{payment.id}/checkout").get_data(as_text=True)
     fields = {k: hidden(checkout, k) for k in ("data", "signature", "csrf_token")}
     bank = client.post("/payments/sandbox/checkout", data=fields).get_data(as_text=True)
-    assert f'href="/payments/{payment.id}"' in bank  # "cancel and return" is a plain link back
-    assert state(payment, account) == (PaymentStatus.pending, 50_000)
+    assert f'href="/payments/{payment.id}/return">Скасувати й повернутися</a>' in bank
+    assert sandbox_bank.find(payment.reference) is None  # an order only shown is unknown to the bank
+    assert state(payment, account) == (PaymentStatus.created, 50_000)
 
 
 def test_double_submit_creates_one_order(client, payer, db):

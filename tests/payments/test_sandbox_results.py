@@ -38,7 +38,7 @@ def test_a_signed_sandbox_success_credits_nothing_in_production(app, liqpay_orde
     app.config.update(ENV_MODE="production", LIQPAY_SANDBOX=liqpay_sandbox)
     response = post_callback(https_client(app), "liqpay", callback(payment, "success", is_sandbox=flag))
     assert response.status_code == 400
-    assert state(payment, account) == (PaymentStatus.pending, 50_000)
+    assert state(payment, account) == (PaymentStatus.created, 50_000)
     assert credits(payment.id) == 0
     assert audit_actions()[-1] == "payment.callback_rejected"
     assert last_rejection_reason() == "sandbox"
@@ -49,13 +49,13 @@ def test_no_sandbox_result_moves_a_real_order(app, liqpay_order, status):
     payment, account = liqpay_order
     app.config["ENV_MODE"] = "production"
     assert post_callback(https_client(app), "liqpay", callback(payment, status, is_sandbox=1)).status_code == 400
-    assert state(payment, account) == (PaymentStatus.pending, 50_000)
+    assert state(payment, account) == (PaymentStatus.created, 50_000)
 
 
 def test_outside_sandbox_mode_in_development_too(app, liqpay_order):
     payment, account = liqpay_order
     assert post_callback(https_client(app), "liqpay", callback(payment, "success", is_sandbox=1)).status_code == 400
-    assert state(payment, account) == (PaymentStatus.pending, 50_000)
+    assert state(payment, account) == (PaymentStatus.created, 50_000)
 
 
 def test_a_sandbox_success_credits_in_sandbox_mode(app, liqpay_order):
@@ -88,7 +88,7 @@ def test_a_sandbox_status_answer_credits_nothing_in_reconciliation(app, liqpay_o
             "is_sandbox": 1,
         }
     ).encode()
-    with time_machine.travel(utcnow() + timedelta(seconds=app.config["PAYMENT_RECONCILE_AFTER"] + 1), tick=False):
+    with time_machine.travel(utcnow() + timedelta(seconds=app.config["PAYMENT_PENDING_TTL_SECONDS"] + 1), tick=False):
         assert reconcile()["rejected"] == 1
-    assert state(payment, account) == (PaymentStatus.pending, 50_000)
+    assert state(payment, account) == (PaymentStatus.created, 50_000)
     assert last_rejection_reason() == "sandbox"

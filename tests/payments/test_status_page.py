@@ -11,8 +11,15 @@ from vez.models import Letter
 HX = {"HX-Request": "true"}
 
 
-def test_pending_page_polls_from_a_live_region_and_refreshes_without_javascript(client, payer):
+def pending_order(app, client):
+    """An order the bank took and is still deciding (its callback said `processing`)."""
     payment = place_order(client)
+    post_callback(https_client(app), "sandbox", sandbox_callback(app, payment, status="processing"))
+    return payment
+
+
+def test_pending_page_polls_from_a_live_region_and_refreshes_without_javascript(app, client, payer):
+    payment = pending_order(app, client)
     response = client.get(f"/payments/{payment.id}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -27,14 +34,14 @@ def test_pending_page_polls_from_a_live_region_and_refreshes_without_javascript(
     assert response.headers["Cache-Control"] == "no-store" and "HX-Request" in response.headers["Vary"]
 
 
-def test_pending_poll_answers_204_so_nothing_is_swapped_and_polling_goes_on(client, payer):
-    payment = place_order(client)
+def test_pending_poll_answers_204_so_nothing_is_swapped_and_polling_goes_on(app, client, payer):
+    payment = pending_order(app, client)
     response = client.get(f"/payments/{payment.id}", headers=HX)
     assert response.status_code == 204 and response.data == b""
 
 
 def test_final_poll_answer_stops_polling_with_286_and_brings_the_new_text_and_balance(app, client, payer):
-    payment = place_order(client)
+    payment = pending_order(app, client)
     post_callback(https_client(app), "sandbox", sandbox_callback(app, payment))
     response = client.get(f"/payments/{payment.id}", headers=HX)
     html = response.get_data(as_text=True)
@@ -44,7 +51,7 @@ def test_final_poll_answer_stops_polling_with_286_and_brings_the_new_text_and_ba
     assert html.lstrip().startswith('<div class="pay-state paid" data-status="paid">') and "Сплачено" in html
     outcome = re.search(r'<div id="payment-outcome" hx-swap-oob="true">.*?</div>', html, re.S).group(0)
     assert 'data-balance="40000"' in outcome and 'Борг після платежу: <b class="debt">400,00' in outcome
-    nxt = re.search(r'<span id="payment-next" class="next" hx-swap-oob="true">.*?</span>', html, re.S).group(0)
+    nxt = re.search(r'<div id="payment-next" class="next" hx-swap-oob="true">.*?</div>', html, re.S).group(0)
     assert f'href="/payments/{payment.id}/receipt"' in nxt
 
 

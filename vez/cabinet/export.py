@@ -34,9 +34,12 @@ ENGLISH = SPREADSHEETS["en"]  # any other interface language (the testers' pseud
 UNITS = {"kWh": _l("kWh"), "m³": _l("m³")}
 CHANNELS = {PaymentSource.bank: _l("bank"), PaymentSource.post: _l("post office"), PaymentSource.online: _l("online")}
 STATES = {
-    PaymentStatus.paid: _l("received"),
+    PaymentStatus.created: _l("not completed"),
     PaymentStatus.pending: _l("in transit"),
-    PaymentStatus.declined: _l("failed"),
+    PaymentStatus.paid: _l("received"),
+    PaymentStatus.declined: _l("declined by the bank"),
+    PaymentStatus.cancelled: _l("cancelled"),
+    PaymentStatus.expired: _l("time ran out"),
     PaymentStatus.reversed: _l("reversed"),
 }
 _NUMBER = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?", re.ASCII)

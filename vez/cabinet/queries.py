@@ -10,23 +10,26 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from vez.billing import days_overdue, next_month
 from vez.extensions import db
 from vez.holdings import account_of, accounts_of, held_by  # noqa: F401 (the cabinet's callers use these names)
-from vez.models import Bill, Certificate, Charge, Payment, PaymentStatus, PersonalAccount
+from vez.models import UNFINISHED, Bill, Certificate, Charge, Payment, PaymentStatus, PersonalAccount
 
 
 @dataclass
 class Card:
     account: PersonalAccount
     bill: Bill | None = None
-    last_payment: Payment | None = None
+    last_payment: Payment | None = None  # the newest paid one: money that reached the account
+    unfinished: Payment | None = None  # the newest order still created or pending (not money yet)
     days_overdue: int = 0  # the newest bill's days past its due date while the account owes
 
 
 def cards_of(user_id: int, today: date) -> list[Card]:
-    """The /cabinet cards: each account with its newest bill and newest payment, in one statement."""
+    """The /cabinet cards: each account with its newest bill, newest paid payment and newest unfinished order, in
+    one statement."""
     newest_bill = (
         select(Bill.id)
         .where(Bill.account_id == PersonalAccount.id)
@@ -35,29 +38,35 @@ def cards_of(user_id: int, today: date) -> list[Card]:
         .correlate(PersonalAccount)
         .scalar_subquery()
     )
-    newest_payment = (
-        select(Payment.id)
-        .where(
-            Payment.account_id == PersonalAccount.id,
-            Payment.status.in_((PaymentStatus.paid, PaymentStatus.pending)),
+
+    def newest(*states: PaymentStatus):
+        return (
+            select(Payment.id)
+            .where(Payment.account_id == PersonalAccount.id, Payment.status.in_(states))
+            .order_by(Payment.paid_at.desc(), Payment.id.desc())
+            .limit(1)
+            .correlate(PersonalAccount)
+            .scalar_subquery()
         )
-        .order_by(Payment.paid_at.desc(), Payment.id.desc())
-        .limit(1)
-        .correlate(PersonalAccount)
-        .scalar_subquery()
-    )
+
+    order = aliased(Payment)
     rows = db.session.execute(
         held_by(user_id)
-        .add_columns(Bill, Payment)
+        .add_columns(Bill, Payment, order)
         .outerjoin(Bill, Bill.id == newest_bill)
-        .outerjoin(Payment, Payment.id == newest_payment)
+        .outerjoin(Payment, Payment.id == newest(PaymentStatus.paid))
+        .outerjoin(order, order.id == newest(*UNFINISHED))
         .order_by(PersonalAccount.service, PersonalAccount.number)
     )
     return [
         Card(
-            account, bill, payment, days_overdue(bill, balance=account.balance, newest=True, today=today) if bill else 0
+            account,
+            bill,
+            payment,
+            unfinished,
+            days_overdue(bill, balance=account.balance, newest=True, today=today) if bill else 0,
         )
-        for account, bill, payment in rows
+        for account, bill, payment, unfinished in rows
     ]
 
 
@@ -136,10 +145,17 @@ def history(account: PersonalAccount, year: int | None = None) -> History:
             .order_by(Bill.month)
         )
     )
+    # Every attempt, marked with its state, except an order whose checkout was only shown (`created`): a consumer
+    # expects to see a payment that failed, not a page they opened (docs/payments.md, "States").
     result.payments = list(
         db.session.scalars(
             select(Payment)
-            .where(Payment.account_id == account.id, Payment.paid_at >= _at(start), Payment.paid_at < _at(end))
+            .where(
+                Payment.account_id == account.id,
+                Payment.status != PaymentStatus.created,
+                Payment.paid_at >= _at(start),
+                Payment.paid_at < _at(end),
+            )
             .order_by(Payment.paid_at.desc(), Payment.id.desc())
         )
     )
@@ -181,9 +197,12 @@ def all_charges(account: PersonalAccount) -> list[Charge]:
 
 
 def all_payments(account: PersonalAccount) -> list[Payment]:
+    """Every payment and attempt of the account, as the history lists them (no order only shown: `created`)."""
     return list(
         db.session.scalars(
-            select(Payment).where(Payment.account_id == account.id).order_by(Payment.paid_at, Payment.id)
+            select(Payment)
+            .where(Payment.account_id == account.id, Payment.status != PaymentStatus.created)
+            .order_by(Payment.paid_at, Payment.id)
         )
     )
 

@@ -59,9 +59,10 @@ def create_order(
     channel: PaymentChannel = PaymentChannel.cabinet,
     bill_id: int | None = None,
 ) -> Payment | None:
-    """The one pending order of a form key, made now or by the same form before; None when the key is
-    another login's, another account's or another bill's order (never by chance: 192 random bits). A pay
-    link's order has no login (user_id None), channel `link` and its bill. The view commits."""
+    """The one order of a form key, made now (`created`: the checkout is shown, the gateway has not taken it) or
+    by the same form before; None when the key is another login's, another account's or another bill's order
+    (never by chance: 192 random bits). A pay link's order has no login (user_id None), channel `link` and its
+    bill. The view commits."""
     now = utcnow()
     # The same form sent twice at the same moment: the second INSERT waits for the first and adds
     # nothing, so neither request rolls anything back (docs/payments.md).
@@ -73,7 +74,7 @@ def create_order(
             paid_at=now,
             created_at=now,
             source=PaymentSource.online,
-            status=PaymentStatus.pending,
+            status=PaymentStatus.created,
             reference=new_order_id(),
             user_id=user_id,
             provider=provider,

@@ -1,10 +1,16 @@
-"""A gateway's word applied to an order: credit, failure, reversal, each at most once.
+"""A gateway's word applied to an order: the order's states (docs/payments.md, "States"), each move at most once.
 
-The decision (docs/security.md, "Payment credit"): one compare-and-set
-`UPDATE payments ... WHERE status = 'pending'` plus a unique ledger row, in one transaction with the
-balance. Whichever of two identical callbacks commits second finds no pending row (PostgreSQL re-checks
+    created ──(a waiting word)──> pending
+    created | pending ──> paid | declined | cancelled | expired
+    declined | cancelled | expired ──(a verified success: the money did arrive)──> paid
+    paid ──> reversed
+
+The decision (docs/security.md, "Payment credit"): every move is one compare-and-set
+`UPDATE payments ... WHERE status IN (...)` (plus, for money, a unique ledger row) in one transaction with
+the balance. Whichever of two identical callbacks commits second finds no row to move (PostgreSQL re-checks
 the WHERE after the first one's row lock; SQLite serialises writers) and changes nothing. Nothing here
-trusts the browser: only a verified callback or the gateway's own status answer settles an order.
+trusts the browser: only a verified callback, the gateway's own status answer, or the consumer's "cancel"
+of an order the gateway never took settles an order.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from vez import audit
 from vez.extensions import db
 from vez.mail import queue_letter
 from vez.models import (
+    RETRYABLE,
+    UNFINISHED,
     EntryKind,
     Payment,
     PaymentEntry,
@@ -41,13 +49,18 @@ log = logging.getLogger("vez.payments")
 FORM = "application/x-www-form-urlencoded"
 CURRENCY = "UAH"
 RETRIES = 5
+CHECK_EVERY = timedelta(seconds=10)  # the gateway is asked about one order at most this often
+STILL_WAITING_WARNING = timedelta(hours=24)  # a pending order older than this is logged at each reconcile
 
 
 class Settled(str, enum.Enum):
     """What a gateway's word did to its order; the callback view picks the HTTP answer for each."""
 
     credited = "credited"
-    failed = "failed"
+    declined = "declined"
+    cancelled = "cancelled"
+    expired = "expired"
+    failed = "declined"  # the name before issue 13: an alias of `declined`
     reversed = "reversed"
     waiting = "waiting"  # not final yet: only the gateway's word is remembered
     repeated = "repeated"  # settled already (a replay, a late duplicate): nothing changed
@@ -89,16 +102,30 @@ def reject(
     return Settled.rejected
 
 
-def apply(provider_name: str, result: GatewayResult, *, ip: str | None, via: str) -> Settled:
+def apply(
+    provider_name: str,
+    result: GatewayResult,
+    *,
+    ip: str | None,
+    via: str,
+    unknown: PaymentStatus | None = None,
+) -> Settled:
     """Check a verified result against its order, then settle it: one unit of work, committed here.
+
+    `unknown` is what a status answer "no such payment" closes an unfinished order as (cancelled on the
+    return from the gateway, expired by reconcile); without it such an answer changes nothing.
 
     Where the payments domain commits itself (docs/payments.md): SQLite's busy writer is waited out by
     running the whole unit again, its COMMIT included, and a crash anywhere leaves nothing half-done.
     The callback view and reconcile (a batch, one order at a time) commit everything else.
     """
+    return _unit(lambda: _apply(provider_name, result, ip=ip, via=via, unknown=unknown))
+
+
+def _unit(work):
     for attempt in range(RETRIES):
         try:
-            settled = _apply(provider_name, result, ip=ip, via=via)
+            settled = work()
             db.session.commit()
             return settled
         except OperationalError as error:
@@ -112,7 +139,9 @@ def apply(provider_name: str, result: GatewayResult, *, ip: str | None, via: str
     raise AssertionError("unreachable")
 
 
-def _apply(provider_name: str, result: GatewayResult, *, ip: str | None, via: str) -> Settled:
+def _apply(
+    provider_name: str, result: GatewayResult, *, ip: str | None, via: str, unknown: PaymentStatus | None
+) -> Settled:
     payment = db.session.scalar(
         select(Payment).where(Payment.reference == result.order_id, Payment.source == PaymentSource.online)
     )
@@ -131,14 +160,19 @@ def _apply(provider_name: str, result: GatewayResult, *, ip: str | None, via: st
     if result.outcome is GatewayOutcome.success:
         return credit(payment, result, ip=ip, via=via)
     if result.outcome is GatewayOutcome.failure:
-        return fail(payment, result, ip=ip, via=via)
+        return close(payment, result, PaymentStatus.declined, ip=ip, via=via)
     if result.outcome is GatewayOutcome.reversed:
         return reverse(payment, result, ip=ip, via=via)
-    # Still working on it: remember its word on a pending order (the WHERE leaves a settled one alone).
+    if result.outcome is GatewayOutcome.not_found and unknown is not None:
+        return close(payment, result, unknown, ip=ip, via=via)
+    if result.outcome is GatewayOutcome.not_found:
+        return Settled.waiting
+    # Still working on it: the gateway took the order (created -> pending) and its word is remembered;
+    # the WHERE leaves a settled order alone.
     db.session.execute(
         update(Payment)
-        .where(Payment.id == payment.id, Payment.status == PaymentStatus.pending)
-        .values(gateway_status=result.status[:40])
+        .where(Payment.id == payment.id, Payment.status.in_(UNFINISHED))
+        .values(status=PaymentStatus.pending, gateway_status=result.status[:40])
         .execution_options(synchronize_session=False)
     )
     return Settled.waiting
@@ -161,11 +195,12 @@ def _repeated(payment: Payment, result: GatewayResult, *, ip: str | None, via: s
     db.session.expire_all()
     current = db.session.get(Payment, payment_id).status
     repeated = {
-        GatewayOutcome.success: PaymentStatus.paid,
-        GatewayOutcome.failure: PaymentStatus.declined,
-        GatewayOutcome.reversed: PaymentStatus.reversed,
-    }.get(result.outcome) is current
-    action = "payment.callback_repeated" if repeated else "payment.callback_ignored"
+        GatewayOutcome.success: (PaymentStatus.paid,),
+        GatewayOutcome.failure: (PaymentStatus.declined,),
+        GatewayOutcome.reversed: (PaymentStatus.reversed, PaymentStatus.declined),
+        GatewayOutcome.not_found: RETRYABLE,
+    }.get(result.outcome, ())
+    action = "payment.callback_repeated" if current in repeated else "payment.callback_ignored"
     audit.record(
         action,
         ip=ip,
@@ -181,10 +216,10 @@ def _repeated(payment: Payment, result: GatewayResult, *, ip: str | None, via: s
 def credit(payment: Payment, result: GatewayResult, *, ip: str | None, via: str) -> Settled:
     payment_id, account_id, amount, user_id = payment.id, payment.account_id, payment.amount, payment.user_id
     now = utcnow()
-    # A failed (expired) order that the gateway still paid is credited too: the money did arrive.
+    # A declined, cancelled or expired order that the gateway still paid is credited too: the money did arrive.
     if not _compare_and_set(
         payment_id,
-        (PaymentStatus.pending, PaymentStatus.declined),
+        (*UNFINISHED, *RETRYABLE),
         PaymentStatus.paid,
         paid_at=now,
         settled_at=now,
@@ -223,21 +258,27 @@ def ledger_entry(payment_id: int, account_id: int, kind: EntryKind, change: int,
     db.session.flush()
 
 
-def fail(
-    payment: Payment, result: GatewayResult, *, ip: str | None, via: str, action: str = "payment.failed"
-) -> Settled:
+CLOSED = {
+    PaymentStatus.declined: Settled.declined,
+    PaymentStatus.cancelled: Settled.cancelled,
+    PaymentStatus.expired: Settled.expired,
+}
+
+
+def close(payment: Payment, result: GatewayResult, state: PaymentStatus, *, ip: str | None, via: str) -> Settled:
+    """An unfinished order ends unpaid (`declined`, `cancelled` or `expired`), once, audited as payment.<state>."""
     now = utcnow()
     if not _compare_and_set(
         payment.id,
-        (PaymentStatus.pending,),
-        PaymentStatus.declined,
+        UNFINISHED,
+        state,
         settled_at=now,
         gateway_status=result.status[:40],
         gateway_payment_id=result.payment_id,
     ):
         return _repeated(payment, result, ip=ip, via=via)
     audit.record(
-        action,
+        f"payment.{state.value}",
         ip=ip,
         target_type="payments",
         target_id=payment.id,
@@ -246,7 +287,34 @@ def fail(
         via=via,
         gateway_status=result.status,
     )
-    return Settled.failed
+    return CLOSED[state]
+
+
+def fail(payment: Payment, result: GatewayResult, *, ip: str | None, via: str) -> Settled:
+    """The gateway declined the order (the name before issue 13): `close(..., PaymentStatus.declined)`."""
+    return close(payment, result, PaymentStatus.declined, ip=ip, via=via)
+
+
+def cancel_by_consumer(payment: Payment, *, ip: str | None) -> bool:
+    """The consumer gave up an order the gateway never took (`created`): cancelled, audited; the view commits.
+
+    A pending order is not theirs to cancel (the bank is deciding); a later verified success still credits a
+    cancelled one.
+    """
+    if not _compare_and_set(payment.id, (PaymentStatus.created,), PaymentStatus.cancelled, settled_at=utcnow()):
+        return False
+    audit.record(
+        "payment.cancelled",
+        actor_id=payment.user_id,
+        ip=ip,
+        target_type="payments",
+        target_id=payment.id,
+        amount=payment.amount,
+        order_id=payment.reference,
+        via="consumer",
+    )
+    db.session.expire(payment)
+    return True
 
 
 def take_back(payment: Payment, at: datetime, **values) -> bool:
@@ -273,7 +341,7 @@ def reverse(payment: Payment, result: GatewayResult, *, ip: str | None, via: str
     now = utcnow()
     try:
         if not take_back(payment, now, settled_at=now, gateway_status=result.status[:40]):
-            return fail(payment, result, ip=ip, via=via)  # never credited: nothing to take back
+            return close(payment, result, PaymentStatus.declined, ip=ip, via=via)  # never credited
     except IntegrityError:
         return _repeated(payment, result, ip=ip, via=via)
     audit.record(
@@ -328,60 +396,92 @@ def _receipt_letter(payment_id: int, user_id: int | None) -> None:
     )
 
 
-def reconcile(now: datetime | None = None, limit: int = 500) -> Counter:
-    """Ask the gateway about orders unconfirmed for too long and settle them; unknown ones expire in time."""
-    config = current_app.config
+def claim_check(payment_id: int, now: datetime | None = None) -> bool:
+    """The right to ask the gateway about an unfinished order now: at most once per CHECK_EVERY, whoever asks
+    (the return page, reconcile on any host). A compare-and-set on `checked_at`; the caller commits it
+    before asking, so no transaction stays open across the network call."""
     now = now or utcnow()
-    ask_before = now - timedelta(seconds=config["PAYMENT_RECONCILE_AFTER"])
-    expire_before = now - timedelta(seconds=config["PAYMENT_EXPIRE_AFTER"])
+    done = db.session.execute(
+        update(Payment)
+        .where(
+            Payment.id == payment_id,
+            Payment.status.in_(UNFINISHED),
+            (Payment.checked_at.is_(None)) | (Payment.checked_at <= now - CHECK_EVERY),
+        )
+        .values(checked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return done.rowcount == 1
+
+
+class Asked(str, enum.Enum):
+    """Why asking the gateway settled nothing (ask's answer when it has no Settled)."""
+
+    no_provider = "skipped"
+    unreachable = "unreachable"
+    rejected = "rejected"
+
+
+def ask(payment: Payment, *, unknown: PaymentStatus, via: str, ip: str | None = None) -> Settled | Asked:
+    """Ask the gateway once about an order (claimed with claim_check and committed) and apply its answer.
+
+    "No such payment" closes the order as `unknown`; an unreachable or garbled gateway changes nothing.
+    """
+    provider = providers.get(payment.provider)
+    if provider is None:
+        return Asked.no_provider
+    try:
+        result = provider.query_status(payment.reference)
+    except CallbackRejected as rejected:
+        reject(payment.provider, rejected.reason, ip, order_id=payment.reference, payment=payment, via=via)
+        db.session.commit()
+        return Asked.rejected
+    except (OSError, ValueError) as error:  # unreachable or garbled: ask again later
+        log.warning("status of %s unknown: %s", payment.reference, error)
+        return Asked.unreachable
+    return apply(payment.provider, result, ip=ip, via=via, unknown=unknown)
+
+
+def reconcile(now: datetime | None = None, limit: int = 500) -> Counter:
+    """Ask the gateway about orders unfinished for longer than PAYMENT_PENDING_TTL_SECONDS and close them as it
+    says: paid, declined, or expired when it knows nothing; a waiting word leaves the order pending."""
+    now = now or utcnow()
+    ask_before = now - timedelta(seconds=current_app.config["PAYMENT_PENDING_TTL_SECONDS"])
     ids = db.session.scalars(
         select(Payment.id)
         .where(
             Payment.source == PaymentSource.online,
-            Payment.status == PaymentStatus.pending,
+            Payment.status.in_(UNFINISHED),
             Payment.created_at <= ask_before,
+            Payment.batch_id.is_(None),  # a batch's orders are settled by their batch's reference
         )
         .order_by(Payment.id)
         .limit(limit)
     ).all()
     counts: Counter = Counter()
     for payment_id in ids:
-        payment = db.session.get(Payment, payment_id)
-        provider = providers.get(payment.provider)
-        if provider is None:
+        if not claim_check(payment_id, now):  # settled meanwhile, or asked just now by another run
+            db.session.rollback()
             counts["skipped"] += 1
             continue
-        try:
-            result = provider.query_status(payment.reference)
-        except CallbackRejected as rejected:
-            reject(
-                payment.provider, rejected.reason, None, order_id=payment.reference, payment=payment, via="reconcile"
-            )
-            db.session.commit()
-            counts["rejected"] += 1
-            continue
-        except (OSError, ValueError) as error:  # unreachable or garbled: ask again next run
-            log.warning("status of %s unknown: %s", payment.reference, error)
-            counts["unreachable"] += 1
-            continue
-        if result.outcome is GatewayOutcome.not_found:
-            if payment.created_at <= expire_before:
-                fail(payment, result, ip=None, via="reconcile", action="payment.expired")
-                db.session.commit()
-                counts["expired"] += 1
-            else:
-                counts["waiting"] += 1
-            continue
-        settled = apply(payment.provider, result, ip=None, via="reconcile")
-        counts["rejected" if settled is Settled.rejected else result.outcome.value] += 1
+        db.session.commit()
+        payment = db.session.get(Payment, payment_id)
+        answer = ask(payment, unknown=PaymentStatus.expired, via="reconcile")
+        counts[answer.value] += 1
+        if answer is Settled.waiting and payment.created_at <= now - STILL_WAITING_WARNING:
+            # Decision (docs/payments.md, "Reconciliation"): money may still come, so it stays pending and is
+            # asked about at every run; staff see it in the log.
+            log.warning("order %s still waiting for the gateway after 24 h (%s)", payment.reference, payment_id)
+            counts["still waiting after 24 h"] += 1
         db.session.expire_all()
     return counts
 
 
 def reconcile_job(limit: int = 500) -> str:
-    """The job (scheduled every few minutes): `reconcile`, summed up. Idempotent: a settled order is no longer
-    pending, so a second run does not ask about it again, and crediting is a compare-and-set (decision
-    "Payment credit") when two runs ask about the same order at once."""
+    """The job (scheduled every few minutes): `reconcile`, summed up. Idempotent and safe on two hosts at once:
+    an order is claimed before it is asked about (claim_check), a closed order is no longer unfinished, and
+    every move is a compare-and-set (decision "Payment credit")."""
     counts = reconcile(limit=limit)
+    asked = sum(n for name, n in counts.items() if name not in ("skipped", "still waiting after 24 h"))
     details = ", ".join(f"{name} {count}" for name, count in sorted(counts.items()))
-    return f"{sum(counts.values())} unconfirmed orders asked about" + (f": {details}" if details else "")
+    return f"{asked} unfinished orders asked about" + (f": {details}" if details else "")

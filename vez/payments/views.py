@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -16,7 +16,7 @@ from vez.htmx import is_partial_request, render
 from vez.models import PaymentStatus
 from vez.payments import bp, orders, providers, settle
 from vez.payments.forms import PayForm
-from vez.payments.providers import CallbackRejected, Order
+from vez.payments.providers import CallbackRejected, Order, sandbox_bank
 from vez.payments.providers.sandbox import SandboxProvider
 from vez.urls import external_url
 
@@ -24,7 +24,9 @@ STOP_POLLING = 286  # htmx stops an `every` trigger on this status
 # The gateway's answer to each settlement: OK stops its redelivery; anything else it retries or logs.
 CALLBACK_ANSWERS = {
     settle.Settled.credited: (200, "OK"),
-    settle.Settled.failed: (200, "OK"),
+    settle.Settled.declined: (200, "OK"),
+    settle.Settled.cancelled: (200, "OK"),
+    settle.Settled.expired: (200, "OK"),
     settle.Settled.reversed: (200, "OK"),
     settle.Settled.waiting: (200, "OK"),
     settle.Settled.repeated: (200, "OK"),
@@ -44,7 +46,9 @@ def pay(number: str):
     if provider is None:
         return render_template("payments/pay.html", form=None, account=account), 503
     if request.method == "GET":
-        proposed = orders.proposed_amount(account.balance, config["PAYMENT_MIN_AMOUNT"], config["PAYMENT_MAX_AMOUNT"])
+        proposed = _amount_again(request.args.get("amount")) or orders.proposed_amount(
+            account.balance, config["PAYMENT_MIN_AMOUNT"], config["PAYMENT_MAX_AMOUNT"]
+        )
         form.amount.data = money.format_plain(proposed)
         form.key.data = orders.new_key()
     elif form.validate_on_submit():
@@ -81,6 +85,19 @@ def pay(number: str):
     return render("payments/pay.html", "payments/_pay_form.html", form=form, account=account), status
 
 
+def _amount_again(text: str | None) -> int | None:
+    """The amount "Try again" proposes (`?amount=100.00`, the order that did not go through), when payable."""
+    if not text:
+        return None
+    try:
+        kopiykas = money.parse_kopiykas(text, grammar="bare")
+    except money.MoneyError:
+        return None
+    config = current_app.config
+    problem = orders.limit_problem(kopiykas, config["PAYMENT_MIN_AMOUNT"], config["PAYMENT_MAX_AMOUNT"])
+    return None if problem else kopiykas
+
+
 def _owned(payment_id: int):
     return orders.owned_payment(current_user.id, payment_id) or abort(404)
 
@@ -90,7 +107,7 @@ def _owned(payment_id: int):
 def checkout(payment_id: int):
     """The hand-off to the gateway: a form with the signed order that the browser posts there."""
     payment = _owned(payment_id)
-    if payment.status is not PaymentStatus.pending:
+    if payment.status is not PaymentStatus.created:  # the gateway took it, or it is over: nothing to pay here
         return redirect(url_for("payments.show", payment_id=payment.id), code=303)
     provider = providers.get(payment.provider)
     if provider is None:
@@ -102,7 +119,7 @@ def checkout(payment_id: int):
         currency=settle.CURRENCY,
         description=_description(account),
         account_number=account.number,
-        result_url=external_url("payments.show", payment_id=payment.id),
+        result_url=external_url("payments.came_back", payment_id=payment.id),
         server_url=external_url("payments.callback", provider=provider.name),
         language=str(get_locale()),
     )
@@ -122,17 +139,47 @@ def _description(account) -> str:
     return _("Payment for natural gas, personal account No. %(number)s", number=account.number)
 
 
+@bp.get("/payments/<id:payment_id>/return")
+@login_required
+def came_back(payment_id: int):
+    """Where the gateway sends the browser back (result_url). The browser's return proves nothing, so the gateway
+    is asked once (claim_check throttles it) about an order still unfinished: "no such payment" means the
+    consumer left without paying (cancelled); an unreachable gateway changes nothing."""
+    payment = _owned(payment_id)
+    if payment.unfinished and settle.claim_check(payment.id):
+        db.session.commit()
+        settle.ask(payment, unknown=PaymentStatus.cancelled, via="return", ip=request.remote_addr)
+    else:
+        db.session.rollback()
+    return redirect(url_for("payments.show", payment_id=payment_id), code=303)
+
+
+@bp.post("/payments/<id:payment_id>/cancel")
+@login_required
+def cancel(payment_id: int):
+    """The consumer changed their mind before the gateway took the order; a pending one is the bank's to decide."""
+    payment = _owned(payment_id)
+    if settle.cancel_by_consumer(payment, ip=request.remote_addr):
+        db.session.commit()
+    return htmx.redirect(url_for("payments.show", payment_id=payment_id))
+
+
 @bp.get("/payments/<id:payment_id>")
 @login_required
 def show(payment_id: int):
     payment = _owned(payment_id)
-    final = payment.status is not PaymentStatus.pending
-    if is_partial_request() and not final:
+    polling = payment.in_transit  # only a pending order can change by itself; every other state waits for a click
+    if is_partial_request() and polling:
         return "", 204  # the poll: nothing changed, nothing to swap, keep asking
     body = render(
-        "payments/show.html", "payments/_status_final.html", payment=payment, account=payment.account, final=final
+        "payments/show.html",
+        "payments/_status_final.html",
+        payment=payment,
+        account=payment.account,
+        polling=polling,
+        again=url_for("payments.pay", number=payment.account.number, amount=money.format_plain(payment.amount)),
     )
-    return body, STOP_POLLING if final and is_partial_request() else 200
+    return body, STOP_POLLING if is_partial_request() else 200
 
 
 @bp.get("/payments/<id:payment_id>/receipt")
@@ -192,15 +239,41 @@ def sandbox_checkout():
     )
 
 
+# The sandbox bank's buttons: the status it books and whether it calls our server back (docs/payments.md).
+SANDBOX_DECISIONS = {"pay": ("success", True), "decline": ("failure", True), "pay_silently": ("success", False)}
+
+
 @bp.post("/payments/sandbox/decide")
 def sandbox_decide():
-    """The sandbox bank calls our callback with a signed result, then sends the browser back."""
+    """The sandbox bank books its decision, calls our callback with a signed result (unless told to stay
+    silent), then sends the browser back; "cancel" books nothing, as a bank whose page was left."""
     provider = _sandbox()
     order = _sandbox_order(provider)
-    status = "success" if request.form.get("decision") == "pay" else "failure"
-    settle.handle_callback(provider.name, settle.FORM, provider.callback_for(order, status), request.remote_addr)
-    db.session.commit()
+    decision = SANDBOX_DECISIONS.get(request.form.get("decision", ""))
+    if decision is not None:
+        status, notify = decision
+        entry = sandbox_bank.book(order, status)
+        db.session.commit()
+        if notify:
+            callback = provider.callback_for(order, status, payment_id=entry.payment_id)
+            settle.handle_callback(provider.name, settle.FORM, callback, request.remote_addr)
+            db.session.commit()
     return redirect(_local_result_path(order), code=303)
+
+
+@bp.post("/payments/sandbox/api/request")
+@csrf.exempt
+def sandbox_api():
+    """The sandbox bank's server API, shaped like LiqPay's /api/request: a signed envelope, `action: status`,
+    answered with the book's JSON (`payment_not_found` for an order nobody paid or declined)."""
+    provider = _sandbox()
+    try:
+        params = provider.open(request.form)
+    except CallbackRejected as rejected:
+        return jsonify(sandbox_bank.error(rejected.reason if rejected.reason != "signature" else "invalid_signature"))
+    if params.get("action") != "status" or not isinstance(params.get("order_id"), str):
+        return jsonify(sandbox_bank.error("err_path"))
+    return jsonify(sandbox_bank.status_answer(params["order_id"], public_key=provider.public_key))
 
 
 def _local_result_path(order: dict) -> str:

@@ -1,13 +1,16 @@
 """The built-in sandbox gateway: a local page plays the bank, then calls back like a real gateway.
 
-Its envelope is LiqPay's (Base64 JSON `data`), signed with HMAC-SHA256 under SANDBOX_PRIVATE_KEY. It keeps
-no state of its own: an order it never decided is unknown to it, and reconciliation fails it in time.
+Its envelope is LiqPay's (Base64 JSON `data`), signed with HMAC-SHA256 under SANDBOX_PRIVATE_KEY. Its book
+(sandbox_bank) holds what it decided, so it answers `status` as LiqPay does: an order only shown on its page,
+or left with "cancel", is one it has never seen (`payment_not_found`).
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Mapping
+from decimal import Decimal
 
 from flask import url_for
 
@@ -19,6 +22,7 @@ from vez.payments.providers import (
     GatewayResult,
     Order,
     kopiykas_of,
+    sandbox_bank,
 )
 from vez.payments.providers.envelope import decode, encode, envelope_fields, hmac_signature, same
 
@@ -71,8 +75,8 @@ class SandboxProvider:
         }
         return Checkout(url_for("payments.sandbox_checkout"), self.envelope(params), local=True)
 
-    def callback_for(self, order: dict, status: str) -> dict[str, str]:
-        """The signed callback the sandbox bank sends about an order it has decided."""
+    def callback_for(self, order: dict, status: str, *, payment_id: int | None = None) -> dict[str, str]:
+        """The signed callback the sandbox bank sends about an order it has decided (its book's payment id)."""
         params = {
             "version": 3,
             "public_key": self.public_key,
@@ -81,13 +85,16 @@ class SandboxProvider:
             "order_id": order["order_id"],
             "amount": order["amount"],
             "currency": order["currency"],
-            "payment_id": secrets.randbelow(10**9),
+            "payment_id": payment_id if payment_id is not None else secrets.randbelow(10**9),
             "info": order.get("info"),
         }
         return self.envelope(params)
 
     def parse_callback(self, form: Mapping[str, str]) -> GatewayResult:
-        params = self.open(form)
+        return self.read(self.open(form))
+
+    def read(self, params: dict) -> GatewayResult:
+        """A callback's or a status answer's parameters, in our terms."""
         order_id, status = params.get("order_id"), params.get("status")
         if not isinstance(order_id, str) or not order_id or status not in OUTCOMES:
             raise CallbackRejected("missing_field")
@@ -106,4 +113,12 @@ class SandboxProvider:
         )
 
     def query_status(self, order_id: str) -> GatewayResult:
-        return GatewayResult(order_id=order_id, outcome=GatewayOutcome.not_found, status="not_found")
+        """The bank's book answers as LiqPay's `status` does (the same JSON POST /payments/sandbox/api/request
+        serves), read the way the LiqPay provider reads it."""
+        answer = json.loads(sandbox_bank.status_text(order_id, public_key=self.public_key), parse_float=Decimal)
+        if answer.get("result") == "error" and "not_found" in str(answer.get("err_code")):
+            return GatewayResult(order_id=order_id, outcome=GatewayOutcome.not_found, status=answer["err_code"])
+        result = self.read(answer)
+        if result.order_id != order_id or answer.get("public_key") != self.public_key:
+            raise CallbackRejected("order_mismatch", order_id)
+        return result
