@@ -11,7 +11,7 @@ from vez import htmx, paylink
 from vez.extensions import db
 from vez.htmx import is_partial_request, render
 from vez.identity.limits import PAY_LINK_PER_ADDRESS
-from vez.models import PaymentChannel
+from vez.models import PaymentChannel, PaymentStatus
 from vez.paylink import LinkState
 from vez.paylinks import bp
 from vez.paylinks.forms import PayLinkForm
@@ -96,7 +96,7 @@ def checkout(token: str, reference: str):
         currency=settle.CURRENCY,
         description=paylink.order_description(account),
         account_number=account.number,
-        result_url=external_url("paylinks.order", token=token, reference=reference),
+        result_url=external_url("paylinks.came_back", token=token, reference=reference),
         server_url=external_url("payments.callback", provider=provider.name),
         language=str(get_locale()),
     )
@@ -108,6 +108,21 @@ def checkout(token: str, reference: str):
         provider=provider.name,
         token=token,
     )
+
+
+@bp.get("/pay/<token>/orders/<reference>/return")
+def came_back(token: str, reference: str):
+    """Where the gateway sends the browser back, as the cabinet's return route: the gateway is asked once
+    (throttled) about an unfinished order, and "no such payment" means the payer left without paying."""
+    link, payment = _order(token, reference)
+    if payment is None:
+        return _page(link, token)
+    if payment.unfinished and settle.claim_check(payment.id):
+        db.session.commit()
+        settle.ask(payment, unknown=PaymentStatus.cancelled, via="return", ip=request.remote_addr)
+    else:
+        db.session.rollback()
+    return redirect(url_for("paylinks.order", token=token, reference=reference), code=303)
 
 
 @bp.get("/pay/<token>/orders/<reference>")
