@@ -162,6 +162,9 @@ class Config:
     # docs/security.md, "Per-login caps": unpaid online orders a login may have started within
     # PAYMENT_RECONCILE_AFTER, and certificates of no debt a login may request in 24 hours.
     PAYMENT_PENDING_ORDERS_MAX = 5
+    # Autopay (docs/payments.md, "Autopay"): a bill is charged from this day of the month after the billed one
+    # (the bills job makes it on day 1) until its due date; a decline is retried once, on a later day.
+    AUTOPAY_DAY = 2
     CERTIFICATES_PER_DAY = 10
     # Extra origins for the CSP form-action (the gateway's checkout); the payments part adds LiqPay's.
     CSP_FORM_ACTION_EXTRA: list[str] = []
@@ -190,6 +193,7 @@ class Config:
         "outbox": {"job": "vez.mail.send_due_job", "every": 60},
         "reconcile": {"job": "vez.payments.settle.reconcile_job", "every": 300},
         "bills": {"job": "vez.billing.monthly_bills_job", "day": 1, "hour": 6},
+        "autopay": {"job": "vez.payments.autopay.autopay_job", "hour": 10},
     }
     JOBS_SCHEDULE_KEEP_DAYS = 90  # scheduled_runs rows older than this are deleted (longer than any period)
     # The public pages' cache (vez.pagecache): shared on this Redis by every worker and host, else in the

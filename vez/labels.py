@@ -80,6 +80,8 @@ LETTER_KINDS = {
     "registration_attempt": _l("Registration with a used address"),
     "ebill": _l("Electronic bill"),
     "payment_receipt": _l("Payment receipt"),
+    "autopay_on": _l("Autopay switched on"),
+    "autopay_declined": _l("Autopay declined"),
 }
 
 EVENTS = {
@@ -103,6 +105,11 @@ EVENTS = {
     "admin.user_sessions_ended": _l("Sessions ended"),
     "admin.user_unlocked": _l("Login unlocked"),
     "admin.users_edited": _l("Login edited"),
+    "autopay.card_saved": _l("Autopay: card saved"),
+    "autopay.declined": _l("Autopay charge declined"),
+    "autopay.skipped": _l("Autopay: nothing to charge"),
+    "autopay.switched_off": _l("Autopay switched off"),
+    "autopay.switched_on": _l("Autopay switched on"),
     "cabinet.account_added": _l("Account added to a login"),
     "cabinet.certificate": _l("Certificate issued"),
     "identify.locked": _l("Identification locked"),

@@ -49,7 +49,14 @@ def owned_payment(user_id: int, payment_id: int) -> Payment | None:
 
 
 def create_order(
-    *, user_id: int, account: PersonalAccount, amount: int, key: str, provider: str, ip: str | None
+    *,
+    user_id: int,
+    account: PersonalAccount,
+    amount: int,
+    key: str,
+    provider: str,
+    ip: str | None,
+    save_card: bool = False,
 ) -> Payment | None:
     """The one pending order of a form key, made now or by the same form before; None when the key is
     another login's or another account's order (never by chance: 192 random bits). The view commits."""
@@ -69,6 +76,7 @@ def create_order(
             user_id=user_id,
             provider=provider,
             idempotency_key=key,
+            save_card=save_card,  # autopay's card-saving order (vez/payments/autopay.py)
         )
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
         .returning(Payment.id)

@@ -105,6 +105,7 @@ def checkout(payment_id: int):
         result_url=external_url("payments.show", payment_id=payment.id),
         server_url=external_url("payments.callback", provider=provider.name),
         language=str(get_locale()),
+        save_card=payment.save_card,
     )
     return render_template(
         "payments/checkout.html",
@@ -189,6 +190,7 @@ def sandbox_checkout():
         signature=request.form["signature"],
         amount=amount,
         back=_local_result_path(order),
+        saves_card=_saves_card(order),
     )
 
 
@@ -198,9 +200,16 @@ def sandbox_decide():
     provider = _sandbox()
     order = _sandbox_order(provider)
     status = "success" if request.form.get("decision") == "pay" else "failure"
-    settle.handle_callback(provider.name, settle.FORM, provider.callback_for(order, status), request.remote_addr)
+    # Autopay's card-saving order: the test card picked is tokenised and its token rides on the callback.
+    card = provider.tokenise(request.form.get("card", "")) if status == "success" and _saves_card(order) else None
+    callback = provider.callback_for(order, status, card)
+    settle.handle_callback(provider.name, settle.FORM, callback, request.remote_addr)
     db.session.commit()
     return redirect(_local_result_path(order), code=303)
+
+
+def _saves_card(order: dict) -> bool:
+    return order.get("recurringbytoken") == "1"
 
 
 def _local_result_path(order: dict) -> str:
