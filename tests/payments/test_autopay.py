@@ -21,7 +21,7 @@ from tests.payments.autopay_helpers import (
     through_sandbox,
 )
 from tests.payments.conftest import credits
-from vez.models import Autopay, AuditEvent, Payment, PaymentChannel, PaymentStatus, PersonalAccount, SandboxPayment
+from vez.models import AuditEvent, Autopay, Payment, PaymentChannel, PaymentStatus, PersonalAccount, SandboxPayment
 from vez.payments import autopay
 
 CHARGE_DAY = date(2026, 11, 2)
