@@ -164,6 +164,9 @@ class Config:
     # docs/security.md, "Per-login caps": unpaid online orders a login may have started within
     # PAYMENT_PENDING_TTL_SECONDS, and certificates of no debt a login may request in 24 hours.
     PAYMENT_PENDING_ORDERS_MAX = 5
+    # Autopay (docs/payments.md, "Autopay"): a bill is charged from this day of the month after the billed one
+    # (the bills job makes it on day 1) until its due date; a decline is retried once, on a later day.
+    AUTOPAY_DAY = 2
     CERTIFICATES_PER_DAY = 10
     # One-tap pay links: "Pay" presses per address, and unfinished link orders per bill (docs/payments.md).
     PAY_LINK_LIMIT_PER_ADDRESS = "20 per hour"
@@ -199,6 +202,7 @@ class Config:
         "reconcile": {"job": "vez.payments.settle.reconcile_job", "every": 300},
         "bills": {"job": "vez.billing.monthly_bills_job", "day": 1, "hour": 6},
         "reminders": {"job": "vez.reminders.reminders_job", "hour": 9},
+        "autopay": {"job": "vez.payments.autopay.autopay_job", "hour": 10},
     }
     JOBS_SCHEDULE_KEEP_DAYS = 90  # scheduled_runs rows older than this are deleted (longer than any period)
     # The public pages' cache (vez.pagecache): shared on this Redis by every worker and host, else in the

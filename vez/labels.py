@@ -87,6 +87,8 @@ LETTER_KINDS = {
     "reminder_due_soon": _l("Reminder: the bill is due soon"),
     "reminder_overdue": _l("Reminder: the bill is overdue"),
     "disconnection_warning": _l("Disconnection warning"),
+    "autopay_on": _l("Autopay switched on"),
+    "autopay_declined": _l("Autopay declined"),
 }
 
 EVENTS = {
@@ -112,6 +114,11 @@ EVENTS = {
     "admin.user_sessions_ended": _l("Sessions ended"),
     "admin.user_unlocked": _l("Login unlocked"),
     "admin.users_edited": _l("Login edited"),
+    "autopay.card_saved": _l("Autopay: card saved"),
+    "autopay.declined": _l("Autopay charge declined"),
+    "autopay.skipped": _l("Autopay: nothing to charge"),
+    "autopay.switched_off": _l("Autopay switched off"),
+    "autopay.switched_on": _l("Autopay switched on"),
     "cabinet.account_added": _l("Account added to a login"),
     "cabinet.certificate": _l("Certificate issued"),
     "identify.locked": _l("Identification locked"),

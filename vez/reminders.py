@@ -35,7 +35,7 @@ from sqlalchemy.exc import OperationalError
 
 from vez import audit
 from vez.extensions import db
-from vez.models import Autopay, Bill, Disconnection, PersonalAccount, Reminder, User, UserAccount, utcnow
+from vez.models import Bill, Disconnection, PersonalAccount, Reminder, User, UserAccount, utcnow
 from vez.paylink import link_url, payable_amount
 from vez.urls import external_url
 
@@ -103,17 +103,11 @@ class Due:
 
 
 def autopay_covers(account_id: int, amount: int) -> bool:
-    """An autopay with a saved card whose cap reaches the amount will pay the bill: no `due_soon` reminder.
+    """An autopay with a saved card whose cap reaches the amount will pay the bill: no `due_soon` reminder
+    (the autopay part's own rule, `vez.payments.autopay.covers`)."""
+    from vez.payments.autopay import covers
 
-    Until the autopay part exposes its own rule, the Autopay row is read here (docs/payments.md, "Reminders")."""
-    return (
-        db.session.scalar(
-            select(Autopay.id).where(
-                Autopay.account_id == account_id, Autopay.card_token.is_not(None), Autopay.max_amount >= amount
-            )
-        )
-        is not None
-    )
+    return covers(account_id, amount)
 
 
 def _recipients():

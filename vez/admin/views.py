@@ -51,6 +51,7 @@ from vez.identity.contact import PhoneRule
 from vez.identity.sessions import second_factor_passed
 from vez.ledger import recompute_balances
 from vez.models import (
+    AutopayAttempt,
     Bill,
     Charge,
     Disconnection,
@@ -672,6 +673,48 @@ class PaymentView(StaffModelView):
         else:
             flash(_("Only a received payment can be reversed."), "warning")
         return redirect(url_for(".details_view", id=payment_id), code=303)
+
+
+def _last_attempt(view, context, model, name) -> str:
+    """The account's newest autopay charge: when, how much, and how it ended."""
+    attempt = db.session.scalar(
+        select(AutopayAttempt).where(AutopayAttempt.account_id == model.account_id).order_by(AutopayAttempt.id.desc())
+    )
+    if attempt is None:
+        return ""
+    outcome = str(AUTOPAY_OUTCOMES.get(attempt.outcome, attempt.outcome or AUTOPAY_OUTCOMES[None]))
+    return f"{attempt.run_on:%Y-%m-%d} · {format_money(attempt.amount)} · {outcome}"
+
+
+AUTOPAY_OUTCOMES = {
+    "paid": _l("Paid"),
+    "declined": _l("Declined"),
+    "skipped": _l("Nothing to charge"),
+    "error": _l("Error"),
+    None: _l("In progress"),
+}
+
+
+class AutopayView(StaffModelView):
+    """Read-only: who pays which account by autopay, the cap and the card as the bank masks it; never the token."""
+
+    column_list = ("account.number", "user.login", "max_amount", "card_mask", "consented_at", "last_attempt")
+    column_details_list = column_list + ("consent_version", "card_saved_at")
+    column_searchable_list = ("account.number",)
+    column_default_sort = ("consented_at", True)
+    money_columns = ("max_amount",)
+    column_formatters = {"max_amount": _money, "last_attempt": _last_attempt}
+    column_formatters_detail = column_formatters
+    column_labels = {
+        "account.number": _l("Account"),
+        "user.login": _l("Login"),
+        "max_amount": _l("Cap on one charge"),
+        "card_mask": _l("Card"),
+        "consented_at": _l("Since"),
+        "last_attempt": _l("Last charge"),
+        "consent_version": _l("Consent text"),
+        "card_saved_at": _l("Card saved"),
+    }
 
 
 class LetterView(StaffModelView):

@@ -21,6 +21,7 @@ from vez.identity import profile
 from vez.identity.passwords import password_message
 from vez.identity.sessions import start_session
 from vez.models import Certificate
+from vez.payments.forms import autopay_context
 from vez.urls import external_url
 
 
@@ -68,6 +69,7 @@ def account(number: str):
         selected_year=history.year,
         can_certify=documents.can_certify(account),
         certificate_form=ConfirmForm(),
+        **autopay_context(account),  # the autopay section (cabinet/_autopay.html)
     )
 
 

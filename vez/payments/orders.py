@@ -58,6 +58,7 @@ def create_order(
     ip: str | None,
     channel: PaymentChannel = PaymentChannel.cabinet,
     bill_id: int | None = None,
+    save_card: bool = False,
 ) -> Payment | None:
     """The one order of a form key, made now (`created`: the checkout is shown, the gateway has not taken it) or
     by the same form before; None when the key is another login's, another account's or another bill's order
@@ -81,6 +82,7 @@ def create_order(
             idempotency_key=key,
             channel=channel,
             bill_id=bill_id,
+            save_card=save_card,  # autopay's card-saving order (vez/payments/autopay.py)
         )
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
         .returning(Payment.id)
