@@ -2,15 +2,19 @@
 
 `run()` makes ORDERS pending sandbox orders spread over ACCOUNTS accounts, serves the app with gunicorn on
 127.0.0.1 (2 workers), and sends every order's signed success callback DUPLICATES times, shuffled, from
-THREADS threads (bounded by BENCH_CALLBACK_SECONDS, default 60). Afterwards it counts the ledger: one
-credit per order, balances moved by exactly the credited amounts. SQLite file by default;
-`VEZ_BENCH_DATABASE_URL` runs it on PostgreSQL.
+THREADS threads (bounded by BENCH_CALLBACK_SECONDS, default 60). Meanwhile AUTOPAY_RUNNERS processes run the
+autopay job (`flask --app vez payments autopay`) at once over AUTOPAYS accounts with a bill and a saved sandbox
+card, on the same database. Afterwards it counts the ledger: one credit per order, one paid autopay order per
+bill, balances moved by exactly the credited amounts. SQLite file by default; `VEZ_BENCH_DATABASE_URL` runs it
+on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import os
 import random
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -22,6 +26,8 @@ from urllib.parse import urlencode
 from bench.server import gunicorn
 
 ORDERS, ACCOUNTS, DUPLICATES, THREADS = 400, 40, 3, 16
+AUTOPAYS, AUTOPAY_RUNNERS = 100, 2
+AUTOPAY_DAY = "2026-11-05"  # within the charging window of October's bills (day 2 to the due date, the 20th)
 SECRET = "bench-callbacks-secret-key-0123456789-abcdef"
 
 
@@ -85,10 +91,86 @@ def _seed(url: str) -> tuple[dict[str, int], dict[int, int], list[dict]]:
                 }
             )
             forms.append({"data": data, "signature": hmac_signature(app.config["SANDBOX_PRIVATE_KEY"], data)})
+        autopaying = _seed_autopays(db, sub, rng)
         db.session.commit()
-        start = {a.id: a.balance for a in accounts}
+        start = {a.id: a.balance for a in [*accounts, *autopaying]}
         db.engine.dispose()
     return amounts, start, forms
+
+
+def _seed_autopays(db, sub, rng) -> list:
+    """AUTOPAYS accounts, each with a login, October's bill (its amount due is the balance) and a saved card."""
+    from datetime import date
+
+    from vez.models import Autopay, Bill, PersonalAccount, SandboxCard, Service, User, UserAccount, utcnow
+
+    made = []
+
+    for i in range(AUTOPAYS):
+        due = rng.randint(10_000, 300_000)
+        account = PersonalAccount(
+            number=f"6{i:08d}",
+            service=Service.electricity,
+            subdivision=sub,
+            holder_name="Автоплатіж Тест",
+            address="Луцьк",
+            balance=due,
+        )
+        login = f"auto{i:04d}"
+        user = User(
+            login=login,
+            login_key=login,
+            login_skeleton=login,
+            email=f"{login}@example.com",
+            email_key=f"{login}@example.com",
+            phone="+380501234567",
+            password_hash="!",
+            activated_at=utcnow(),
+        )
+        db.session.add_all([account, user])
+        db.session.flush()
+        made.append(account)
+        card = SandboxCard(token=f"bench-card-{i}", mask="424242******4242")
+        db.session.add_all(
+            [
+                card,
+                UserAccount(user_id=user.id, account_id=account.id),
+                Bill(
+                    account_id=account.id,
+                    month=date(2026, 10, 1),
+                    number=f"{account.number}-202610",
+                    issued_on=date(2026, 11, 1),
+                    opening_balance=0,
+                    charged=due,
+                    paid=0,
+                    closing_balance=due,
+                    due_date=date(2026, 11, 20),
+                ),
+                Autopay(
+                    account_id=account.id,
+                    user_id=user.id,
+                    max_amount=1_000_000,
+                    consent_version="bench",
+                    card_token=card.token,
+                    card_mask=card.mask,
+                ),
+            ]
+        )
+    return made
+
+
+def _autopay_runners(env: dict) -> tuple[float, list[str]]:
+    """AUTOPAY_RUNNERS processes of the autopay job started at once; (seconds until the last ended, outputs)."""
+    command = [sys.executable, "-m", "flask", "--app", "vez", "payments", "autopay", "--date", AUTOPAY_DAY]
+    began = time.monotonic()
+    procs = [
+        subprocess.Popen(
+            command, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        for _ in range(AUTOPAY_RUNNERS)
+    ]
+    outputs = [proc.communicate(timeout=600)[0].strip().splitlines()[-1:] for proc in procs]
+    return time.monotonic() - began, [line for lines in outputs for line in lines]
 
 
 def _count(url: str, amounts: dict[str, int], start: dict[int, int]) -> dict:
@@ -96,7 +178,7 @@ def _count(url: str, amounts: dict[str, int], start: dict[int, int]) -> dict:
 
     from vez import create_app
     from vez.extensions import db
-    from vez.models import Payment, PaymentEntry, PaymentStatus, PersonalAccount
+    from vez.models import Letter, Payment, PaymentChannel, PaymentEntry, PaymentStatus, PersonalAccount
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET})
     with app.app_context():
@@ -106,12 +188,20 @@ def _count(url: str, amounts: dict[str, int], start: dict[int, int]) -> dict:
         received = db.session.execute(
             select(Payment.account_id, Payment.amount).where(Payment.status == PaymentStatus.paid)
         ).all()
+        autopaid = db.session.execute(
+            select(Payment.bill_id, func.count())
+            .where(Payment.channel == PaymentChannel.autopay, Payment.status == PaymentStatus.paid)
+            .group_by(Payment.bill_id)
+        ).all()
         expected = dict(start)
         for account_id, amount in received:
             expected[account_id] -= amount
         balances = dict(db.session.execute(select(PersonalAccount.id, PersonalAccount.balance)).all())
         result = {
-            "credited_orders": len(received),
+            "autopay_bills_paid": len(autopaid),
+            "autopay_double_charges": sum(1 for _, n in autopaid if n > 1),
+            "receipt_letters": db.session.scalar(select(func.count()).where(Letter.kind == "payment_receipt")),
+            "credited_orders": len(received) - sum(n for _, n in autopaid),
             "double_credits": sum(1 for _, n in per_payment if n > 1),
             "ledger_rows": sum(n for _, n in per_payment),
             "balances_match_ledger": balances == expected,
@@ -130,6 +220,7 @@ def run(seconds: int | None = None) -> dict:
     env = {"VEZ_SQLALCHEMY_DATABASE_URI": url, "VEZ_SECRET_KEY": SECRET, "VEZ_MAIL_SEND_INLINE": "false"}
     statuses: dict[int, int] = {}
     lock = threading.Lock()
+    autopay: dict = {}
     with gunicorn("vez:create_app()", env, probe="/") as base:
         deadline = time.monotonic() + seconds
         queue = iter(jobs)
@@ -157,12 +248,16 @@ def run(seconds: int | None = None) -> dict:
                 with lock:
                     statuses[code] = statuses.get(code, 0) + 1
 
+        def autopay_runners() -> None:
+            autopay["seconds"], autopay["outputs"] = _autopay_runners(env)
+
         began = time.monotonic()
         threads = [threading.Thread(target=worker) for _ in range(THREADS)]
+        threads.append(threading.Thread(target=autopay_runners))
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join(seconds + 60)
+            thread.join(seconds + 600)
         elapsed = time.monotonic() - began
     counted = _count(url, amounts, start)
     sent = sum(statuses.values())
@@ -176,11 +271,17 @@ def run(seconds: int | None = None) -> dict:
         "callbacks_per_second": round(sent / elapsed, 1),
         "credits_per_second": round(counted["credited_orders"] / elapsed, 1),
         "statuses": statuses,
+        "autopays": AUTOPAYS,
+        "autopay_runners": AUTOPAY_RUNNERS,
+        "autopay_seconds": round(autopay.get("seconds", 0), 2),
+        "autopay_outputs": autopay.get("outputs"),
         **counted,
         "ok": counted["double_credits"] == 0
         and counted["balances_match_ledger"]
         and (sent < len(jobs) or counted["credited_orders"] == ORDERS)
-        and counted["ledger_rows"] == counted["credited_orders"]
+        and counted["ledger_rows"] == counted["credited_orders"] + counted["autopay_bills_paid"]
+        and counted["autopay_bills_paid"] == AUTOPAYS
+        and counted["autopay_double_charges"] == 0
         and set(statuses) <= {200},
     }
 

@@ -10,7 +10,18 @@ import ast
 from pathlib import Path
 
 VEZ = Path(__file__).resolve().parents[1] / "vez"
-BLUEPRINTS = ("home", "auth", "registration", "activation", "recovery", "cabinet", "payments", "admin", "devmail")
+BLUEPRINTS = (
+    "home",
+    "auth",
+    "registration",
+    "activation",
+    "recovery",
+    "cabinet",
+    "payments",
+    "paylinks",
+    "admin",
+    "devmail",
+)
 
 
 def module_name(path: Path, root: Path = VEZ) -> str:

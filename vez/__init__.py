@@ -170,6 +170,7 @@ def register_blueprints(app: Flask) -> None:
     from vez.cabinet import bp as cabinet_bp
     from vez.devmail import bp as devmail_bp
     from vez.home import bp as home_bp
+    from vez.paylinks import bp as paylinks_bp
     from vez.payments import bp as payments_bp
     from vez.recovery import bp as recovery_bp
     from vez.registration import bp as registration_bp
@@ -178,6 +179,7 @@ def register_blueprints(app: Flask) -> None:
     converters.init_app(app)  # `<id:...>` in every route with an integer id (docs/security.md)
     for bp in (home_bp, auth_bp, registration_bp, activation_bp, recovery_bp, cabinet_bp, payments_bp, devmail_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(paylinks_bp)
     init_admin(app)
 
 

@@ -103,6 +103,7 @@ def purpose_line(account: PersonalAccount, month: date) -> str:
 def queue_ebills(bills: list[Bill]) -> int:
     """The e-bill letter of the month to every activated login that chose paperless bills; returns the count."""
     from vez.mail import queue_letter
+    from vez.paylink import link_url
 
     by_account = {bill.account_id: bill for bill in bills}
     if not by_account:
@@ -136,6 +137,8 @@ def queue_ebills(bills: list[Bill]) -> int:
             edrpou=cfg["SUPPLIER_EDRPOU"],
             iban=cfg["SUPPLIER_IBAN"],
             purpose=purpose_line(account, month),
+            # docs/payments.md, "One-tap pay links": only a bill that asks for money carries one.
+            pay_url=link_url(account.id, bill.id, user.language) if bill.amount_due > 0 else None,
         )
         sent += 1
     return sent

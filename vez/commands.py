@@ -11,6 +11,7 @@ from vez.demo import demo_data_command
 from vez.jobs import jobs_cli
 from vez.mail import mail_command
 from vez.payments.commands import payments_cli
+from vez.reminders import reminders_cli
 
 
 def init_app(app: Flask) -> None:
@@ -21,6 +22,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(bills_cli)
     app.cli.add_command(payments_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(reminders_cli)
     app.shell_context_processor(shell_context)
 
 

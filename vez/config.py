@@ -84,6 +84,7 @@ class Config:
     RESET_MAX_AGE = 3600
     IDENTIFICATION_MAX_AGE = 30 * 60
     EMAIL_CHANGE_MAX_AGE = 24 * 3600
+    PAY_LINK_MAX_AGE = 45 * 24 * 3600  # the one-tap pay link of a letter (docs/payments.md, "One-tap pay links")
     # Every identification and recovery answer takes at least this long, whatever the outcome
     # (docs/security.md B11, C19).
     IDENTIFY_ANSWER_SECONDS = 0.35
@@ -163,7 +164,16 @@ class Config:
     # docs/security.md, "Per-login caps": unpaid online orders a login may have started within
     # PAYMENT_PENDING_TTL_SECONDS, and certificates of no debt a login may request in 24 hours.
     PAYMENT_PENDING_ORDERS_MAX = 5
+    # Autopay (docs/payments.md, "Autopay"): a bill is charged from this day of the month after the billed one
+    # (the bills job makes it on day 1) until its due date; a decline is retried once, on a later day.
+    AUTOPAY_DAY = 2
     CERTIFICATES_PER_DAY = 10
+    # One-tap pay links: "Pay" presses per address, and unfinished link orders per bill (docs/payments.md).
+    PAY_LINK_LIMIT_PER_ADDRESS = "20 per hour"
+    PAY_LINK_ORDERS_MAX = 5
+    # Reminders (vez.reminders): days before the due date, and how late a missed "overdue" notice still goes.
+    REMINDER_DAYS_BEFORE_DUE = 3
+    REMINDER_OVERDUE_WITHIN_DAYS = 7
     # Extra origins for the CSP form-action (the gateway's checkout); the payments part adds LiqPay's.
     CSP_FORM_ACTION_EXTRA: list[str] = []
 
@@ -191,6 +201,8 @@ class Config:
         "outbox": {"job": "vez.mail.send_due_job", "every": 60},
         "reconcile": {"job": "vez.payments.settle.reconcile_job", "every": 300},
         "bills": {"job": "vez.billing.monthly_bills_job", "day": 1, "hour": 6},
+        "reminders": {"job": "vez.reminders.reminders_job", "hour": 9},
+        "autopay": {"job": "vez.payments.autopay.autopay_job", "hour": 10},
     }
     JOBS_SCHEDULE_KEEP_DAYS = 90  # scheduled_runs rows older than this are deleted (longer than any period)
     # The public pages' cache (vez.pagecache): shared on this Redis by every worker and host, else in the

@@ -20,7 +20,7 @@ def init_app(app: Flask) -> None:
         h.setdefault("Content-Security-Policy", content_security_policy())
         h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         h["X-Content-Type-Options"] = "nosniff"
-        h["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")  # a pay link's pages: no-referrer
         h.setdefault("X-Frame-Options", "DENY")  # the dev outbox frames its own letters (vez/devmail)
         h["Cross-Origin-Opener-Policy"] = "same-origin"
         h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"

@@ -35,7 +35,7 @@ SECURITY_LOGGER = "vez.security"
 
 # The routes whose last path segment is a token (a public contract: the links in letters). The segment after
 # the prefix is replaced, wherever it appears in a logged string (the request line, the path, the Referer).
-TOKEN_PATHS = ("/activate/", "/recovery/password/", "/cabinet/profile/email/")
+TOKEN_PATHS = ("/activate/", "/recovery/password/", "/cabinet/profile/email/", "/pay/")
 REDACTED = "[redacted]"
 _TOKEN_SEGMENT = re.compile(
     "(" + "|".join(re.escape(prefix) for prefix in TOKEN_PATHS) + r")[^/?#\s\"']+", re.IGNORECASE

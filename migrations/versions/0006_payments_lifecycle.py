@@ -170,6 +170,7 @@ def upgrade():
         sa.Column("payment_id", sa.Integer(), nullable=True),
         sa.Column("amount", sa.BigInteger(), nullable=False),
         sa.Column("outcome", sa.String(length=20), nullable=True),
+        sa.Column("run_on", sa.Date(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("finished_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(

@@ -289,7 +289,7 @@ def pay(browser: Browser, number: str) -> int | None:
         return None
     decided = browser.post("/payments/sandbox/decide", {**fields, "decision": "pay"})
     location = decided.headers.get("Location", "") if decided.status == 303 else ""
-    found = re.fullmatch(r"/payments/(\d+)", location)
+    found = re.fullmatch(r"/payments/(\d+)/return", location)  # the gateway's result_url: the return route
     return int(found.group(1)) if found else None
 
 

@@ -18,6 +18,10 @@ NOT_OWNED = {
     "activation.resend": "an activation token is the credential itself (registration's tests)",
     "recovery.new_password": "a reset token is the credential itself (docs/security.md 20)",
     "payments.callback": "<provider> names a gateway, not an object; the callback is signed (docs/security.md 38)",
+    "paylinks.show": "a pay link's token is the credential itself, for one bill (tests/paylinks)",
+    "paylinks.pay": "a pay link's token is the credential itself, for one bill (tests/paylinks)",
+    "paylinks.checkout": "a pay link's order is reached through its token only (tests/paylinks)",
+    "paylinks.order": "a pay link's order is reached through its token only (tests/paylinks)",
 }
 NOT_OWNED_PREFIXES = ("/admin",)  # staff only: docs/security.md 31 covers them
 

@@ -176,6 +176,8 @@ def test_the_schedule_comes_from_vez_jobs_schedule_as_json_or_one_value_at_a_tim
     assert [e.describe() for e in entries(app.config["JOBS_SCHEDULE"])] == [
         "outbox every 60 s",
         "bills monthly on day 5 at 06:00",
+        "reminders daily at 09:00",
+        "autopay daily at 10:00",
     ]
     assert json.dumps(Config.JOBS_SCHEDULE, sort_keys=True) == default  # the class's defaults are untouched
 

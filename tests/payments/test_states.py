@@ -20,7 +20,7 @@ from tests.payments.conftest import (
     through_sandbox,
 )
 from vez.extensions import db
-from vez.models import Payment, PaymentStatus
+from vez.models import Payment, PaymentStatus, SandboxCard
 from vez.payments.providers import sandbox_bank
 
 PUBLIC, PRIVATE = "i00000000001", "sandbox_private_key_0123456789abcdef"
@@ -358,3 +358,33 @@ def test_the_account_history_marks_failed_attempts_and_leaves_out_orders_only_sh
     page = client.get("/cabinet/accounts/529471247").get_data(as_text=True)
     assert "30,00" in page and "відхилено банком" in page
     assert "40,00" not in page
+
+
+def test_the_sandbox_api_charges_a_card_it_tokenised_once_per_order_like_liqpays_paytoken(app, db):
+    passes = SandboxCard(token="tok-passes", mask="424242******4242")
+    declines = SandboxCard(token="tok-declines", mask="400000******0002", declines=True)
+    db.session.add_all([passes, declines])
+    db.session.commit()
+
+    def paytoken(order_id, token):
+        params = {
+            "action": "paytoken",
+            "version": 3,
+            "public_key": app.config["SANDBOX_PUBLIC_KEY"],
+            "order_id": order_id,
+            "card_token": token,
+            "amount": "123.45",
+            "currency": "UAH",
+            "description": "Оплата",
+            "info": "529471247",
+        }
+        return https_client(app).post("/payments/sandbox/api/request", data=sandbox_envelope(app, params)).get_json()
+
+    paid = paytoken("vez-token-1", "tok-passes")
+    assert paid["result"] == "ok" and paid["action"] == "paytoken" and paid["status"] == "success"
+    assert paid["amount"] == "123.45" and paid["sender_card_mask2"] == "424242******4242"
+    assert paytoken("vez-token-1", "tok-declines")["status"] == "success"  # an order id is charged once
+    assert paytoken("vez-token-2", "tok-declines")["status"] == "failure"
+    assert paytoken("vez-token-3", "no-such-token")["err_code"] == "card_token_invalid"
+    status = https_client(app).post("/payments/sandbox/api/request", data=status_request(app, "vez-token-1"))
+    assert status.get_json()["status"] == "success"

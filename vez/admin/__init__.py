@@ -60,6 +60,14 @@ def init_admin(app: Flask) -> None:
             m.Payment, db, name=_l("Payments"), endpoint="payments_admin", url="payments", category=_l("Money")
         )
     )
+    admin.add_view(
+        views.DisconnectionView(
+            m.Disconnection, db, name=_l("Disconnections"), endpoint="disconnections", category=_l("Money")
+        )
+    )
+    admin.add_view(
+        views.AutopayView(m.Autopay, db, name=_l("Autopay"), endpoint="autopays", url="autopays", category=_l("Money"))
+    )
     admin.add_view(views.ImportView(name=_l("Import"), endpoint="import", url=f"{ADMIN_URL}/import"))
     admin.add_view(views.LetterView(m.Letter, db, name=_l("Outbox"), endpoint="outbox", category=_l("Records")))
     admin.add_view(views.AuditView(m.AuditEvent, db, name=_l("Audit log"), endpoint="audit", category=_l("Records")))

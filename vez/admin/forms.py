@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
 from vez.money import MoneyError, format_plain, parse_kopiykas
@@ -45,3 +45,7 @@ class UploadForm(FlaskForm):
     file = FileField(_l("CSV file (UTF-8, with a header row)"), validators=[FileRequired()])
     dry_run = BooleanField(_l("Only check, write nothing"))
     skip_bad = BooleanField(_l("Write the good rows even when some are bad"))
+
+
+class DisconnectionForm(FlaskForm):
+    planned_on = DateField(_l("Disconnection date"), validators=[InputRequired()])

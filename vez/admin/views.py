@@ -28,9 +28,9 @@ from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import filters as model_filters
 from flask_admin.model import typefmt
+from flask_babel import format_date, to_user_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import to_user_timezone
 from flask_login import current_user
 from redis.exceptions import RedisError
 from sqlalchemy import BigInteger, Enum, Integer, SmallInteger, select
@@ -41,16 +41,28 @@ from wtforms.fields.core import UnboundField
 from wtforms.validators import AnyOf, ValidationError
 from wtforms.widgets import Select
 
-from vez import audit, jobs, labels
+from vez import audit, jobs, labels, reminders
 from vez.admin import importing, staff, stats
-from vez.admin.forms import MoneyField, ReasonForm, UploadForm
+from vez.admin.forms import DisconnectionForm, MoneyField, ReasonForm, UploadForm
 from vez.converters import ID_MAX
 from vez.extensions import db
 from vez.htmx import is_partial_request
 from vez.identity.contact import PhoneRule
 from vez.identity.sessions import second_factor_passed
 from vez.ledger import recompute_balances
-from vez.models import Bill, Charge, ImportRun, Letter, Payment, PersonalAccount, Role, User, UserAccount
+from vez.models import (
+    AutopayAttempt,
+    Bill,
+    Charge,
+    Disconnection,
+    ImportRun,
+    Letter,
+    Payment,
+    PersonalAccount,
+    Role,
+    User,
+    UserAccount,
+)
 from vez.models.base import Thousandths
 from vez.money import MoneyError, format_money, parse_kopiykas
 from vez.payments import settle
@@ -363,6 +375,7 @@ class AccountView(StaffModelView):
     def render(self, template, **kwargs):
         model = kwargs.get("model")
         if template == self.details_template and model is not None:
+            kwargs.update(_disconnection_context(model))
             kwargs["charges"] = db.session.scalars(
                 select(Charge).where(Charge.account_id == model.id).order_by(Charge.month.desc()).limit(36)
             ).all()
@@ -391,6 +404,92 @@ class AccountView(StaffModelView):
             "success" if cleared else "warning",
         )
         return redirect(url_for(".details_view", id=account_id), code=303)
+
+    @expose("/<id:account_id>/disconnection", methods=["POST"])
+    def schedule_disconnection(self, account_id: int):
+        """Schedule a disconnection for debt (admins): the warning goes at once, the date keeps the notice."""
+        if not is_admin():
+            abort(403)
+        account = db.get_or_404(PersonalAccount, account_id)
+        form = DisconnectionForm()
+        if not form.validate_on_submit():
+            flash(_("Give the date of the disconnection."), "error")
+            return redirect(url_for(".details_view", id=account_id), code=303)
+        today = reminders.local_today()
+        done = reminders.schedule_disconnection(account, form.planned_on.data, today, actor_id=current_user.id, ip=ip())
+        db.session.commit()
+        earliest = format_date(reminders.earliest_disconnection(today), "medium")
+        messages = {
+            reminders.Scheduled.scheduled: (
+                _("The disconnection is scheduled and the warning is sent.")
+                if done.warned
+                else _("The disconnection is scheduled. The account has no login to warn by email: warn on paper.")
+            ),
+            reminders.Scheduled.no_debt: _("The account owes nothing: there is no debt to disconnect for."),
+            reminders.Scheduled.weekend: _("A disconnection is planned for a working day, Monday to Friday."),
+            reminders.Scheduled.too_soon: _(
+                "The warning must come at least 10 working days before: the earliest date is %(day)s.", day=earliest
+            ),
+            reminders.Scheduled.already: _("A disconnection of this account is scheduled already."),
+        }
+        flash(messages[done.outcome], "success" if done.outcome is reminders.Scheduled.scheduled else "warning")
+        return redirect(url_for(".details_view", id=account_id), code=303)
+
+
+def _disconnection_context(account: PersonalAccount) -> dict:
+    rows = db.session.scalars(
+        select(Disconnection).where(Disconnection.account_id == account.id).order_by(Disconnection.id.desc())
+    ).all()
+    today = reminders.local_today()
+    return {
+        "disconnections": [(row, reminders.warning_sent_at(row.id)) for row in rows],
+        "disconnection_form": DisconnectionForm(formdata=None, planned_on=reminders.earliest_disconnection(today)),
+        "earliest_disconnection": reminders.earliest_disconnection(today),
+    }
+
+
+class DisconnectionView(StaffModelView):
+    """Disconnections for debt staff scheduled, with their warning's state; an admin cancels one here."""
+
+    column_list = ("account.number", "planned_on", "debt", "warning", "created_at", "cancelled_at")
+    column_details_list = column_list
+    column_searchable_list = ("account.number",)
+    column_filters = ("planned_on", "cancelled_at")
+    money_columns = ("debt",)
+    column_default_sort = ("planned_on", True)
+    column_formatters = {
+        "debt": _money,
+        "warning": lambda view, context, model, name: _warning_state(model),
+    }
+    column_formatters_detail = column_formatters
+    column_labels = {
+        "account.number": _l("Account"),
+        "planned_on": _l("Disconnection date"),
+        "debt": _l("Debt"),
+        "warning": _l("Warning"),
+        "created_at": _l("Scheduled"),
+        "cancelled_at": _l("Cancelled"),
+    }
+    details_extra = "admin/_disconnection_cancel.html"
+
+    @expose("/<id:disconnection_id>/cancel", methods=["POST"])
+    def cancel(self, disconnection_id: int):
+        if not is_admin():
+            abort(403)
+        disconnection = db.get_or_404(Disconnection, disconnection_id)
+        if reminders.cancel_disconnection(disconnection, actor_id=current_user.id, ip=ip()):
+            db.session.commit()
+            flash(_("The disconnection is cancelled."), "success")
+        else:
+            flash(_("Nothing to do: the disconnection is cancelled already."), "warning")
+        return redirect(url_for(".details_view", id=disconnection_id), code=303)
+
+
+def _warning_state(model: Disconnection) -> str:
+    sent = reminders.warning_sent_at(model.id)
+    if sent is not None:
+        return _("Sent %(when)s", when=_local_time(None, sent, None))
+    return _("Not sent: no login with an email")
 
 
 class UserView(StaffModelView):
@@ -574,6 +673,48 @@ class PaymentView(StaffModelView):
         else:
             flash(_("Only a received payment can be reversed."), "warning")
         return redirect(url_for(".details_view", id=payment_id), code=303)
+
+
+def _last_attempt(view, context, model, name) -> str:
+    """The account's newest autopay charge: when, how much, and how it ended."""
+    attempt = db.session.scalar(
+        select(AutopayAttempt).where(AutopayAttempt.account_id == model.account_id).order_by(AutopayAttempt.id.desc())
+    )
+    if attempt is None:
+        return ""
+    outcome = str(AUTOPAY_OUTCOMES.get(attempt.outcome, attempt.outcome or AUTOPAY_OUTCOMES[None]))
+    return f"{attempt.run_on:%Y-%m-%d} · {format_money(attempt.amount)} · {outcome}"
+
+
+AUTOPAY_OUTCOMES = {
+    "paid": _l("Paid"),
+    "declined": _l("Declined"),
+    "skipped": _l("Nothing to charge"),
+    "error": _l("Error"),
+    None: _l("In progress"),
+}
+
+
+class AutopayView(StaffModelView):
+    """Read-only: who pays which account by autopay, the cap and the card as the bank masks it; never the token."""
+
+    column_list = ("account.number", "user.login", "max_amount", "card_mask", "consented_at", "last_attempt")
+    column_details_list = column_list + ("consent_version", "card_saved_at")
+    column_searchable_list = ("account.number",)
+    column_default_sort = ("consented_at", True)
+    money_columns = ("max_amount",)
+    column_formatters = {"max_amount": _money, "last_attempt": _last_attempt}
+    column_formatters_detail = column_formatters
+    column_labels = {
+        "account.number": _l("Account"),
+        "user.login": _l("Login"),
+        "max_amount": _l("Cap on one charge"),
+        "card_mask": _l("Card"),
+        "consented_at": _l("Since"),
+        "last_attempt": _l("Last charge"),
+        "consent_version": _l("Consent text"),
+        "card_saved_at": _l("Card saved"),
+    }
 
 
 class LetterView(StaffModelView):

@@ -66,6 +66,7 @@ class PreferencesForm(FlaskForm):
         validators=[InputRequired()],
     )
     paperless = BooleanField(_l("Send my monthly bill by email instead of paper (e-bill)"))
+    reminders = BooleanField(_l("Payment reminders: before the due date and when a bill is overdue"))
 
 
 class ConfirmForm(FlaskForm):

@@ -22,6 +22,7 @@ from vez.identity.passwords import password_message
 from vez.identity.sessions import start_session
 from vez.models import Certificate
 from vez.payments import batches
+from vez.payments.forms import autopay_context
 from vez.urls import external_url
 
 
@@ -73,6 +74,7 @@ def account(number: str):
         selected_year=history.year,
         can_certify=documents.can_certify(account),
         certificate_form=ConfirmForm(),
+        **autopay_context(account),  # the autopay section (cabinet/_autopay.html)
     )
 
 
@@ -155,7 +157,9 @@ def _profile_page(status: int = 200, **forms):
         "email_form": forms.get("email") or EmailChangeForm(formdata=None, prefix="email"),
         "password_form": forms.get("password") or PasswordChangeForm(formdata=None, prefix="password"),
         "preferences_form": forms.get("preferences")
-        or PreferencesForm(formdata=None, prefix="prefs", language=user.language, paperless=user.paperless),
+        or PreferencesForm(
+            formdata=None, prefix="prefs", language=user.language, paperless=user.paperless, reminders=user.reminders
+        ),
     }
     return render_template("cabinet/profile.html", **context), status
 
@@ -256,7 +260,9 @@ def profile_preferences():
     form = PreferencesForm(prefix="prefs")
     if not form.validate_on_submit():
         return _profile_page(422, preferences=form)
-    profile.set_preferences(current_user, form.language.data, form.paperless.data, request.remote_addr)
+    profile.set_preferences(
+        current_user, form.language.data, form.paperless.data, request.remote_addr, reminders=form.reminders.data
+    )
     db.session.commit()
     response = _done(_("Your settings have been saved."))
     response.set_cookie("lang", form.language.data, max_age=365 * 24 * 3600, secure=True, httponly=True, samesite="Lax")

@@ -235,6 +235,8 @@ STEP2_PER_ADDRESS = Limit("step2-address", "REGISTRATION_CHECK_LIMIT_PER_ADDRESS
 LETTERS_PER_LOGIN = Limit("letters-login", "LETTER_LIMIT_PER_LOGIN")
 LETTERS_PER_RECIPIENT = Limit("letters-recipient", "LETTER_LIMIT_PER_RECIPIENT")
 LETTERS_PER_ADDRESS = Limit("letters-address", "LETTER_LIMIT_PER_ADDRESS", per_address=True)
+# "Pay" on a one-tap pay link (no login to count by): presses per address (docs/payments.md, "One-tap pay links").
+PAY_LINK_PER_ADDRESS = Limit("pay-link-address", "PAY_LINK_LIMIT_PER_ADDRESS", per_address=True)
 
 
 # ---- the second factor: each time step once -------------------------------------------------------------

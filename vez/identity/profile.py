@@ -123,9 +123,14 @@ def apply_email_change(user: User, new_email: str, ip: str | None) -> bool:
     return True
 
 
-def set_preferences(user: User, language: str, paperless: bool, ip: str | None) -> None:
+def set_preferences(
+    user: User, language: str, paperless: bool, ip: str | None, *, reminders: bool | None = None
+) -> None:
     if language in current_app.config["LANGUAGES"]:
         user.language = language
     if user.paperless != paperless:
         audit.record("profile.paperless", actor_id=user.id, ip=ip, target=user, paperless=paperless)
     user.paperless = paperless
+    if reminders is not None and user.reminders != reminders:  # the disconnection warning goes regardless
+        audit.record("profile.reminders", actor_id=user.id, ip=ip, target=user, reminders=reminders)
+        user.reminders = reminders

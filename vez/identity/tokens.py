@@ -13,12 +13,14 @@ IDENTIFICATION = "vez.identification"
 ACTIVATION = "vez.activation"
 RESET = "vez.password-reset"
 EMAIL_CHANGE = "vez.email-change"
+PAY_LINK = "vez.pay-link"
 
 MAX_AGE_KEYS = {
     IDENTIFICATION: "IDENTIFICATION_MAX_AGE",
     ACTIVATION: "ACTIVATION_MAX_AGE",
     RESET: "RESET_MAX_AGE",
     EMAIL_CHANGE: "EMAIL_CHANGE_MAX_AGE",
+    PAY_LINK: "PAY_LINK_MAX_AGE",
 }
 
 

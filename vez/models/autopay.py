@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, SmallInteger, String, UniqueConstraint
+from sqlalchemy import BigInteger, Date, ForeignKey, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vez.models.account import PersonalAccount
 from vez.models.base import Base, utcnow
+from vez.models.user import User
 
 
 class Autopay(Base):
@@ -28,6 +29,7 @@ class Autopay(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     account: Mapped[PersonalAccount] = relationship()
+    user: Mapped[User] = relationship()
 
     @property
     def active(self) -> bool:
@@ -47,5 +49,7 @@ class AutopayAttempt(Base):
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id", ondelete="SET NULL"))
     amount: Mapped[int] = mapped_column(BigInteger)
     outcome: Mapped[str | None] = mapped_column(String(20))  # paid, declined, skipped, error
+    # The job's date (local) that made the attempt: a retry comes on a later date, however often it runs.
+    run_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]

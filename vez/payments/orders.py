@@ -49,11 +49,21 @@ def owned_payment(user_id: int, payment_id: int) -> Payment | None:
 
 
 def create_order(
-    *, user_id: int, account: PersonalAccount, amount: int, key: str, provider: str, ip: str | None
+    *,
+    user_id: int | None,
+    account: PersonalAccount,
+    amount: int,
+    key: str,
+    provider: str,
+    ip: str | None,
+    channel: PaymentChannel = PaymentChannel.cabinet,
+    bill_id: int | None = None,
+    save_card: bool = False,
 ) -> Payment | None:
     """The one order of a form key, made now (`created`: the checkout is shown, the gateway has not taken it) or
-    by the same form before; None when the key is another login's or another account's order (never by chance:
-    192 random bits). The view commits."""
+    by the same form before; None when the key is another login's, another account's or another bill's order
+    (never by chance: 192 random bits). A pay link's order has no login (user_id None), channel `link` and its
+    bill. The view commits."""
     now = utcnow()
     # The same form sent twice at the same moment: the second INSERT waits for the first and adds
     # nothing, so neither request rolls anything back (docs/payments.md).
@@ -66,11 +76,13 @@ def create_order(
             created_at=now,
             source=PaymentSource.online,
             status=PaymentStatus.created,
-            channel=PaymentChannel.cabinet,
             reference=new_order_id(),
             user_id=user_id,
             provider=provider,
             idempotency_key=key,
+            channel=channel,
+            bill_id=bill_id,
+            save_card=save_card,  # autopay's card-saving order (vez/payments/autopay.py)
         )
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
         .returning(Payment.id)
@@ -86,10 +98,11 @@ def create_order(
             provider=provider,
             order_id=payment.reference,
             account=account.number,
+            channel=channel.value,
         )
         return payment
     existing = db.session.scalar(select(Payment).where(Payment.idempotency_key == key))
-    if existing.user_id != user_id or existing.account_id != account.id:
+    if existing.user_id != user_id or existing.account_id != account.id or existing.bill_id != bill_id:
         return None
     return existing
 

@@ -261,6 +261,11 @@ def credit(payment: Payment, result: GatewayResult, *, ip: str | None, via: str,
     )
     if receipt:
         _receipt_letter(payment_id, user_id)
+    # Autopay's hook (vez/payments/autopay.py): a card-saving order's token goes onto the account's autopay.
+    if result.card_token:
+        from vez.payments import autopay
+
+        autopay.card_saved(payment_id, result.card_token, result.card_mask, ip=ip)
     return Settled.credited
 
 

@@ -124,6 +124,7 @@ def checkout(payment_id: int):
         result_url=external_url("payments.came_back", payment_id=payment.id),
         server_url=external_url("payments.callback", provider=provider.name),
         language=str(get_locale()),
+        save_card=payment.save_card,
     )
     return render_template(
         "payments/checkout.html",
@@ -238,6 +239,7 @@ def sandbox_checkout():
         signature=request.form["signature"],
         amount=amount,
         back=_local_result_path(order),
+        saves_card=_saves_card(order),
     )
 
 
@@ -254,30 +256,56 @@ def sandbox_decide():
     decision = SANDBOX_DECISIONS.get(request.form.get("decision", ""))
     if decision is not None:
         status, notify = decision
-        entry = sandbox_bank.book(order, status)
+        # Autopay's card-saving order: the test card picked is tokenised and its token rides on the callback.
+        saves = status == "success" and _saves_card(order)
+        card = provider.tokenise(request.form.get("card", "")) if saves else None
+        entry = sandbox_bank.book(order, status, card_token=card.token if card else None)
         db.session.commit()
         if notify:
-            callback = provider.callback_for(order, status, payment_id=entry.payment_id)
+            callback = provider.callback_for(order, status, card, payment_id=entry.payment_id)
             settle.handle_callback(provider.name, settle.FORM, callback, request.remote_addr)
             db.session.commit()
     return redirect(_local_result_path(order), code=303)
 
 
+def _saves_card(order: dict) -> bool:
+    return order.get("recurringbytoken") == "1"
+
+
 @bp.post("/payments/sandbox/api/request")
 @csrf.exempt
 def sandbox_api():
-    """The sandbox bank's server API, shaped like LiqPay's /api/request: a signed envelope, `action: status`,
-    answered with the book's JSON (`payment_not_found` for an order nobody paid or declined)."""
+    """The sandbox bank's server API, shaped like LiqPay's /api/request: a signed envelope; `action: status`
+    answered with the book's JSON (`payment_not_found` for an order nobody paid or declined), `action: paytoken`
+    charging a card it tokenised (the same in-process charge `SandboxProvider.pay_by_token` makes)."""
     provider = _sandbox()
     try:
         params = provider.open(request.form)
     except CallbackRejected as rejected:
         return jsonify(sandbox_bank.error(rejected.reason if rejected.reason != "signature" else "invalid_signature"))
-    if params.get("action") != "status" or not isinstance(params.get("order_id"), str):
+    if not isinstance(params.get("order_id"), str):
         return jsonify(sandbox_bank.error("err_path"))
-    return jsonify(sandbox_bank.status_answer(params["order_id"], public_key=provider.public_key))
+    if params.get("action") == "status":
+        return jsonify(sandbox_bank.status_answer(params["order_id"], public_key=provider.public_key))
+    if params.get("action") == "paytoken" and isinstance(params.get("card_token"), str):
+        try:
+            amount = money.parse_kopiykas(str(params.get("amount")), grammar="bare")
+        except money.MoneyError:
+            return jsonify(sandbox_bank.error("amount_limit"))
+        order = Order(
+            order_id=params["order_id"],
+            amount=amount,
+            currency=str(params.get("currency") or settle.CURRENCY),
+            description=str(params.get("description") or ""),
+            account_number=str(params.get("info") or ""),
+            result_url="",
+            server_url=str(params.get("server_url") or ""),
+            language="uk",
+        )
+        return jsonify(provider.pay_by_token(order, params["card_token"]).raw)
+    return jsonify(sandbox_bank.error("err_path"))
 
 
 def _local_result_path(order: dict) -> str:
     path = urlsplit(str(order.get("result_url", ""))).path
-    return path if path.startswith("/payments/") else url_for("cabinet.index")
+    return path if path.startswith(("/payments/", "/pay/")) else url_for("cabinet.index")  # /pay/: a pay link

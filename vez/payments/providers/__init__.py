@@ -46,6 +46,7 @@ class Order:
     server_url: str
     language: str
     save_card: bool = False  # ask the gateway to tokenise the card (LiqPay `recurringbytoken`) for autopay
+    phone: str | None = None  # the payer's phone, which LiqPay's `paytoken` example sends (autopay)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from flask import url_for
+from sqlalchemy import select
 
+from vez.extensions import db
+from vez.models import SandboxCard
 from vez.money import format_plain
 from vez.payments.providers import (
     CallbackRejected,
@@ -25,6 +28,9 @@ from vez.payments.providers import (
     sandbox_bank,
 )
 from vez.payments.providers.envelope import decode, encode, envelope_fields, hmac_signature, same
+
+# The sandbox's test cards (docs/payments.md, "Autopay"): one that pays, one whose bank declines every charge.
+TEST_CARDS = {"passes": ("424242******4242", False), "declines": ("400000******0002", True)}
 
 OUTCOMES = {
     "success": GatewayOutcome.success,
@@ -73,10 +79,15 @@ class SandboxProvider:
             "language": order.language,
             "info": order.account_number,
         }
+        if order.save_card:
+            params["recurringbytoken"] = "1"  # as LiqPay: the page offers the test cards, the callback a token
         return Checkout(url_for("payments.sandbox_checkout"), self.envelope(params), local=True)
 
-    def callback_for(self, order: dict, status: str, *, payment_id: int | None = None) -> dict[str, str]:
-        """The signed callback the sandbox bank sends about an order it has decided (its book's payment id)."""
+    def callback_for(
+        self, order: dict, status: str, card: SandboxCard | None = None, *, payment_id: int | None = None
+    ) -> dict[str, str]:
+        """The signed callback the sandbox bank sends about an order it has decided (its book's payment id, and
+        the card it tokenised, for an order with `recurringbytoken`)."""
         params = {
             "version": 3,
             "public_key": self.public_key,
@@ -88,6 +99,8 @@ class SandboxProvider:
             "payment_id": payment_id if payment_id is not None else secrets.randbelow(10**9),
             "info": order.get("info"),
         }
+        if card is not None and status == "success":
+            params["card_token"], params["sender_card_mask2"] = card.token, card.mask
         return self.envelope(params)
 
     def parse_callback(self, form: Mapping[str, str]) -> GatewayResult:
@@ -109,6 +122,8 @@ class SandboxProvider:
             currency=params["currency"],
             payment_id=None if params.get("payment_id") is None else str(params["payment_id"]),
             account_number=info if isinstance(info, str) and info else None,
+            card_token=params.get("card_token") if isinstance(params.get("card_token"), str) else None,
+            card_mask=params.get("sender_card_mask2") if isinstance(params.get("sender_card_mask2"), str) else None,
             raw=params,
         )
 
@@ -122,3 +137,69 @@ class SandboxProvider:
         if result.order_id != order_id or answer.get("public_key") != self.public_key:
             raise CallbackRejected("order_mismatch", order_id)
         return result
+
+    # ---- card tokens (autopay) ----------------------------------------------------------------------------
+
+    def tokenise(self, choice: str) -> SandboxCard:
+        """The test card the payer picked, tokenised: a new token each time, as a bank would."""
+        mask, declines = TEST_CARDS.get(choice, TEST_CARDS["passes"])
+        card = SandboxCard(token=f"sandbox-card-{secrets.token_hex(16)}", mask=mask, declines=declines)
+        db.session.add(card)
+        db.session.flush()
+        return card
+
+    def pay_by_token(self, order: Order, card_token: str) -> GatewayResult:
+        """LiqPay's `paytoken`, played in-process: the card's bank decides, the sandbox bank's book records it
+        (committed at once: the bank's book is its own, whatever the merchant's transaction does next), and the
+        answer has LiqPay's shape, read like a status answer."""
+        from vez.payments.providers import sandbox_bank
+
+        card = db.session.scalar(select(SandboxCard).where(SandboxCard.token == card_token))
+        if card is None:
+            answer = {
+                "result": "error",
+                "status": "error",
+                "err_code": "card_token_invalid",
+                "order_id": order.order_id,
+            }
+            return GatewayResult(
+                order_id=order.order_id, outcome=GatewayOutcome.failure, status="card_token_invalid", raw=answer
+            )
+        status = "failure" if card.declines else "success"
+        entry = sandbox_bank.find(order.order_id)
+        if entry is not None:  # an order id is charged once, as LiqPay refuses a repeated one
+            status = entry.status
+        else:
+            entry = sandbox_bank.record(
+                order.order_id,
+                action="paytoken",
+                status=status,
+                amount=order.amount,
+                currency=order.currency,
+                payment_id=secrets.randbelow(10**9),
+                info=order.account_number,
+                card_token=card_token,
+            )
+        db.session.commit()
+        answer = {
+            "result": "ok",
+            "action": "paytoken",
+            "status": status,
+            "order_id": order.order_id,
+            "amount": format_plain(entry.amount),
+            "currency": entry.currency,
+            "payment_id": entry.payment_id,
+            "info": entry.info,
+            "sender_card_mask2": card.mask,
+        }
+        return GatewayResult(
+            order_id=order.order_id,
+            outcome=OUTCOMES[status],
+            status=status,
+            amount=kopiykas_of(answer["amount"]),
+            currency=entry.currency,
+            payment_id=str(entry.payment_id),
+            account_number=entry.info,
+            card_mask=card.mask,
+            raw=answer,
+        )

@@ -56,7 +56,7 @@ def record(
     return entry
 
 
-def book(order: dict, status: str) -> SandboxPayment:
+def book(order: dict, status: str, *, card_token: str | None = None) -> SandboxPayment:
     """The bank decides an order it was shown (the merchant's signed request, read): `success` or `failure`.
     Showing the page books nothing, so an order left there is one the bank does not know."""
     try:
@@ -72,6 +72,7 @@ def book(order: dict, status: str) -> SandboxPayment:
         currency=str(order["currency"]),
         payment_id=secrets.randbelow(10**9) + 1,
         info=info if isinstance(info, str) else None,
+        card_token=card_token,
     )
 
 
