@@ -22,6 +22,7 @@ NOT_OWNED = {
     "paylinks.pay": "a pay link's token is the credential itself, for one bill (tests/paylinks)",
     "paylinks.checkout": "a pay link's order is reached through its token only (tests/paylinks)",
     "paylinks.order": "a pay link's order is reached through its token only (tests/paylinks)",
+    "paylinks.came_back": "a pay link's order is reached through its token only (tests/paylinks)",
 }
 NOT_OWNED_PREFIXES = ("/admin",)  # staff only: docs/security.md 31 covers them
 

@@ -106,8 +106,10 @@ def test_paying_through_the_sandbox_credits_the_account_and_kills_the_link(clien
     assert client.post("/payments/sandbox/checkout", data=fields).status_code == 200
     back = client.post("/payments/sandbox/decide", data={**fields, "decision": "pay"})
     payment = db.session.scalar(select(Payment))
-    assert back.status_code == 303 and back.headers["Location"] == f"{link}/orders/{payment.reference}"
-    result = client.get(back.headers["Location"])
+    assert back.status_code == 303 and back.headers["Location"] == f"{link}/orders/{payment.reference}/return"
+    returned = client.get(back.headers["Location"])
+    assert returned.status_code == 303 and returned.headers["Location"] == f"{link}/orders/{payment.reference}"
+    result = client.get(returned.headers["Location"])
     page = result.get_data(as_text=True)
     assert result.status_code == 200 and result.headers["Referrer-Policy"] == "no-referrer"
     assert 'data-status="paid"' in page and "500,00" in page and "529471247" in page
@@ -117,6 +119,25 @@ def test_paying_through_the_sandbox_credits_the_account_and_kills_the_link(clien
     after = client.get(link).get_data(as_text=True)
     assert "Нічого сплачувати" in after and 'action="/pay/' not in after and 'href="/login"' in after
     assert press_pay_refused(client, link) == 409
+
+
+def test_a_payer_who_leaves_the_gateway_sees_cancelled_and_a_retry(client, app, link, billed, db):
+    account, _ = billed
+    checkout = client.get(press_pay(client, link).headers["Location"]).get_data(as_text=True)
+    import re
+
+    fields = {name: re.search(rf'name="{name}" value="([^"]*)"', checkout).group(1) for name in ("data", "signature")}
+    fields["csrf_token"] = re.search(r'name="csrf_token" value="([^"]*)"', checkout).group(1)
+    bank = client.post("/payments/sandbox/checkout", data=fields).get_data(as_text=True)
+    payment = db.session.scalar(select(Payment))
+    back = re.search(r'href="([^"]*/return)"', bank).group(1)  # "Cancel and return": the bank books nothing
+    assert back == f"{link}/orders/{payment.reference}/return"
+    result = client.get(back, follow_redirects=True).get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Payment, payment.id).status is PaymentStatus.cancelled
+    assert 'data-status="cancelled"' in result and "Спробувати ще раз" in result and "в дорозі" not in result.lower()
+    assert db.session.get(PersonalAccount, account.id).balance == 50_000
+    assert client.get(back).status_code == 303  # asking again changes nothing: the order is final
 
 
 def press_pay_refused(client, link: str) -> int:

@@ -146,7 +146,9 @@ def history(account: PersonalAccount, year: int | None = None) -> History:
         )
     )
     # Every attempt, marked with its state, except an order whose checkout was only shown (`created`): a consumer
-    # expects to see a payment that failed, not a page they opened (docs/payments.md, "States").
+    # expects to see a payment that failed, not a page they opened (docs/payments.md, "States"). The latest
+    # twelve months run up to now for payments: this month's (today's, an autopay's) come before its bill does.
+    paid_until = [Payment.paid_at < _at(end)] if result.year else []
     result.payments = list(
         db.session.scalars(
             select(Payment)
@@ -154,7 +156,7 @@ def history(account: PersonalAccount, year: int | None = None) -> History:
                 Payment.account_id == account.id,
                 Payment.status != PaymentStatus.created,
                 Payment.paid_at >= _at(start),
-                Payment.paid_at < _at(end),
+                *paid_until,
             )
             .order_by(Payment.paid_at.desc(), Payment.id.desc())
         )
