@@ -23,7 +23,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from vez.extensions import db
-from vez.models import UNFINISHED, Certificate, Payment, PaymentSource, User, utcnow
+from vez.models import UNFINISHED, Certificate, Payment, PaymentBatch, PaymentSource, User, utcnow
 
 
 def lock_login(user_id: int) -> None:
@@ -58,6 +58,8 @@ def pending_orders_cap(user_id: int, key: str, now: datetime | None = None) -> C
     lock_login(user_id)
     if db.session.scalar(select(Payment.id).where(Payment.idempotency_key == key)) is not None:
         return None
+    if db.session.scalar(select(PaymentBatch.id).where(PaymentBatch.idempotency_key == key)) is not None:
+        return None  # the batch form sent again: it finds its batch (vez.payments.batches.create_batch)
     now = now or utcnow()
     config = current_app.config
     window = timedelta(seconds=config["PAYMENT_PENDING_TTL_SECONDS"])
@@ -67,8 +69,18 @@ def pending_orders_cap(user_id: int, key: str, now: datetime | None = None) -> C
             Payment.source == PaymentSource.online,
             Payment.status.in_(UNFINISHED),
             Payment.created_at > now - window,
+            Payment.batch_id.is_(None),  # a batch of orders is one order, counted below
         )
     ).one()
+    # Several accounts in one payment: each unfinished batch counts as one order.
+    batches, oldest_batch = db.session.execute(
+        select(func.count(PaymentBatch.id), func.min(PaymentBatch.created_at)).where(
+            PaymentBatch.user_id == user_id,
+            PaymentBatch.status.in_(UNFINISHED),
+            PaymentBatch.created_at > now - window,
+        )
+    ).one()
+    count, oldest = count + batches, min((t for t in (oldest, oldest_batch) if t is not None), default=None)
     return _cap(count, config["PAYMENT_PENDING_ORDERS_MAX"], oldest, window, now)
 
 

@@ -146,6 +146,8 @@ EVENTS = {
     "login.second_factor_ok": _l("Second factor passed"),
     "login.throttled": _l("Login: too many attempts"),
     "logout": _l("Logged out"),
+    "payment.batch_created": _l("Payment for several accounts started"),
+    "payment.batch_paid": _l("Payment for several accounts received"),
     "payment.callback_ignored": _l("Gateway callback ignored"),
     "payment.callback_rejected": _l("Gateway callback rejected"),
     "payment.callback_repeated": _l("Gateway callback repeated"),

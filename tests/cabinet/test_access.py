@@ -38,7 +38,19 @@ def b_values(petro, token_of_b):
         "id": online.id,
         "token": token_of_b,
         "letter_id": 1,  # the development outbox: must answer nothing with debug off
+        "batch_id": batch_of(_user).id,
     }
+
+
+def batch_of(user):
+    """A payment for several accounts that B started (docs/payments.md, "Several accounts in one payment")."""
+    from vez.extensions import db
+    from vez.models import PaymentBatch
+
+    batch = PaymentBatch(reference="vez-b-petro", user_id=user.id, provider="sandbox", amount=5000)
+    db.session.add(batch)
+    db.session.commit()
+    return batch
 
 
 def object_routes(app):

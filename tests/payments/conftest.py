@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from tests.conftest import csrf_token
 from vez.extensions import db as _db
-from vez.models import AuditEvent, Payment, PaymentEntry, PaymentStatus
+from vez.models import AuditEvent, Payment, PaymentBatch, PaymentEntry, PaymentStatus, PersonalAccount
+from vez.payments import batches
 from vez.payments.providers.envelope import encode, hmac_signature, liqpay_signature
 
 KEY = re.compile(r'name="key" type="hidden" value="([^"]+)"')
@@ -115,3 +116,59 @@ def audit_actions(prefix: str = "payment.") -> list[str]:
 def state(payment: Payment, account) -> tuple[PaymentStatus, int]:
     _db.session.expire_all()
     return _db.session.get(Payment, payment.id).status, _db.session.get(type(account), account.id).balance
+
+
+# ---- several accounts in one payment (tests/payments/test_batch*.py) ---------------------------------
+
+NEW = "/payments/batches/new"
+LINES = re.compile(r'name="lines" type="hidden" value="([^"]*)"')
+
+
+@pytest.fixture
+def two_debts(make_account, make_user, auth):
+    """The login `ivan` holding an electricity account owing 500.00 and a gas one owing 123.45, logged in."""
+    power = make_account("529471247", balance=50_000)
+    gas = make_account("912345678", balance=12_345)
+    user = make_user("ivan", accounts=[power, gas])
+    auth.login()
+    return user, power, gas
+
+
+def confirmation(client) -> tuple[str, str, str]:
+    html = client.get(NEW).get_data(as_text=True)
+    return KEY.search(html).group(1), LINES.search(html).group(1), csrf_token(client, NEW)
+
+
+def start_batch(client, **headers) -> PaymentBatch:
+    """Open the confirmation and press "Pay" as a browser does; the batch it made."""
+    key, lines, token = confirmation(client)
+    response = client.post(NEW, data={"key": key, "lines": lines, "csrf_token": token}, headers=headers)
+    assert response.status_code in (303, 204), response.get_data(as_text=True)
+    return _db.session.scalar(select(PaymentBatch).where(PaymentBatch.idempotency_key == key))
+
+
+def batch_callback(app, batch: PaymentBatch, status: str = "success", **override) -> dict[str, str]:
+    numbers = [payment.account.number for payment in batches.members(batch.id)]
+    params = {
+        "version": 3,
+        "public_key": app.config["SANDBOX_PUBLIC_KEY"],
+        "action": "pay",
+        "status": status,
+        "order_id": batch.reference,
+        "amount": f"{batch.amount // 100}.{batch.amount % 100:02d}",
+        "currency": "UAH",
+        "payment_id": 4242,
+        "info": batches.info_of(numbers),
+        **override,
+    }
+    return sandbox_envelope(app, {k: v for k, v in params.items() if v is not None})
+
+
+def balances(*accounts) -> list[int]:
+    _db.session.expire_all()
+    return [_db.session.get(PersonalAccount, account.id).balance for account in accounts]
+
+
+def statuses(batch: PaymentBatch) -> tuple[PaymentStatus, list[PaymentStatus]]:
+    _db.session.expire_all()
+    return _db.session.get(PaymentBatch, batch.id).status, [p.status for p in batches.members(batch.id)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -21,6 +21,7 @@ from vez.identity import profile
 from vez.identity.passwords import password_message
 from vez.identity.sessions import start_session
 from vez.models import Certificate
+from vez.payments import batches
 from vez.payments.forms import autopay_context
 from vez.urls import external_url
 
@@ -52,7 +53,11 @@ def _pdf(data: bytes, filename: str) -> Response:
 @login_required
 def index():
     cards = queries.cards_of(current_user.id, i18n.today())
-    return render_template("cabinet/index.html", cards=cards, summary=queries.summary_of(cards))
+    summary = queries.summary_of(cards)
+    config = current_app.config  # "pay everything in one payment", from the cards read (no statement)
+    owing = ((card.account, card.bill) for card in summary.to_pay)
+    batch_offer = batches.offer(owing, config["PAYMENT_MIN_AMOUNT"], config["PAYMENT_MAX_AMOUNT"])
+    return render_template("cabinet/index.html", cards=cards, summary=summary, batch_offer=batch_offer)
 
 
 @bp.route("/accounts/<number>")

@@ -17,4 +17,4 @@ def allow_gateway_form(state) -> None:
             config["CSP_FORM_ACTION_EXTRA"] = [*extra, LIQPAY_ORIGIN]
 
 
-from vez.payments import autopay_views, views  # noqa: E402,F401
+from vez.payments import autopay_views, batch_views, views  # noqa: E402,F401

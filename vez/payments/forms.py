@@ -64,6 +64,17 @@ class AutopayForm(FlaskForm):
             raise ValidationError(_l("The form has expired. Check the amount and send it again."))
 
 
+class BatchForm(FlaskForm):
+    """ "Pay everything in one payment": the one-time key and the lines the confirmation page showed."""
+
+    key = HiddenField()
+    lines = HiddenField()
+
+    def validate_key(self, field) -> None:
+        if not KEY.fullmatch(field.data or ""):
+            raise ValidationError(_l("The form has expired. Check the amount and send it again."))
+
+
 class AutopayOffForm(FlaskForm):
     """A button only: switching autopay off."""
 

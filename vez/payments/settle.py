@@ -146,8 +146,17 @@ def _apply(
         select(Payment).where(Payment.reference == result.order_id, Payment.source == PaymentSource.online)
     )
     if payment is None:
+        # ---- several accounts in one payment (docs/payments.md): the order id may be a batch's ----------
+        from vez.payments import batches
+
+        batch = batches.find(result.order_id)
+        if batch is not None:
+            return batches.apply(provider_name, batch, result, ip=ip, via=via, unknown=unknown)
+        # ---- end of the batch hook -----------------------------------------------------------------------
         return reject(provider_name, "unknown_order", ip, order_id=result.order_id, via=via)
     facts = dict(order_id=result.order_id, via=via, gateway_status=result.status)
+    if payment.batch_id is not None:  # a batch's own order: the gateway never saw its id (batch hook)
+        return reject(provider_name, "batch_member", ip, payment=payment, **facts)
     if payment.provider != provider_name:
         return reject(provider_name, "provider_mismatch", ip, payment=payment, **facts)
     if result.account_number is not None and result.account_number != payment.account.number:
@@ -213,7 +222,8 @@ def _repeated(payment: Payment, result: GatewayResult, *, ip: str | None, via: s
     return Settled.repeated
 
 
-def credit(payment: Payment, result: GatewayResult, *, ip: str | None, via: str) -> Settled:
+def credit(payment: Payment, result: GatewayResult, *, ip: str | None, via: str, receipt: bool = True) -> Settled:
+    """`receipt=False`: the caller sends one letter for several (a batch, docs/payments.md)."""
     payment_id, account_id, amount, user_id = payment.id, payment.account_id, payment.amount, payment.user_id
     now = utcnow()
     # A declined, cancelled or expired order that the gateway still paid is credited too: the money did arrive.
@@ -249,7 +259,8 @@ def credit(payment: Payment, result: GatewayResult, *, ip: str | None, via: str)
         gateway_status=result.status,
         balance=balance,
     )
-    _receipt_letter(payment_id, user_id)
+    if receipt:
+        _receipt_letter(payment_id, user_id)
     # Autopay's hook (vez/payments/autopay.py): a card-saving order's token goes onto the account's autopay.
     if result.card_token:
         from vez.payments import autopay
@@ -479,6 +490,10 @@ def reconcile(now: datetime | None = None, limit: int = 500) -> Counter:
             log.warning("order %s still waiting for the gateway after 24 h (%s)", payment.reference, payment_id)
             counts["still waiting after 24 h"] += 1
         db.session.expire_all()
+    # ---- several accounts in one payment: unfinished batches are asked about as one order (batch hook) ----
+    from vez.payments import batches
+
+    counts.update(batches.reconcile(now, limit=limit))
     return counts
 
 

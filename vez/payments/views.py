@@ -107,6 +107,8 @@ def _owned(payment_id: int):
 def checkout(payment_id: int):
     """The hand-off to the gateway: a form with the signed order that the browser posts there."""
     payment = _owned(payment_id)
+    if payment.batch_id is not None:  # paid through its batch's one order (several accounts in one payment)
+        return redirect(url_for("payments.batch_checkout", batch_id=payment.batch_id), code=303)
     if payment.status is not PaymentStatus.created:  # the gateway took it, or it is over: nothing to pay here
         return redirect(url_for("payments.show", payment_id=payment.id), code=303)
     provider = providers.get(payment.provider)

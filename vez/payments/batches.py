@@ -1,0 +1,475 @@
+"""Several accounts in one payment (docs/payments.md, "Several accounts in one payment").
+
+The gateway sees one order, the batch (`vez-b-<hex>`, its amount the sum); each account gets its own
+`Payment` (channel `batch`, `batch_id`), whose reference the gateway never sees. The gateway's word on the
+batch settles all of them in one transaction, all or nothing: a success credits every account exactly its
+amount through `settle.credit` (the compare-and-set per payment, the ledger row, the balance, the letter),
+a decline declines every one, a reversal takes every credited one back. The batch's own compare-and-set is
+the gate: of two identical callbacks, the second finds the batch settled and changes nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from vez import audit
+from vez.extensions import db
+from vez.holdings import held_by
+from vez.mail import queue_letter
+from vez.models import (
+    RETRYABLE,
+    UNFINISHED,
+    Bill,
+    Payment,
+    PaymentBatch,
+    PaymentChannel,
+    PaymentSource,
+    PaymentStatus,
+    PersonalAccount,
+    User,
+    utcnow,
+)
+from vez.payments import orders, providers
+from vez.payments.providers import CallbackRejected, GatewayOutcome, GatewayResult
+
+# A later verified success still credits a batch that was declined or expired: the money did arrive
+# (the same decision as for one order, docs/payments.md "Crediting").
+CREDITABLE = (*UNFINISHED, *RETRYABLE)
+# The states a repeated word finds its batch in when it changed it before (a replay, not a contradiction).
+FINAL_OF = {
+    GatewayOutcome.success: (PaymentStatus.paid,),
+    GatewayOutcome.failure: (PaymentStatus.declined,),
+    GatewayOutcome.reversed: (PaymentStatus.reversed, PaymentStatus.declined),
+    GatewayOutcome.not_found: RETRYABLE,
+}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One account of a batch as offered: what it owes and what it will be paid."""
+
+    account: PersonalAccount
+    bill: Bill | None  # the newest bill, which the account's order pays (None: a debt without a bill yet)
+    amount: int  # kopiykas: the debt, kept within what can be paid online
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What "pay everything at once" would pay: offered with two accounts or more, when the one gateway
+    payment stays within PAYMENT_MAX_AMOUNT."""
+
+    lines: list[Line]
+    total: int
+    maximum: int
+
+    @property
+    def possible(self) -> bool:
+        return len(self.lines) >= 2 and self.total <= self.maximum
+
+    @property
+    def fingerprint(self) -> str:
+        """The lines as the confirmation page showed them; a POST with another one was shown other amounts."""
+        return ";".join(f"{line.account.number}:{line.amount}" for line in self.lines)
+
+
+def offer(owing: Iterable[tuple[PersonalAccount, Bill | None]], minimum: int, maximum: int) -> Offer:
+    """From accounts already read with their newest bills (no statement of its own)."""
+    lines = []
+    for account, bill in owing:
+        amount = orders.proposed_amount(account.balance, minimum, maximum)
+        if amount is not None:
+            lines.append(Line(account, bill, amount))
+    lines.sort(key=lambda line: (line.account.service.value, line.account.number))
+    return Offer(lines, sum(line.amount for line in lines), maximum)
+
+
+def offer_for(user_id: int) -> Offer:
+    """The login's offer as it stands now: its accounts that owe, with their newest bills, in one statement."""
+    newest_bill = (
+        select(Bill.id)
+        .where(Bill.account_id == PersonalAccount.id)
+        .order_by(Bill.month.desc())
+        .limit(1)
+        .correlate(PersonalAccount)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        held_by(user_id).add_columns(Bill).outerjoin(Bill, Bill.id == newest_bill).where(PersonalAccount.balance > 0)
+    ).all()
+    config = current_app.config
+    return offer(rows, config["PAYMENT_MIN_AMOUNT"], config["PAYMENT_MAX_AMOUNT"])
+
+
+def new_reference() -> str:
+    return f"vez-b-{secrets.token_hex(10)}"
+
+
+def info_of(numbers: Iterable[str]) -> str:
+    """What the gateway's `info` carries for a batch and echoes back: its account numbers, in order."""
+    return ",".join(sorted(numbers))
+
+
+def create_batch(*, user_id: int, plan: Offer, key: str, provider: str, ip: str | None) -> PaymentBatch | None:
+    """The one batch of a form key with one created order per account, made now or by the same form before;
+    None when the key is another login's batch. The view commits (and has taken the cap first)."""
+    now = utcnow()
+    inserted = db.session.execute(
+        orders._insert(PaymentBatch)
+        .values(
+            reference=new_reference(),
+            user_id=user_id,
+            provider=provider,
+            amount=plan.total,
+            status=PaymentStatus.created,
+            idempotency_key=key,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(PaymentBatch.id)
+    ).scalar()
+    if inserted is None:  # the same form again: the batch it made
+        existing = db.session.scalar(select(PaymentBatch).where(PaymentBatch.idempotency_key == key))
+        return existing if existing.user_id == user_id else None
+    db.session.add_all(
+        Payment(
+            account_id=line.account.id,
+            amount=line.amount,
+            paid_at=now,
+            created_at=now,
+            source=PaymentSource.online,
+            status=PaymentStatus.created,
+            reference=orders.new_order_id(),
+            user_id=user_id,
+            provider=provider,
+            channel=PaymentChannel.batch,
+            batch_id=inserted,
+            bill_id=line.bill.id if line.bill else None,
+        )
+        for line in plan.lines
+    )
+    db.session.flush()
+    batch = db.session.get(PaymentBatch, inserted)
+    audit.record(
+        "payment.batch_created",
+        actor_id=user_id,
+        ip=ip,
+        target_type="payment_batches",
+        target_id=batch.id,
+        amount=plan.total,
+        provider=provider,
+        order_id=batch.reference,
+        accounts=[line.account.number for line in plan.lines],
+    )
+    return batch
+
+
+def owned_batch(user_id: int, batch_id: int) -> PaymentBatch | None:
+    """The login's own batch; anyone else's is as if it did not exist."""
+    return db.session.scalar(select(PaymentBatch).where(PaymentBatch.id == batch_id, PaymentBatch.user_id == user_id))
+
+
+def find(reference: str) -> PaymentBatch | None:
+    return db.session.scalar(select(PaymentBatch).where(PaymentBatch.reference == reference))
+
+
+def members(batch_id: int) -> list[Payment]:
+    return list(db.session.scalars(select(Payment).where(Payment.batch_id == batch_id).order_by(Payment.id)))
+
+
+# ---- settlement: settle._apply hands a result whose order id is a batch's here -----------------------
+
+
+def apply(
+    provider_name: str,
+    batch: PaymentBatch,
+    result: GatewayResult,
+    *,
+    ip: str | None,
+    via: str,
+    unknown: PaymentStatus | None = None,
+):
+    """The same checks as for one order, against the batch; then all of its orders at once (settle.apply,
+    the caller, commits the unit or rolls it back). `unknown`: what "no such payment" closes it as."""
+    from vez.payments import settle
+
+    facts = dict(order_id=result.order_id, via=via, gateway_status=result.status, batch=batch.id)
+    payments = members(batch.id)
+    if batch.provider != provider_name:
+        return settle.reject(provider_name, "provider_mismatch", ip, **facts)
+    if result.account_number is not None and result.account_number != info_of(p.account.number for p in payments):
+        return settle.reject(batch.provider, "account_mismatch", ip, account=result.account_number, **facts)
+    if result.amount is not None and result.amount != batch.amount:
+        return settle.reject(batch.provider, "amount_mismatch", ip, amount=result.amount, **facts)
+    if result.currency is not None and result.currency != settle.CURRENCY:
+        return settle.reject(batch.provider, "currency_mismatch", ip, currency=result.currency, **facts)
+
+    if result.outcome is GatewayOutcome.success:
+        return _credit(batch, payments, result, ip=ip, via=via)
+    if result.outcome is GatewayOutcome.failure:
+        return close(batch, payments, result, PaymentStatus.declined, ip=ip, via=via)
+    if result.outcome is GatewayOutcome.reversed:
+        return _reverse(batch, payments, result, ip=ip, via=via)
+    if result.outcome is GatewayOutcome.not_found:
+        return settle.Settled.waiting if unknown is None else close(batch, payments, result, unknown, ip=ip, via=via)
+    # Still working on it: the gateway has taken it (created → pending); a settled batch stays as it is.
+    if _batch_cas(batch.id, UNFINISHED, PaymentStatus.pending, gateway_status=result.status[:40]):
+        _members_to_pending(batch.id, UNFINISHED)
+    return settle.Settled.waiting
+
+
+def _batch_cas(batch_id: int, from_: tuple[PaymentStatus, ...], to: PaymentStatus, **values) -> bool:
+    done = db.session.execute(
+        update(PaymentBatch)
+        .where(PaymentBatch.id == batch_id, PaymentBatch.status.in_(from_))
+        .values(status=to, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return done.rowcount == 1
+
+
+def _members_to_pending(batch_id: int, from_: tuple[PaymentStatus, ...]) -> None:
+    """The gateway has the batch: its orders are pending, the state settle's transitions start from."""
+    db.session.execute(
+        update(Payment)
+        .where(Payment.batch_id == batch_id, Payment.status.in_(from_))
+        .values(status=PaymentStatus.pending)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _repeated(batch: PaymentBatch, result: GatewayResult, *, ip: str | None, via: str):
+    """The batch was settled already (a replay, a duplicate at the same moment): nothing changes."""
+    from vez.payments import settle
+
+    db.session.rollback()
+    batch_id = batch.id
+    db.session.expire_all()
+    current = db.session.get(PaymentBatch, batch_id).status
+    action = "payment.callback_repeated" if current in FINAL_OF.get(result.outcome, ()) else "payment.callback_ignored"
+    audit.record(
+        action,
+        ip=ip,
+        target_type="payment_batches",
+        target_id=batch_id,
+        order_id=result.order_id,
+        via=via,
+        gateway_status=result.status,
+    )
+    return settle.Settled.repeated
+
+
+def _credit(batch: PaymentBatch, payments: list[Payment], result: GatewayResult, *, ip: str | None, via: str):
+    from vez.payments import settle
+
+    now = utcnow()
+    if not _batch_cas(
+        batch.id,
+        CREDITABLE,
+        PaymentStatus.paid,
+        settled_at=now,
+        gateway_status=result.status[:40],
+        gateway_payment_id=result.payment_id,
+    ):
+        return _repeated(batch, result, ip=ip, via=via)
+    for payment in payments:
+        if settle.credit(payment, result, ip=ip, via=via, receipt=False) is not settle.Settled.credited:
+            # One order of the batch was settled already: settle rolled the whole unit back. All or nothing.
+            return settle.Settled.repeated
+    audit.record(
+        "payment.batch_paid",
+        ip=ip,
+        target_type="payment_batches",
+        target_id=batch.id,
+        amount=batch.amount,
+        order_id=result.order_id,
+        via=via,
+        payments=[payment.id for payment in payments],
+    )
+    _receipt_letter(batch.id)
+    return settle.Settled.credited
+
+
+def _receipt_letter(batch_id: int) -> None:
+    """One letter for the one card payment, listing each account with its amount and its receipt."""
+    batch = db.session.get(PaymentBatch, batch_id)
+    db.session.refresh(batch)
+    user = db.session.get(User, batch.user_id) if batch.user_id else None
+    if user is None or not user.email:
+        return
+    payments = members(batch_id)
+    for payment in payments:
+        db.session.refresh(payment)
+        db.session.refresh(payment.account)
+    queue_letter(
+        "payment_receipt",
+        to=user.email,
+        subject=_l("Payment receipt"),
+        template="batch_receipt",
+        language=user.language,
+        user_id=user.id,
+        batch=batch,
+        payments=payments,
+        user=user,
+    )
+
+
+def close(
+    batch: PaymentBatch, payments: list[Payment], result: GatewayResult, to: PaymentStatus, *, ip: str | None, via: str
+):
+    """Every order of the batch closed unpaid (`declined`, `cancelled` or `expired`), once, each audited as
+    payment.<state>."""
+    from vez.payments import settle
+
+    now = utcnow()
+    values = dict(settled_at=now, gateway_status=result.status[:40])
+    if not _batch_cas(batch.id, UNFINISHED, to, gateway_payment_id=result.payment_id, **values):
+        return _repeated(batch, result, ip=ip, via=via)
+    db.session.execute(
+        update(Payment)
+        .where(Payment.batch_id == batch.id, Payment.status.in_(UNFINISHED))
+        .values(status=to, gateway_payment_id=result.payment_id, **values)
+        .execution_options(synchronize_session=False)
+    )
+    for payment in payments:
+        audit.record(
+            f"payment.{to.value}",
+            ip=ip,
+            target_type="payments",
+            target_id=payment.id,
+            amount=payment.amount,
+            order_id=result.order_id,
+            via=via,
+            gateway_status=result.status,
+        )
+    return settle.CLOSED[to]
+
+
+def _reverse(batch: PaymentBatch, payments: list[Payment], result: GatewayResult, *, ip: str | None, via: str):
+    """The gateway took the batch's money back: every order still credited is taken back, once. One that
+    staff reversed already stays reversed; a batch never credited is only declined."""
+    from vez.payments import settle
+
+    now = utcnow()
+    if not _batch_cas(batch.id, (PaymentStatus.paid,), PaymentStatus.reversed, gateway_status=result.status[:40]):
+        if db.session.get(PaymentBatch, batch.id).status in UNFINISHED:
+            return close(batch, payments, result, PaymentStatus.declined, ip=ip, via=via)
+        return _repeated(batch, result, ip=ip, via=via)
+    try:
+        for payment in payments:
+            if settle.take_back(payment, now, settled_at=now, gateway_status=result.status[:40]):
+                audit.record(
+                    "payment.reversed",
+                    ip=ip,
+                    target_type="payments",
+                    target_id=payment.id,
+                    amount=payment.amount,
+                    order_id=result.order_id,
+                    via=via,
+                    gateway_status=result.status,
+                )
+    except IntegrityError:
+        return _repeated(batch, result, ip=ip, via=via)
+    return settle.Settled.reversed
+
+
+# ---- asking the gateway: the return from its page, and reconcile for unfinished batches ----------------
+
+
+def claim_check(batch_id: int, now: datetime | None = None) -> bool:
+    """The right to ask the gateway about an unfinished batch now, at most once per settle.CHECK_EVERY, whoever
+    asks (the return page, reconcile on any host): a compare-and-set on `checked_at`; the caller commits it
+    before asking."""
+    from vez.payments import settle
+
+    now = now or utcnow()
+    done = db.session.execute(
+        update(PaymentBatch)
+        .where(
+            PaymentBatch.id == batch_id,
+            PaymentBatch.status.in_(UNFINISHED),
+            (PaymentBatch.checked_at.is_(None)) | (PaymentBatch.checked_at <= now - settle.CHECK_EVERY),
+        )
+        .values(checked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return done.rowcount == 1
+
+
+def ask(batch: PaymentBatch, *, unknown: PaymentStatus, via: str, ip: str | None = None):
+    """Ask the gateway once about the batch's order (claimed and committed) and settle every order as it says;
+    "no such payment" closes the batch as `unknown`. Returns a settle.Settled or a settle.Asked."""
+    from vez.payments import settle
+
+    provider = providers.get(batch.provider)
+    if provider is None:
+        return settle.Asked.no_provider
+    try:
+        result = provider.query_status(batch.reference)
+    except CallbackRejected as rejected:
+        settle.reject(batch.provider, rejected.reason, ip, order_id=batch.reference, via=via, batch=batch.id)
+        db.session.commit()
+        return settle.Asked.rejected
+    except (OSError, ValueError) as error:  # unreachable or garbled: ask again later
+        settle.log.warning("status of %s unknown: %s", batch.reference, error)
+        return settle.Asked.unreachable
+    return settle.apply(batch.provider, result, ip=ip, via=via, unknown=unknown)
+
+
+def cancel_by_consumer(batch: PaymentBatch, *, ip: str | None) -> bool:
+    """The consumer gave up a batch the gateway never took (`created`): it and its orders cancelled, audited;
+    the view commits. A later verified success still credits it (the money did arrive)."""
+    now = utcnow()
+    if not _batch_cas(batch.id, (PaymentStatus.created,), PaymentStatus.cancelled, settled_at=now):
+        return False
+    db.session.execute(
+        update(Payment)
+        .where(Payment.batch_id == batch.id, Payment.status == PaymentStatus.created)
+        .values(status=PaymentStatus.cancelled, settled_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    audit.record(
+        "payment.cancelled",
+        actor_id=batch.user_id,
+        ip=ip,
+        target_type="payment_batches",
+        target_id=batch.id,
+        amount=batch.amount,
+        order_id=batch.reference,
+        via="consumer",
+    )
+    db.session.expire(batch)
+    return True
+
+
+def reconcile(now: datetime | None = None, limit: int = 500) -> Counter:
+    """Batches unfinished for longer than PAYMENT_PENDING_TTL_SECONDS: ask the gateway about the batch's order
+    and settle all of its orders as it says; one it does not know expires. Safe on two hosts at once: each
+    batch is claimed before it is asked about, and every move is a compare-and-set."""
+    now = now or utcnow()
+    before = now - timedelta(seconds=current_app.config["PAYMENT_PENDING_TTL_SECONDS"])
+    ids = db.session.scalars(
+        select(PaymentBatch.id)
+        .where(PaymentBatch.status.in_(UNFINISHED), PaymentBatch.created_at <= before)
+        .order_by(PaymentBatch.id)
+        .limit(limit)
+    ).all()
+    counts: Counter = Counter()
+    for batch_id in ids:
+        if not claim_check(batch_id, now):  # settled meanwhile, or asked just now by another run
+            db.session.rollback()
+            counts["skipped"] += 1
+            continue
+        db.session.commit()
+        answer = ask(db.session.get(PaymentBatch, batch_id), unknown=PaymentStatus.expired, via="reconcile")
+        counts[answer.value] += 1
+        db.session.expire_all()
+    return counts
