@@ -35,7 +35,7 @@ def test_with_several_debts_the_total_adds_them_and_each_account_has_its_button(
     assert "Total due" in html and "682.50" in html
     assert "Pay UAH 432.00 for account № 529471247" in html or re.search(r"Pay .*432\.00.* 529471247", html)
     assert 'href="/cabinet/accounts/912345678/pay"' in html and 'href="/cabinet/accounts/529471247/pay"' in html
-    assert "Each personal account is paid separately" in html
+    assert "Each personal account can be paid separately" in html
 
 
 def test_nothing_owed_says_so(logged_in, ivan, db):
