@@ -37,6 +37,10 @@ def activation_link(live_app, email: str) -> str:
 
 
 def fill_step_one(page, account, amount):
+    if page.evaluate("() => Boolean(window.htmx)"):
+        # With JavaScript the fields under the box are asked for once the page loads (registration/_extra.html):
+        # a value typed before that swap lands would be replaced with the one sent, so wait for it.
+        page.wait_for_selector("#identify-extra:not([hx-trigger])", state="attached")
     page.select_option("#subdivision", label=account["subdivision_name"])
     page.fill("#number", account["number"])
     page.fill("#amount", amount)
