@@ -18,7 +18,7 @@ from vez.models import AuditEvent, utcnow
 security_log = logging.getLogger("vez.security")
 
 
-def _fields(action, actor_id, ip, target, target_type, target_id, data) -> dict[str, Any]:
+def _fields(action, actor_id, ip, target, target_type, target_id, data, company_id=None) -> dict[str, Any]:
     if target is not None:
         target_type = target_type or target.__tablename__
         target_id = target_id if target_id is not None else target.id
@@ -29,6 +29,7 @@ def _fields(action, actor_id, ip, target, target_type, target_id, data) -> dict[
         "target_type": target_type,
         "target_id": None if target_id is None else str(target_id),
         "data": data or None,
+        "company_id": company_id,
     }
 
 
@@ -53,10 +54,13 @@ def record(
     target: Any = None,
     target_type: str | None = None,
     target_id: str | int | None = None,
+    company_id: int | None = None,
     **data: Any,
 ) -> AuditEvent:
-    """Add an audit event to the session; `target` may be a model instance (its table and id are taken)."""
-    fields = _fields(action, actor_id, ip, target, target_type, target_id, data)
+    """Add an audit event to the session; `target` may be a model instance (its table and id are taken).
+
+    `company_id`: the company the event belongs to, so that it shows in that company's own audit list."""
+    fields = _fields(action, actor_id, ip, target, target_type, target_id, data, company_id)
     event = AuditEvent(**fields)
     db.session.add(event)
     _log(fields)

@@ -6,6 +6,22 @@ from vez.models.autopay import Autopay, AutopayAttempt
 from vez.models.base import Base, utcnow
 from vez.models.bill import Bill
 from vez.models.certificate import Certificate
+from vez.models.company import (
+    Company,
+    CompanyCharge,
+    CompanyDocument,
+    CompanyInvitation,
+    CompanyKind,
+    CompanyMember,
+    CompanyPayment,
+    CompanyPaymentEntry,
+    CompanyPaymentSource,
+    CompanyRole,
+    Contract,
+    DocumentKind,
+    MeteringPoint,
+    PaymentForm,
+)
 from vez.models.importrun import ImportRun, ImportStatus
 from vez.models.limit import LimitCounter
 from vez.models.outbox import Letter, LetterStatus
@@ -65,4 +81,18 @@ __all__ = [
     "Reminder",
     "SandboxCard",
     "SandboxPayment",
+    "Company",
+    "CompanyCharge",
+    "CompanyDocument",
+    "CompanyInvitation",
+    "CompanyKind",
+    "CompanyMember",
+    "CompanyPayment",
+    "CompanyPaymentEntry",
+    "CompanyPaymentSource",
+    "CompanyRole",
+    "Contract",
+    "DocumentKind",
+    "MeteringPoint",
+    "PaymentForm",
 ]

@@ -25,3 +25,5 @@ class AuditEvent(Base):
     target_type: Mapped[str | None] = mapped_column(String(40))
     target_id: Mapped[str | None] = mapped_column(String(40))
     data: Mapped[dict | None] = mapped_column(JSON)
+    # The company the event belongs to: what its administrator sees in the company's own audit list.
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"), index=True)

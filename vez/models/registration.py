@@ -28,6 +28,8 @@ class IdentificationFailure(Base):
     ip: Mapped[str] = mapped_column(String(45), default="")
     # Set when the account exists and the answer was wrong: these count towards the account's lock.
     account_id: Mapped[int | None] = mapped_column(ForeignKey("personal_accounts.id", ondelete="CASCADE"))
+    # The same for a company's contract (the business registration, vez.companies.identification).
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str] = mapped_column(String(20))  # not_found, mismatch, locked, throttled, … (older rows: malformed)
     cleared_at: Mapped[datetime | None]  # staff unlocked the account: no longer counts
 
@@ -50,6 +52,8 @@ class IdentificationProof(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     nonce: Mapped[str] = mapped_column(String(32), unique=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("personal_accounts.id", ondelete="CASCADE"), index=True)
+    # Exactly one of the two: a household's personal account or a company's contract.
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("personal_accounts.id", ondelete="CASCADE"), index=True)
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     spent_at: Mapped[datetime | None]

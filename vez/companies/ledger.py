@@ -1,0 +1,55 @@
+"""The money of a contract: its balance (charges of its points less its paid payments) and its last payment;
+a company's balance is the sum of its contracts'. The same rules as the household ledger (vez.ledger)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, select, update
+
+from vez.extensions import db
+from vez.models import CompanyCharge, CompanyPayment, Contract, PaymentStatus
+
+
+def last_payment(contract_id: int) -> CompanyPayment | None:
+    """The newest paid payment of the contract: what the business identification checks."""
+    return db.session.scalar(
+        select(CompanyPayment)
+        .where(CompanyPayment.contract_id == contract_id, CompanyPayment.status == PaymentStatus.paid)
+        .order_by(CompanyPayment.paid_at.desc(), CompanyPayment.id.desc())
+        .limit(1)
+    )
+
+
+def company_balance(company_id: int) -> int:
+    """Kopiykas: the sum of the company's contracts' balances (+ debt, - overpayment)."""
+    return (
+        db.session.scalar(select(func.coalesce(func.sum(Contract.balance), 0)).where(Contract.company_id == company_id))
+        or 0
+    )
+
+
+def recompute_contract_balances(contract_ids: Iterable[int] | None = None) -> None:
+    """Set each contract's balance to its ledger in one UPDATE; on PostgreSQL the rows are locked first, in id
+    order, for the reason vez.ledger.recompute_balances gives (a credit in flight is counted, never lost)."""
+    charged = (
+        select(func.coalesce(func.sum(CompanyCharge.amount), 0))
+        .where(CompanyCharge.contract_id == Contract.id)
+        .scalar_subquery()
+    )
+    paid = (
+        select(func.coalesce(func.sum(CompanyPayment.amount), 0))
+        .where(CompanyPayment.contract_id == Contract.id, CompanyPayment.status == PaymentStatus.paid)
+        .scalar_subquery()
+    )
+    stmt = update(Contract).values(balance=charged - paid)
+    lock = select(Contract.id).order_by(Contract.id).with_for_update()
+    if contract_ids is not None:
+        ids = list(contract_ids)
+        if not ids:
+            return
+        stmt = stmt.where(Contract.id.in_(ids))
+        lock = lock.where(Contract.id.in_(ids))
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(lock).all()
+    db.session.execute(stmt.execution_options(synchronize_session=False))
