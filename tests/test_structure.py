@@ -21,6 +21,7 @@ BLUEPRINTS = (
     "paylinks",
     "admin",
     "devmail",
+    "business",
 )
 
 

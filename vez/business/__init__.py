@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("business", __name__, url_prefix="/company")
 
-from vez.business import cabinet, documents, paying, people, registration  # noqa: E402,F401
+from vez.business import cabinet, documents, nav, paying, people, registration  # noqa: E402,F401

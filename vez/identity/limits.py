@@ -322,7 +322,7 @@ def recent_failures(hours: int = 1) -> int:
 
 def locked_account_ids() -> list[int]:
     """Accounts whose identification is refused now (for the admin panel)."""
-    return sorted(int(key) for key in IDENTIFY_PER_ACCOUNT.keys_over())
+    return sorted(int(key) for key in IDENTIFY_PER_ACCOUNT.keys_over() if key.isdigit())  # not "contract:<id>"
 
 
 def unlock_account(account_id: int, *, actor_id: int | None = None, ip: str | None = None) -> int:
@@ -341,6 +341,50 @@ def unlock_account(account_id: int, *, actor_id: int | None = None, ip: str | No
         ip=ip,
         target_type="personal_accounts",
         target_id=account_id,
+        cleared=cleared,
+    )
+    return cleared
+
+
+# ---- a company's contract: the same limit as a personal account, keyed "contract:<id>" ---------------------
+
+
+def contract_key(contract_id: int) -> str:
+    """The per-account limit's key of a contract (the business identification counts wrong answers per contract
+    as the household one does per account, with the same setting)."""
+    return f"contract:{contract_id}"
+
+
+def contract_failures(contract_id: int) -> int:
+    return IDENTIFY_PER_ACCOUNT.count(contract_key(contract_id))
+
+
+def contract_locked(contract_id: int) -> bool:
+    return contract_failures(contract_id) >= IDENTIFY_PER_ACCOUNT.item.amount
+
+
+def locked_contract_ids() -> list[int]:
+    """Contracts whose identification is refused now (for the admin panel)."""
+    prefix = contract_key(0)[:-1]
+    return sorted(int(key[len(prefix) :]) for key in IDENTIFY_PER_ACCOUNT.keys_over() if key.startswith(prefix))
+
+
+def unlock_contract(contract_id: int, *, actor_id: int | None = None, ip: str | None = None) -> int:
+    """Staff unlock of a company's identification: the contract's wrong answers stop counting; audited."""
+    cleared = contract_failures(contract_id)
+    IDENTIFY_PER_ACCOUNT.reset(contract_key(contract_id))  # before the session writes (see `_own_transaction`)
+    db.session.execute(
+        update(IdentificationFailure)
+        .where(IdentificationFailure.contract_id == contract_id, IdentificationFailure.cleared_at.is_(None))
+        .values(cleared_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    audit.record(
+        "identify.unlocked",
+        actor_id=actor_id,
+        ip=ip,
+        target_type="contracts",
+        target_id=contract_id,
         cleared=cleared,
     )
     return cleared
