@@ -21,7 +21,7 @@ BLUEPRINTS = (
     "paylinks",
     "admin",
     "devmail",
-    "business",
+    "company",
 )
 
 

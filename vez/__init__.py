@@ -167,8 +167,8 @@ def register_blueprints(app: Flask) -> None:
     from vez.activation import bp as activation_bp
     from vez.admin import init_admin
     from vez.auth import bp as auth_bp
-    from vez.business import bp as business_bp
     from vez.cabinet import bp as cabinet_bp
+    from vez.company import bp as company_bp
     from vez.devmail import bp as devmail_bp
     from vez.home import bp as home_bp
     from vez.paylinks import bp as paylinks_bp
@@ -181,7 +181,7 @@ def register_blueprints(app: Flask) -> None:
     for bp in (home_bp, auth_bp, registration_bp, activation_bp, recovery_bp, cabinet_bp, payments_bp, devmail_bp):
         app.register_blueprint(bp)
     app.register_blueprint(paylinks_bp)
-    app.register_blueprint(business_bp)
+    app.register_blueprint(company_bp)
     init_admin(app)
 
 

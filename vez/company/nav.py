@@ -5,16 +5,16 @@ from __future__ import annotations
 from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from vez.business import bp
-from vez.business.access import current_member
 from vez.companies import access
 from vez.companies.access import Can
+from vez.company import bp
+from vez.company.access import current_member
 
 # (endpoint, label, capability), in the order they are shown; an endpoint not (yet) registered is left out.
 PAGES = (
-    ("business.cabinet", _l("Contracts"), Can.view),
-    ("business.people", _l("People"), Can.people),
-    ("business.audit", _l("Activity log"), Can.audit),
+    ("company.cabinet", _l("Contracts"), Can.view),
+    ("company.people", _l("People"), Can.people),
+    ("company.audit", _l("Activity log"), Can.audit),
 )
 
 

@@ -51,7 +51,7 @@ def member_required(capability: Can = Can.view) -> Callable:
         def wrapped(*args, **kwargs):
             member = current_member()
             if member is None:
-                return redirect(url_for("business.no_company"))
+                return redirect(url_for("company.no_company"))
             if not access.can(member, capability):
                 abort(403)
             return view(*args, **kwargs)

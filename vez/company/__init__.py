@@ -3,6 +3,6 @@ people and roles, the cabinet of its contracts and points, documents, paying. On
 
 from flask import Blueprint
 
-bp = Blueprint("business", __name__, url_prefix="/company")
+bp = Blueprint("company", __name__, url_prefix="/company")
 
-from vez.business import cabinet, documents, nav, paying, people, registration  # noqa: E402,F401
+from vez.company import cabinet, documents, nav, paying, people, registration  # noqa: E402,F401
