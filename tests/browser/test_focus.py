@@ -52,6 +52,8 @@ def test_the_tabs_retitle_the_page_in_english_too(page):
 def test_next_in_registration_moves_focus_to_the_outcome_heading(page, live_app):
     account = free_accounts(live_app)[0]
     page.goto("/registration")
+    # The fields under "No payments yet" are swapped in once the page loads: typing before it lands is replaced.
+    page.wait_for_selector("#identify-extra:not([hx-trigger])", state="attached")
     page.select_option("#subdivision", label=account["subdivision_name"])
     page.fill("#number", account["number"])
     page.locator("#amount").wait_for()
