@@ -24,7 +24,10 @@ NOT_OWNED = {
     "paylinks.order": "a pay link's order is reached through its token only (tests/paylinks)",
     "paylinks.came_back": "a pay link's order is reached through its token only (tests/paylinks)",
 }
-NOT_OWNED_PREFIXES = ("/admin",)  # staff only: docs/security.md 31 covers them
+NOT_OWNED_PREFIXES = (
+    "/admin",  # staff only: docs/security.md 31 covers them
+    "/company",  # a company's objects belong to its members, not a login: tests/business/test_access_matrix.py
+)
 
 
 def b_values(petro, token_of_b):
