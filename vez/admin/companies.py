@@ -232,7 +232,7 @@ class ContractView(StaffModelView):
         "company.name": _l("Company"),
         "service": _l("Service"),
         "subdivision.code": _l("Subdivision"),
-        "starts_on": _l("Since"),
+        "starts_on": _l("Contract start"),
         "payment_form": _l("Payment form"),
         "balance": _l("Balance"),
         "created_at": _l("Created"),
