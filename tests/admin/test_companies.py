@@ -30,26 +30,27 @@ LISTS = ("companies", "contracts", "points", "company-people", "company-invitati
 
 
 @pytest.fixture
-def business(db, acme, rival, member):
+def business(request, db):
     """Both companies, an accountant of Acme, a pending and a revoked invitation, and one issued invoice."""
-    member(acme.company, "acme_accountant", CompanyRole.accountant, full_name="Мельник Ганна Іванівна")
+    ours, theirs, add_member = (request.getfixturevalue(name) for name in ("acme", "rival", "member"))
+    add_member(ours.company, "acme_accountant", CompanyRole.accountant, full_name="Мельник Ганна Іванівна")
     now = utcnow()
     for email, revoked in (("new.viewer@example.com", None), ("gone@example.com", now)):
         db.session.add(
             CompanyInvitation(
-                company_id=acme.company.id,
+                company_id=ours.company.id,
                 email=email,
                 email_key=email,
                 role=CompanyRole.viewer,
                 nonce=f"nonce-{email[:8]}",
-                invited_by=acme.admin.id,
+                invited_by=ours.admin.id,
                 expires_at=now + timedelta(days=7),
                 revoked_at=revoked,
             )
         )
     db.session.add(
         CompanyDocument(
-            contract_id=acme.contracts[0].id,
+            contract_id=ours.contracts[0].id,
             kind=DocumentKind.invoice,
             number="РФ-1234/25-E-2026-10",
             period_start=date(2026, 10, 1),
@@ -61,7 +62,7 @@ def business(db, acme, rival, member):
         )
     )
     db.session.commit()
-    return type("Business", (), {"acme": acme, "rival": rival})
+    return type("Business", (), {"acme": ours, "rival": theirs})
 
 
 def lock(db, contract, times: int = 5) -> None:
@@ -172,16 +173,16 @@ def test_a_document_shows_its_number_amount_and_hash_never_its_content(db, admin
 
 
 def test_the_company_page_shows_contracts_points_people_documents_and_events(db, admin_client, business):
-    acme = business.acme
+    ours = business.acme
     db.session.add(
-        AuditEvent(action="company.member_invited", actor_id=acme.admin.id, company_id=acme.company.id, data={})
+        AuditEvent(action="company.member_invited", actor_id=ours.admin.id, company_id=ours.company.id, data={})
     )
     db.session.add(AuditEvent(action="company.member_invited", actor_id=business.rival.admin.id, data={}))
     db.session.commit()
-    page = admin_client.get(f"/admin/companies/details/?id={acme.company.id}&lang=en").get_data(as_text=True)
-    for contract in acme.contracts:
+    page = admin_client.get(f"/admin/companies/details/?id={ours.company.id}&lang=en").get_data(as_text=True)
+    for contract in ours.contracts:
         assert contract.number in page
-    for point in acme.points:
+    for point in ours.points:
         assert point.eic in page
     assert "acme_admin" in page and "acme_accountant" in page and "new.viewer@example.com" in page
     assert "gone@example.com" not in page
@@ -200,14 +201,14 @@ def test_a_company_page_of_no_company_is_not_found(admin_client, business):
 @pytest.mark.parametrize("staff", ["admin_client", "operator_client"])
 def test_staff_unlock_a_contracts_identification_with_a_reason_audited_in_the_company(request, db, business, staff):
     c = request.getfixturevalue(staff)
-    acme = business.acme
-    contract = acme.contracts[1]
+    ours = business.acme
+    contract = ours.contracts[1]
     lock(db, contract)
     assert contract_locked(contract.id)
-    page = c.get(f"/admin/companies/details/?id={acme.company.id}&lang=en").get_data(as_text=True)
-    action = f"/admin/companies/{acme.company.id}/contracts/{contract.id}/unlock-identification"
+    page = c.get(f"/admin/companies/details/?id={ours.company.id}&lang=en").get_data(as_text=True)
+    action = f"/admin/companies/{ours.company.id}/contracts/{contract.id}/unlock-identification"
     assert "Identification is locked" in page and action in page
-    assert f"/admin/companies/{acme.company.id}/contracts/{acme.contracts[0].id}/unlock-identification" not in page
+    assert f"/admin/companies/{ours.company.id}/contracts/{ours.contracts[0].id}/unlock-identification" not in page
     token = csrf_token(c, "/admin/")
 
     response = c.post(action, data={"csrf_token": token, "reason": ""})
@@ -215,7 +216,7 @@ def test_staff_unlock_a_contracts_identification_with_a_reason_audited_in_the_co
     assert contract_locked(contract.id)  # no reason, no unlock
 
     response = c.post(action, data={"csrf_token": token, "reason": "Директор підтвердив договір телефоном"})
-    assert response.status_code == 303 and response.headers["Location"].endswith(f"?id={acme.company.id}")
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"?id={ours.company.id}")
     db.session.expire_all()
     assert not contract_locked(contract.id)
     assert not db.session.scalars(
@@ -224,11 +225,11 @@ def test_staff_unlock_a_contracts_identification_with_a_reason_audited_in_the_co
         )
     ).all()
     [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "identify.unlocked")).all()
-    assert event.company_id == acme.company.id
+    assert event.company_id == ours.company.id
     assert (event.target_type, event.target_id) == ("contracts", str(contract.id))
     assert event.actor_id is not None and event.data["cleared"] == 5
     assert event.data["reason"] == "Директор підтвердив договір телефоном"
-    page = c.get(f"/admin/companies/details/?id={acme.company.id}&lang=en").get_data(as_text=True)
+    page = c.get(f"/admin/companies/details/?id={ours.company.id}&lang=en").get_data(as_text=True)
     assert "Identification is locked" not in page and f"/admin/audit/details/?id={event.id}" in page
 
     # nothing left to unlock
@@ -237,11 +238,11 @@ def test_staff_unlock_a_contracts_identification_with_a_reason_audited_in_the_co
 
 
 def test_the_unlock_needs_the_csrf_token(db, admin_client, business):
-    acme = business.acme
-    contract = acme.contracts[0]
+    ours = business.acme
+    contract = ours.contracts[0]
     lock(db, contract)
     response = admin_client.post(
-        f"/admin/companies/{acme.company.id}/contracts/{contract.id}/unlock-identification", data={"reason": "x"}
+        f"/admin/companies/{ours.company.id}/contracts/{contract.id}/unlock-identification", data={"reason": "x"}
     )
     assert response.status_code == 400
     assert contract_locked(contract.id)
