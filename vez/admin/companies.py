@@ -269,7 +269,7 @@ class CompanyMemberView(StaffModelView):
         "full_name": _l("Full name"),
         "position": _l("Position"),
         "role": _l("Role"),
-        "created_at": _l("Since"),
+        "created_at": _l("Added"),
     }
 
 
