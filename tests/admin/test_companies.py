@@ -84,6 +84,7 @@ def test_every_staff_role_reads_every_company_list(request, business, staff):
     assert "Sole trader" in c.get("/admin/companies/?lang=en").get_data(as_text=True)
     contracts = c.get("/admin/contracts/?lang=en").get_data(as_text=True)
     assert "1234/25-E" in contracts and "7777/25-E" in contracts and "Planned payments" in contracts
+    assert f'href="/admin/companies/details/?id={business.acme.company.id}"' in contracts  # to the company's page
     points = c.get("/admin/points/?lang=en").get_data(as_text=True)
     assert business.acme.points[0].eic in points and "Voltage class 2" in points and "1111111" in points
     people = c.get("/admin/company-people/?lang=en").get_data(as_text=True)

@@ -15,6 +15,7 @@ from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from vez import labels
@@ -98,6 +99,19 @@ def _period(view, context, model, name) -> str:
 
 def _level(view, context, model, name) -> str:
     return point_level(model)
+
+
+def _link(endpoint: str, path: str):
+    """A column formatter: the related row's value as a link to its own page (a contract to its company, ...)."""
+    attribute, column = path.split(".")
+
+    def formatter(view, context, model, name):
+        related = getattr(model, attribute)
+        return Markup('<a href="{}">{}</a>').format(
+            url_for(f"{endpoint}.details_view", id=related.id), getattr(related, column)
+        )
+
+    return formatter
 
 
 class CompanyView(StaffModelView):
@@ -224,7 +238,7 @@ class ContractView(StaffModelView):
     column_filters = ("service", "payment_form", "subdivision.code", "balance", "starts_on")
     money_columns = ("balance",)
     column_default_sort = "number"
-    column_formatters = {"balance": _money}
+    column_formatters = {"balance": _money, "company.name": _link("companies", "company.name")}
     column_formatters_detail = column_formatters
     column_labels = {
         "number": _l("Contract"),
@@ -244,7 +258,7 @@ class MeteringPointView(StaffModelView):
     column_details_list = ("eic", "contract.number", "address", "meter_number", "level", "created_at")
     column_searchable_list = ("eic", "contract.number", "address", "meter_number")
     column_default_sort = "eic"
-    column_formatters = {"level": _level}
+    column_formatters = {"level": _level, "contract.number": _link("contracts", "contract.number")}
     column_formatters_detail = column_formatters
     column_labels = {
         "eic": _l("EIC"),
@@ -262,6 +276,11 @@ class CompanyMemberView(StaffModelView):
     column_searchable_list = ("company.name", "company.code", "user.login", "full_name")
     column_filters = ("role", "created_at")
     column_default_sort = ("created_at", True)
+    column_formatters = {
+        "company.name": _link("companies", "company.name"),
+        "user.login": _link("logins", "user.login"),
+    }
+    column_formatters_detail = column_formatters
     column_labels = {
         "company.name": _l("Company"),
         "company.code": _l("EDRPOU / RNOKPP"),
@@ -281,6 +300,8 @@ class CompanyInvitationView(StaffModelView):
     column_searchable_list = ("company.name", "company.code", "email")
     column_filters = ("role", "created_at", "expires_at")
     column_default_sort = ("created_at", True)
+    column_formatters = {"company.name": _link("companies", "company.name")}
+    column_formatters_detail = column_formatters
     column_labels = {
         "company.name": _l("Company"),
         "company.code": _l("EDRPOU / RNOKPP"),
@@ -319,7 +340,11 @@ class CompanyDocumentView(StaffModelView):
     column_filters = ("kind", "issued_on", "amount")
     money_columns = ("amount",)
     column_default_sort = ("issued_on", True)
-    column_formatters = {"amount": _money, "period": _period}
+    column_formatters = {
+        "amount": _money,
+        "period": _period,
+        "contract.number": _link("contracts", "contract.number"),
+    }
     column_formatters_detail = column_formatters
     column_labels = {
         "number": _l("Document"),
