@@ -232,6 +232,7 @@ def test_staff_unlock_a_contracts_identification_with_a_reason_audited_in_the_co
     assert event.data["reason"] == "Директор підтвердив договір телефоном"
     page = c.get(f"/admin/companies/details/?id={ours.company.id}&lang=en").get_data(as_text=True)
     assert "Identification is locked" not in page and f"/admin/audit/details/?id={event.id}" in page
+    assert "Identification unlocked" in page and f"Contract {contract.id}" in page  # the event in words
 
     # nothing left to unlock
     c.post(action, data={"csrf_token": token, "reason": "again"})

@@ -207,6 +207,7 @@ def company_context(company: Company) -> dict:
         "unlock_form": ReasonForm(formdata=None),
         "point_level": point_level,
         "event_label": labels.event,
+        "target_label": labels.target,
     }
 
 
