@@ -33,6 +33,8 @@ def test_the_enumeration_finds_every_view(app):
     endpoints = {e for e, _m, _u in admin_urls(app)}
     for view in ("accounts", "logins", "charges", "bills", "payments_admin", "outbox", "audit", "subdivisions"):
         assert f"{view}.index_view" in endpoints
+    for view in ("companies", "contracts", "points", "company_people", "company_invitations", "company_documents"):
+        assert f"{view}.index_view" in endpoints  # the business side (tests/admin/test_companies.py)
     assert {
         "admin.index",
         "import.index",
@@ -40,6 +42,7 @@ def test_the_enumeration_finds_every_view(app):
         "logins.operate",
         "payments_admin.reverse",
         "outbox.resend",
+        "companies.unlock_identification",
     } <= endpoints
 
 

@@ -39,7 +39,7 @@ def init_admin(app: Flask) -> None:
 
     from vez import labels
     from vez import models as m
-    from vez.admin import views
+    from vez.admin import companies, views
     from vez.extensions import db
     from vez.http import content_security_policy
 
@@ -76,6 +76,7 @@ def init_admin(app: Flask) -> None:
             m.Subdivision, db, name=_l("Subdivisions"), endpoint="subdivisions", category=_l("Records")
         )
     )
+    companies.register(admin)  # the business side's "Companies" menu
     app.extensions["vez_admin"] = admin
     app.jinja_env.filters.update(label=labels.label, unit_label=labels.unit, import_kind_label=labels.import_kind)
     serve_admin_static(app)

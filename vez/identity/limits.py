@@ -369,8 +369,11 @@ def locked_contract_ids() -> list[int]:
     return sorted(int(key[len(prefix) :]) for key in IDENTIFY_PER_ACCOUNT.keys_over() if key.startswith(prefix))
 
 
-def unlock_contract(contract_id: int, *, actor_id: int | None = None, ip: str | None = None) -> int:
-    """Staff unlock of a company's identification: the contract's wrong answers stop counting; audited."""
+def unlock_contract(
+    contract_id: int, *, actor_id: int | None = None, ip: str | None = None, company_id: int | None = None, **data
+) -> int:
+    """Staff unlock of a company's identification: the contract's wrong answers stop counting; audited (in the
+    company's own audit list when `company_id` is given; `data`, e.g. the staff's reason, goes with the event)."""
     cleared = contract_failures(contract_id)
     IDENTIFY_PER_ACCOUNT.reset(contract_key(contract_id))  # before the session writes (see `_own_transaction`)
     db.session.execute(
@@ -385,7 +388,9 @@ def unlock_contract(contract_id: int, *, actor_id: int | None = None, ip: str | 
         ip=ip,
         target_type="contracts",
         target_id=contract_id,
+        company_id=company_id,
         cleared=cleared,
+        **data,
     )
     return cleared
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, BigInteger, Date, Enum, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -19,6 +20,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from vez.models.base import Base, Thousandths, utcnow
 from vez.models.payment import PaymentStatus
 from vez.models.subdivision import Service, Subdivision, service_enum
+
+if TYPE_CHECKING:
+    from vez.models.user import User
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -229,6 +233,7 @@ class CompanyMember(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     company: Mapped[Company] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id], viewonly=True)  # the login (the panel's list)
 
 
 class CompanyInvitation(Base):
