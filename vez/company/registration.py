@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, flash, render_template, request, session
+from flask import abort, current_app, flash, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from vez.companies import registration as company_signup
+from vez.companies.access import memberships
 from vez.companies.identification import active_administrator, identify_contract
 from vez.company import bp
 from vez.company.forms import CompanyAccountForm, CompanyIdentifyForm
@@ -204,3 +205,11 @@ def check_field():
     return render_template(
         "registration/_feedback.html", field=form[name], form=form, checked=True
     ), 422 if errors else 200
+
+
+def landing(user) -> str | None:
+    """Where a login lands after logging in, when not the household cabinet: the company cabinet for a login
+    with companies but no personal accounts (once that page is there)."""
+    if user.accounts or "company.cabinet" not in current_app.view_functions:
+        return None
+    return url_for("company.cabinet") if memberships(user.id) else None
