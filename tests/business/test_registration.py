@@ -14,7 +14,7 @@ import time_machine
 from sqlalchemy import func, select, update
 
 from tests.business.conftest import ACME_CODE, FOP_CODE
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import PASSWORD, csrf_token, https_client
 from tests.registration.conftest import errors
 from tests.registration.test_mail import smtp  # noqa: F401  (the test SMTP server)
 from vez.companies.ledger import last_payment
@@ -452,3 +452,32 @@ def test_step_two_in_english(creg, company, client):
     page = creg.client.get("/company/registration/account").get_data(as_text=True)
     assert "Representative's account" in page and "Full name" in page and "Position" in page
     assert "I, A REPRESENTATIVE OF" in page
+
+
+@pytest.fixture
+def company_cabinet(app):
+    """The company cabinet's endpoint (part of the business cabinet, maybe not built here): a stand-in if absent."""
+    if "company.cabinet" not in app.view_functions:
+        app.add_url_rule("/company/cabinet", "company.cabinet", lambda: "the company cabinet")
+    return app
+
+
+def test_a_company_only_login_lands_in_the_company_cabinet_and_a_household_login_does_not(
+    company_cabinet, client, acme, make_account, make_user, member
+):
+    login = client.post("/login", data={"login": "acme_admin", "password": PASSWORD, "csrf_token": csrf_token(client)})
+    landing = client.get(login.headers["Location"])
+    assert landing.status_code == 302 and landing.headers["Location"].endswith("/company/cabinet")
+    both = make_user("both", accounts=[make_account("529471299")])
+    member(acme.company, "both", CompanyRole.viewer, user=both)
+    other = https_client(company_cabinet)
+    other.post("/login", data={"login": "both", "password": PASSWORD, "csrf_token": csrf_token(other)})
+    assert other.get("/cabinet").status_code == 200  # a login with personal accounts stays in the household cabinet
+
+
+def test_the_company_tabs_login_form_goes_to_the_company_cabinet(company_cabinet, client):
+    html = client.get("/company").get_data(as_text=True)
+    assert re.search(
+        r'name="next" type="hidden" value="/company/cabinet"|value="/company/cabinet"[^>]*name="next"', html
+    )
+    assert 'value="/company/cabinet"' not in client.get("/").get_data(as_text=True)
