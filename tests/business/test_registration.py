@@ -346,6 +346,8 @@ def test_step_two_names_the_company_and_validates_every_field(creg, company):
     response = creg.step2(login="", full_name=" ", position="", phone="123", password="short", email="x", agreement="")
     assert response.status_code == 422
     assert len(errors(response)) == 8
+    summary = re.search(r'<div class="error-summary".*?</div>', response.get_data(as_text=True), re.S).group(0)
+    assert [m for m in re.findall(r'href="#(\w+)"', summary)][:4] == ["login", "full_name", "position", "phone"]
     assert creg.user("olena") is None
     html = response.get_data(as_text=True)
     assert 'value="123"' in html and 'value="short"' not in html  # typed kept, passwords never sent back
@@ -384,6 +386,8 @@ def test_registration_makes_the_first_administrator_and_the_letter_names_the_com
     assert 'ТОВ "Акме"' in letter.body_text and ACME_CODE in letter.body_text
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "registration.created"))
     assert event.company_id == company.company.id
+    sent = creg.client.get("/registration/sent").get_data(as_text=True)
+    assert "olena@acme.ua" in sent and 'href="/company/registration"' in sent  # "repeat the registration"
     # the proof is spent: step 2 cannot be posted again
     assert creg.client.get("/company/registration/account").status_code == 303
 

@@ -101,6 +101,12 @@ class CompanyAccountForm(AccountForm):
 
     FIELDS = ("login", "full_name", "position", "phone", "password", "confirm", "email", "agreement")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The page's order (the error summary lists the fields as they stand on the page).
+        rank = {name: index for index, name in enumerate(self.FIELDS)}
+        self._fields = dict(sorted(self._fields.items(), key=lambda item: rank.get(item[0], -1)))
+
     def validate_full_name(self, field):
         name = _NAME.sub(" ", field.data or "").strip()
         if not name:

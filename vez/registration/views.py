@@ -242,7 +242,11 @@ def sent():
         return redirect(url_for("registration.identify"))
     email = user.email if user is not None else str(tried.get("email", ""))
     left = activation.resends_left(user) if user is not None else _tried_resends_left(tried)
-    return render_template("registration/sent.html", email=email, webmail=signup.webmail_for(email), resends_left=left)
+    # "Repeat the registration" leads back to the company registration for a company's representative.
+    again = url_for("company.registration" if user is not None and not user.accounts else "registration.identify")
+    return render_template(
+        "registration/sent.html", email=email, webmail=signup.webmail_for(email), resends_left=left, again=again
+    )
 
 
 def _tried_resends_left(tried: dict) -> int:
