@@ -75,6 +75,29 @@ def test_company_tab_is_its_own_page(client):
     assert "Прийом платежів за договорами" in html
 
 
+def test_company_tab_describes_the_business_cabinet_and_registers_a_company(client):
+    html = client.get("/company").get_data(as_text=True)
+    assert "готується" not in html  # no placeholder any more
+    for text in ("точки обліку", "QR-кодом", "акти приймання-передавання", "акти звірки", "бухгалтер"):
+        assert text in html, text
+    assert 'class="button register" href="/company/registration"' in html
+    assert 'id="login-form"' in html and "кабінеті юридичного споживача" in html
+    home = client.get("/").get_data(as_text=True)
+    assert 'class="button register" href="/registration"' in home and "кабінеті юридичного споживача" not in home
+
+
+def test_company_tab_in_english(client):
+    html = client.get("/company?lang=en").get_data(as_text=True)
+    assert "several people of the company with their roles" in html and "cabinet of the legal consumer" in html
+
+
+def test_switching_tabs_with_htmx_swaps_the_login_form_out_of_band(client):
+    html = client.get("/company", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert '<div class="side-login" id="side-login" hx-swap-oob="true">' in html
+    assert 'href="/company/registration"' in html
+    assert 'href="/registration"' in client.get("/", headers={"HX-Request": "true"}).get_data(as_text=True)
+
+
 @pytest.mark.parametrize(("path", "title"), [("/", "Для дому · ВЕЗ"), ("/company", "Для компаній · ВЕЗ")])
 def test_htmx_gets_only_the_tab_panel_and_the_tabs_title(client, path, title):
     """htmx 2 takes a top-level <title> of a partial for the document's title."""

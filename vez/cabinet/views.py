@@ -52,6 +52,11 @@ def _pdf(data: bytes, filename: str) -> Response:
 @bp.route("")
 @login_required
 def index():
+    from vez.company.registration import landing  # the business side lands elsewhere (docs/companies.md)
+
+    elsewhere = landing(current_user)
+    if elsewhere is not None:
+        return redirect(elsewhere)
     cards = queries.cards_of(current_user.id, i18n.today())
     summary = queries.summary_of(cards)
     config = current_app.config  # "pay everything in one payment", from the cards read (no statement)

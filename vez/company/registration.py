@@ -1,4 +1,215 @@
 """Registration of a company at /company/registration: the contract identified (vez.companies.identification,
-the identity core's mechanism), then the representative's login; the letter and activation as for households."""
+the identity core's mechanism), then the representative's login; the letter and activation as for households.
+
+Step 1's proof is carried to step 2 the household way (a signed token naming an `IdentificationProof` row,
+bound to this session) and checked again at every answer of step 2; step 2 counts within the household's
+step 2 limits, and the "letter sent" page, its resend and the activation are the household's own.
+"""
 
 from __future__ import annotations
+
+import secrets
+
+from flask import abort, current_app, flash, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from vez.companies import registration as company_signup
+from vez.companies.access import memberships
+from vez.companies.identification import active_administrator, identify_contract
+from vez.company import bp
+from vez.company.forms import CompanyAccountForm, CompanyIdentifyForm
+from vez.extensions import db
+from vez.htmx import is_partial_request, render, wait_status
+from vez.identity import letters, signup
+from vez.identity.identification import IdentificationOutcome
+from vez.identity.sessions import forget_unactivated, remember_unactivated
+from vez.models import Contract, User
+from vez.pagecache import cached_page
+from vez.registration.views import BINDING, TRIED, redirect_to, run_check
+
+IDENTIFICATION = "company_identification"  # the signed proof of step 1 (a contract), handed to step 2
+CONTRACT = "c"  # the proof's subject: a contract (vez.identity.signup)
+
+
+def _render_identify(form, result, status):
+    body = render(
+        "company/registration.html",
+        "company/_registration_identify.html",
+        form=form,
+        result=result,
+        extra_mode="all" if not is_partial_request() else ("no_payments" if form.no_payments.data else "amount"),
+    )
+    return body, status
+
+
+@bp.get("/registration")
+@cached_page
+def registration():
+    body, _status = _render_identify(CompanyIdentifyForm(), None, 200)
+    return body
+
+
+@bp.post("/registration")
+def identify():
+    form = CompanyIdentifyForm()
+
+    def answer():
+        no_payments = bool(form.no_payments.data)
+        return identify_contract(
+            form.parsed_code,
+            form.contract.data,
+            amount=None if no_payments else form.parsed_amount,
+            eic=form.parsed_eic,
+            meter=form.meter.data if no_payments else None,
+            ip=request.remote_addr,
+        )
+
+    result, status = run_check(form, answer)
+    if result is not None and result.outcome is IdentificationOutcome.eic_needed:
+        form.eic.errors = [_("Enter the EIC code of one of the contract's metering points.")]
+    if result is not None and result.outcome is IdentificationOutcome.ok:
+        binding = session.get(BINDING) or secrets.token_urlsafe(16)
+        session[BINDING] = binding
+        session[IDENTIFICATION] = signup.issue_proof(result.contract.id, binding, subject=CONTRACT)
+        db.session.commit()
+        return redirect_to("company.account")
+    return _render_identify(form, result, status)
+
+
+@bp.post("/registration/extra")
+def identify_extra():
+    """The fields that depend on "No payments yet" (htmx swaps them as the box changes)."""
+    form = CompanyIdentifyForm()
+    mode = "no_payments" if form.no_payments.data else "amount"
+    return render_template("company/_registration_extra.html", form=form, extra_mode=mode)
+
+
+def _identified():
+    """This session's unspent proof of step 1; a company that got an administrator meanwhile spends it."""
+    proof = signup.identified_proof(session.get(IDENTIFICATION), session.get(BINDING), subject=CONTRACT)
+    if proof is None:
+        return None
+    contract = db.session.get(Contract, proof.contract_id)
+    if contract is None or active_administrator(contract.company_id) is not None:
+        signup.spend_proofs(proof.contract_id, subject=CONTRACT)
+        db.session.commit()
+        return None
+    return proof
+
+
+def _back_to_step_one():
+    session.pop(IDENTIFICATION, None)
+    flash(_("Please identify yourself first: the identification is valid for 30 minutes."), "error")
+    return redirect_to("company.registration")
+
+
+def _account_form(contract: Contract) -> CompanyAccountForm:
+    return CompanyAccountForm(
+        account_number=contract.number, replaces=company_signup.unactivated_administrator(contract.company_id)
+    )
+
+
+def _step2_page(form, contract, status, *, wait: str | None = None):
+    form.password.data = form.confirm.data = ""
+    return render(
+        "company/registration_account.html",
+        "company/_registration_account_form.html",
+        form=form,
+        contract=contract,
+        company=contract.company,
+        wait=wait,
+    ), status
+
+
+@bp.route("/registration/account", methods=["GET", "POST"])
+def account():
+    proof = _identified()
+    if proof is None:
+        return _back_to_step_one()
+    contract = db.session.get(Contract, proof.contract_id)
+    form = _account_form(contract)
+    if request.method == "GET":
+        return _step2_page(form, contract, 200)
+    ip = request.remote_addr
+    if not signup.take_step2_answer(proof, session[BINDING], ip):
+        return _step2_page(form, contract, wait_status(), wait="checks")
+    if not form.validate():
+        return _step2_page(form, contract, 422)
+    email = form.normalized["email"]
+    if not letters.take(email, ip):
+        return _step2_page(form, contract, wait_status(), wait="letters")
+    if signup.email_taken(email, form.replaces):
+        return _email_in_use(email, contract, form.password.data)
+    user = _create(form, contract)
+    if user is None:
+        if signup.email_taken(email, form.replaces):
+            return _email_in_use(email, contract, form.password.data)
+        letters.refund(email, ip)
+        return _step2_page(form, contract, 422)
+    session.pop(IDENTIFICATION, None)
+    session.pop(TRIED, None)
+    remember_unactivated(user)
+    return redirect_to("registration.sent")
+
+
+def _email_in_use(email: str, contract: Contract, password: str):
+    """The household answer: the same "letter sent" page, the address's owner is told, no login is made."""
+    signup.report_attempt(email, None, ip=request.remote_addr, password=password)
+    signup.spend_proofs(contract.id, subject=CONTRACT)
+    db.session.commit()
+    session.pop(IDENTIFICATION, None)
+    forget_unactivated()
+    session[TRIED] = {"email": email, "sent": 0}
+    return redirect_to("registration.sent")
+
+
+def _create(form: CompanyAccountForm, contract: Contract) -> User | None:
+    data = signup.NewLogin(
+        login=form.normalized["login"],
+        phone=form.normalized["phone"],
+        email=form.normalized["email"],
+        password=form.password.data,
+        language=str(get_locale()),
+    )
+    try:
+        user = company_signup.create_company_registration(
+            contract,
+            data,
+            full_name=form.normalized["full_name"],
+            position=form.normalized["position"],
+            ip=request.remote_addr,
+        )
+        db.session.commit()
+    except IntegrityError:  # the same login or email registered a moment ago
+        db.session.rollback()
+        form.login.errors = [_("This login is taken. Choose another one.")]
+        return None
+    return user
+
+
+@bp.post("/registration/account/check")
+def check_field():
+    """Inline validation of the field just left, within step 2's limits (as the household step 2)."""
+    proof = _identified()
+    if proof is None:
+        abort(409)
+    name = request.headers.get("HX-Trigger-Name") or request.form.get("field", "")
+    if name not in CompanyAccountForm.FIELDS:
+        abort(400)
+    form = _account_form(db.session.get(Contract, proof.contract_id))
+    if not signup.take_step2_answer(proof, session[BINDING], request.remote_addr):
+        return render_template("registration/_feedback.html", field=form[name], form=form, paused=True), 200
+    errors = form.check_one(name)
+    return render_template(
+        "registration/_feedback.html", field=form[name], form=form, checked=True
+    ), 422 if errors else 200
+
+
+def landing(user) -> str | None:
+    """Where a login lands after logging in, when not the household cabinet: the company cabinet for a login
+    with companies but no personal accounts (once that page is there)."""
+    if user.accounts or "company.cabinet" not in current_app.view_functions:
+        return None
+    return url_for("company.cabinet") if memberships(user.id) else None

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, url_for
 
 from vez import health
 from vez.auth.forms import LoginForm
@@ -11,7 +11,10 @@ from vez.pagecache import cached_page
 
 
 def tab(name: str):
-    return render("home/index.html", "home/_tab.html", tab=name, form=LoginForm())
+    form = LoginForm()
+    if name == "company" and "company.cabinet" in current_app.view_functions:
+        form.next.data = url_for("company.cabinet")  # the same login, landing in the company cabinet
+    return render("home/index.html", "home/_tab.html", tab=name, form=form)
 
 
 @bp.route("/")

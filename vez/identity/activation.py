@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from limits import parse
+from sqlalchemy import select
 
 from vez import audit
 from vez.extensions import db
 from vez.identity import letters, tokens
 from vez.identity.limits import LetterLimit
 from vez.mail import queue_letter
-from vez.models import Letter, PersonalAccount, User, utcnow
+from vez.models import Company, CompanyMember, Letter, PersonalAccount, User, utcnow
 
 ACTIVATION_LETTER, ACTIVATION_AGAIN, ACTIVATION_BY_STAFF = "activation", "activation_again", "activation_by_staff"
 RESENDS = LetterLimit(ACTIVATION_AGAIN, "RESEND_LIMIT")
@@ -30,7 +31,8 @@ def _activation_fingerprint(user: User) -> str:
     return tokens.fingerprint(user.id, user.created_at.isoformat(), user.email_key, user.activated_at)
 
 
-def send_activation_letter(user: User, *, kind: str) -> Letter:
+def send_activation_letter(user: User, *, kind: str, company=None) -> Letter:
+    """`company`: the login registers as a company's representative (the letter names it)."""
     return queue_letter(
         kind,
         to=user.email,
@@ -40,6 +42,18 @@ def send_activation_letter(user: User, *, kind: str) -> Letter:
         user_id=user.id,
         token=activation_token(user),
         user=user,
+        company=company if company is not None else _company_of(user),
+    )
+
+
+def _company_of(user: User):
+    """The company an unactivated login registered for (a resend names it too), else None."""
+    if user.accounts or user.id is None:
+        return None
+    return db.session.scalar(
+        select(Company)
+        .join(CompanyMember, CompanyMember.company_id == Company.id)
+        .where(CompanyMember.user_id == user.id)
     )
 
 

@@ -5,6 +5,9 @@ surname is asked too (docs/security.md, "Recent payments"). The last payment car
 entropy, so guessing is limited per account and per address,
 counted in the database (`vez.identity.limits`), audited, and every outcome takes the same time (docs/security.md B,
 `vez.identity.timing`). Used by registration's step 1, the cabinet's add-account and the admin's unlock.
+
+The mechanism (`check`) is generic over its `Subject`: a household's personal account here, a company's
+contract in `vez.companies.identification` (docs/companies.md, "Registration").
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ class IdentificationOutcome(str, enum.Enum):
     not_found = "not_found"
     mismatch = "mismatch"  # wrong amount (or wrong surname / meter number)
     surname_needed = "surname_needed"  # a recent last payment: the holder's surname too (nothing was checked)
+    eic_needed = "eic_needed"  # a contract's recent last payment: the EIC of one of its points too
     registered = "registered"  # held by an activated login
     locked = "locked"  # too many wrong answers for this account today
     throttled = "throttled"  # too many failures from this address
@@ -96,6 +100,127 @@ def record_malformed(ip: str | None, actor_id: int | None = None, **fields) -> N
     audit.record("identify.malformed", actor_id=actor_id, ip=ip, **fields)
 
 
+class Subject:
+    """What the identity core asks of the thing identified by its last payment: a household's personal account
+    (`AccountSubject`) or a company's contract (`vez.companies.identification.ContractSubject`).
+
+    The core (`check`) owns the order and the bookkeeping (throttle per address, lock per subject, the failure
+    rows, the audit events); a subject says only how it is counted, what its last payment is, which second
+    answer a recent payment asks for, and whether the answer matches.
+    """
+
+    second_needed: IdentificationOutcome = IdentificationOutcome.surname_needed  # a recent payment's question
+    second_key = "surname"  # the mismatch event's flag: the second answer was asked
+
+    def __init__(self, row):
+        self.row = row
+
+    @property
+    def audit(self) -> dict:
+        """Fields of every audit event about it (its target; a company's events carry company_id)."""
+        return {"target": self.row}
+
+    def take(self, attempt: limits.IdentificationAttempt) -> bool:
+        raise NotImplementedError
+
+    def last_payment(self):
+        raise NotImplementedError
+
+    def second_given(self, answer: Answer) -> bool:
+        raise NotImplementedError
+
+    def matches(self, last, answer: Answer, asked_second: bool) -> bool:
+        raise NotImplementedError
+
+    def holder(self, actor_id: int | None) -> IdentificationOutcome | None:
+        """`own` or `registered` when the right answer cannot register it again, else None."""
+        raise NotImplementedError
+
+
+@dataclass
+class Answer:
+    """One answer: the last payment's `amount` (kopiykas) and maybe a `second` answer (a household's surname,
+    a contract's point EIC); or, when no payment was ever made (`amount` None), `second` and `meter`."""
+
+    amount: int | None
+    second: str | None = None
+    meter: str | None = None
+
+
+def check(find, answer: Answer, *, ip: str | None, actor_id: int | None, data: dict, scope: dict | None = None):
+    """The identity core: one answer against the subject `find()` returns (None: not found).
+
+    Throttled per address before anything is looked up; a subject with too many wrong answers is locked even
+    for the right one; a recent last payment is never confirmed alone (the subject's second answer, nothing
+    compared without it); only a wrong answer counts against the subject; every outcome is audited (`data`
+    and `scope` in every event). Writes into the session; the caller commits and pads the answer time
+    (`vez.identity.timing`). Returns (outcome, subject or None, asked_second)."""
+    ip = ip or ""
+    extra = dict(scope or {})
+    if actor_id is not None:
+        data = {**data, "actor": actor_id}
+    attempt = limits.IdentificationAttempt.take(ip)
+    if attempt is None:
+        _audit("throttled", actor_id=actor_id, ip=ip, **extra, **data)
+        return IdentificationOutcome.throttled, None, False
+    subject = find()
+    if subject is None:
+        attempt.fail(IdentificationOutcome.not_found.value)
+        _audit("not_found", ip=ip, target=None, **extra, **data)
+        return IdentificationOutcome.not_found, None, False
+    fields = {**subject.audit, **extra, **data}
+    if not subject.take(attempt):
+        attempt.fail(IdentificationOutcome.locked.value)
+        _audit("locked", actor_id=actor_id, ip=ip, **fields)
+        return IdentificationOutcome.locked, subject, False
+    last = subject.last_payment()
+    asked_second = answer.amount is not None and last is not None and recent_payment(last)
+    if asked_second and not subject.second_given(answer):
+        # Nothing is compared (the amount alone is never confirmed); it counts against the address only.
+        attempt.fail(subject.second_needed.value)
+        _audit(subject.second_needed.value, actor_id=actor_id, ip=ip, **fields)
+        return subject.second_needed, subject, False
+    if not subject.matches(last, answer, asked_second):
+        attempt.fail(IdentificationOutcome.mismatch.value)
+        _audit("mismatch", ip=ip, **fields, **{subject.second_key: asked_second})
+        return IdentificationOutcome.mismatch, subject, asked_second
+    attempt.refund()  # a right answer counts against nothing
+    outcome = subject.holder(actor_id) or IdentificationOutcome.ok
+    _audit(outcome.value, actor_id=actor_id, ip=ip, **fields)
+    return outcome, subject, False
+
+
+def _audit(outcome: str, **fields) -> None:
+    audit.record(f"identify.{outcome}", **fields)
+
+
+class AccountSubject(Subject):
+    """A household's personal account: a recent payment asks for the holder's surname."""
+
+    def take(self, attempt):
+        return attempt.take_account(self.row.id)
+
+    def last_payment(self):
+        return last_payment(self.row.id)
+
+    def second_given(self, answer):
+        return bool(normalize_surname(answer.second))
+
+    def matches(self, last, answer, asked_second):
+        surname = answer.second if answer.amount is None or asked_second else None  # not asked: not compared
+        return _answer_matches(self.row, last, answer.amount, surname, answer.meter)
+
+    def holder(self, actor_id):
+        holder = db.session.scalar(
+            select(User).join(UserAccount, UserAccount.user_id == User.id).where(UserAccount.account_id == self.row.id)
+        )
+        if holder is not None and actor_id is not None and holder.id == actor_id:
+            return IdentificationOutcome.own
+        if holder is not None and holder.activated_at is not None:
+            return IdentificationOutcome.registered
+        return None
+
+
 def identify(
     subdivision_id: int,
     number: str,
@@ -110,51 +235,18 @@ def identify(
 
     Writes the failure and the audit event into the session; the caller commits.
     """
-    ip = ip or ""
-    data = {"number": number, "mode": "amount" if amount is not None else "no_payments"}
-    if actor_id is not None:
-        data["actor"] = actor_id
-    attempt = limits.IdentificationAttempt.take(ip)
-    if attempt is None:
-        audit.record("identify.throttled", actor_id=actor_id, ip=ip, **data)
-        return Identification(IdentificationOutcome.throttled)
-    account = db.session.scalar(
-        select(PersonalAccount).where(
-            PersonalAccount.number == number, PersonalAccount.subdivision_id == subdivision_id
+
+    def find():
+        account = db.session.scalar(
+            select(PersonalAccount).where(
+                PersonalAccount.number == number, PersonalAccount.subdivision_id == subdivision_id
+            )
         )
-    )
-    if account is None:
-        attempt.fail(IdentificationOutcome.not_found.value)
-        audit.record("identify.not_found", ip=ip, target=None, **data)
-        return Identification(IdentificationOutcome.not_found)
-    if not attempt.take_account(account.id):
-        attempt.fail(IdentificationOutcome.locked.value)
-        audit.record("identify.locked", actor_id=actor_id, ip=ip, target=account, **data)
-        return Identification(IdentificationOutcome.locked, account)
-    last = last_payment(account.id)
-    asked_surname = amount is not None and last is not None and recent_payment(last)
-    if asked_surname and not normalize_surname(surname):
-        # Nothing is compared (the amount alone is never confirmed); it counts against the address only.
-        attempt.fail(IdentificationOutcome.surname_needed.value)
-        audit.record("identify.surname_needed", actor_id=actor_id, ip=ip, target=account, **data)
-        return Identification(IdentificationOutcome.surname_needed, account)
-    checked_surname = surname if amount is None or asked_surname else None  # not asked: not compared
-    if not _answer_matches(account, last, amount, checked_surname, meter):
-        attempt.fail(IdentificationOutcome.mismatch.value)
-        audit.record("identify.mismatch", ip=ip, target=account, surname=asked_surname, **data)
-        return Identification(IdentificationOutcome.mismatch, account, asked_surname)
-    attempt.refund()  # a right answer counts against nothing
-    holder = db.session.scalar(
-        select(User).join(UserAccount, UserAccount.user_id == User.id).where(UserAccount.account_id == account.id)
-    )
-    if holder is not None and actor_id is not None and holder.id == actor_id:
-        audit.record("identify.own", actor_id=actor_id, ip=ip, target=account, **data)
-        return Identification(IdentificationOutcome.own, account)
-    if holder is not None and holder.activated_at is not None:
-        audit.record("identify.registered", actor_id=actor_id, ip=ip, target=account, **data)
-        return Identification(IdentificationOutcome.registered, account)
-    audit.record("identify.ok", actor_id=actor_id, ip=ip, target=account, **data)
-    return Identification(IdentificationOutcome.ok, account)
+        return AccountSubject(account) if account is not None else None
+
+    data = {"number": number, "mode": "amount" if amount is not None else "no_payments"}
+    outcome, subject, asked = check(find, Answer(amount, surname, meter), ip=ip, actor_id=actor_id, data=data)
+    return Identification(outcome, subject.row if subject else None, asked)
 
 
 def recent_payment(payment: Payment) -> bool:

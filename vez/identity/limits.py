@@ -273,7 +273,12 @@ class IdentificationAttempt:
 
     def __init__(self, ip: str):
         self.ip = ip
-        self.account_id: int | None = None
+        self.key: str | None = None  # the per-account limit's key taken (an account's id, `contract_key`)
+        self.failure: dict[str, int] = {}  # the failure row's column naming it: account_id or contract_id
+
+    @property
+    def account_id(self) -> int | None:
+        return self.failure.get("account_id")
 
     @classmethod
     def take(cls, ip: str) -> IdentificationAttempt | None:
@@ -282,21 +287,28 @@ class IdentificationAttempt:
 
     def take_account(self, account_id: int) -> bool:
         """False when the account has IDENTIFY_LIMIT_PER_ACCOUNT wrong answers (it is locked today)."""
-        if not IDENTIFY_PER_ACCOUNT.take(str(account_id)):
+        return self.take_subject(str(account_id), account_id=account_id)
+
+    def take_contract(self, contract_id: int) -> bool:
+        """The same for a company's contract (the same setting, keyed `contract_key`)."""
+        return self.take_subject(contract_key(contract_id), contract_id=contract_id)
+
+    def take_subject(self, key: str, **failure: int) -> bool:
+        if not IDENTIFY_PER_ACCOUNT.take(key):
             return False
-        self.account_id = account_id
+        self.key, self.failure = key, failure
         return True
 
     def fail(self, reason: str) -> None:
-        """Settle as a failure; only a wrong answer stays charged to the account."""
-        if reason != MISMATCH and self.account_id is not None:
-            IDENTIFY_PER_ACCOUNT.refund(str(self.account_id))
-            self.account_id = None
-        db.session.add(IdentificationFailure(ip=self.ip, reason=reason, account_id=self.account_id))
+        """Settle as a failure; only a wrong answer stays charged to the account (or contract)."""
+        if reason != MISMATCH and self.key is not None:
+            IDENTIFY_PER_ACCOUNT.refund(self.key)
+            self.key, self.failure = None, {}
+        db.session.add(IdentificationFailure(ip=self.ip, reason=reason, **self.failure))
 
     def refund(self) -> None:
-        if self.account_id is not None:
-            IDENTIFY_PER_ACCOUNT.refund(str(self.account_id))
+        if self.key is not None:
+            IDENTIFY_PER_ACCOUNT.refund(self.key)
         IDENTIFY_PER_ADDRESS.refund(self.ip)
 
 

@@ -51,25 +51,31 @@ def webmail_for(email: str) -> str | None:
 # ---- identification handed from step 1 to step 2 ------------------------------------------------------
 
 
-def identification_token(account_id: int, binding: str, nonce: str = "") -> str:
-    return tokens.make(tokens.IDENTIFICATION, {"a": account_id, "b": binding, "p": nonce})
+# A proof names its subject in the token: "a" a household's personal account, "c" a company's contract.
+_PROOF_COLUMNS = {"a": IdentificationProof.account_id, "c": IdentificationProof.contract_id}
+_PROOF_FIELDS = {"a": "account_id", "c": "contract_id"}
 
 
-def issue_proof(account_id: int, binding: str) -> str:
-    """A fresh single-use proof of step 1 (a row; the caller commits) and the signed token naming it."""
+def identification_token(account_id: int, binding: str, nonce: str = "", *, subject: str = "a") -> str:
+    return tokens.make(tokens.IDENTIFICATION, {subject: account_id, "b": binding, "p": nonce})
+
+
+def issue_proof(account_id: int, binding: str, *, subject: str = "a") -> str:
+    """A fresh single-use proof of step 1 (a row; the caller commits) and the signed token naming it.
+
+    `subject` "c": `account_id` is a contract's id (the business registration, the same mechanism)."""
+    column = _PROOF_COLUMNS[subject]
     nonce = secrets.token_urlsafe(18)
     expired = utcnow() - timedelta(seconds=current_app.config["IDENTIFICATION_MAX_AGE"])
-    db.session.execute(  # the account's proofs past their token's age are of no use any more
-        delete(IdentificationProof).where(
-            IdentificationProof.account_id == account_id, IdentificationProof.created_at < expired
-        )
+    db.session.execute(  # the subject's proofs past their token's age are of no use any more
+        delete(IdentificationProof).where(column == account_id, IdentificationProof.created_at < expired)
     )
-    db.session.add(IdentificationProof(nonce=nonce, account_id=account_id))
+    db.session.add(IdentificationProof(nonce=nonce, **{_PROOF_FIELDS[subject]: account_id}))
     db.session.flush()
-    return identification_token(account_id, binding, nonce)
+    return identification_token(account_id, binding, nonce, subject=subject)
 
 
-def identified_proof(token: str | None, binding: str | None) -> IdentificationProof | None:
+def identified_proof(token: str | None, binding: str | None, *, subject: str = "a") -> IdentificationProof | None:
     """The unspent proof a fresh identification of this session holds, else None."""
     if not token or not binding:
         return None
@@ -79,20 +85,21 @@ def identified_proof(token: str | None, binding: str | None) -> IdentificationPr
         return None
     if not secrets.compare_digest(str(payload.get("b", "")), binding):
         return None
-    nonce, account_id = payload.get("p"), payload.get("a")
-    if not isinstance(nonce, str) or not nonce or not isinstance(account_id, int):
+    nonce, subject_id = payload.get("p"), payload.get(subject)
+    if not isinstance(nonce, str) or not nonce or not isinstance(subject_id, int):
         return None
     proof = db.session.scalar(select(IdentificationProof).where(IdentificationProof.nonce == nonce))
-    if proof is None or proof.spent_at is not None or proof.account_id != account_id:
+    if proof is None or proof.spent_at is not None or getattr(proof, _PROOF_FIELDS[subject]) != subject_id:
         return None
     return proof
 
 
-def spend_proofs(account_id: int) -> None:
-    """Every open proof of the account dies: its registration changed (a copied cookie reopens nothing)."""
+def spend_proofs(account_id: int, *, subject: str = "a") -> None:
+    """Every open proof of the account (or contract) dies: its registration changed (a copied cookie reopens
+    nothing)."""
     db.session.execute(
         update(IdentificationProof)
-        .where(IdentificationProof.account_id == account_id, IdentificationProof.spent_at.is_(None))
+        .where(_PROOF_COLUMNS[subject] == account_id, IdentificationProof.spent_at.is_(None))
         .values(spent_at=utcnow())
         .execution_options(synchronize_session=False)
     )
@@ -228,9 +235,8 @@ def attach_account(user: User, account: PersonalAccount, *, ip: str | None) -> N
     audit.record("cabinet.account_added", actor_id=user.id, ip=ip, target=account)
 
 
-def create_registration(account: PersonalAccount, data: NewLogin, *, ip: str | None) -> User:
-    """The unactivated login, its account and its activation letter, in the caller's one transaction."""
-    release_from_unactivated(account, ip=ip)
+def new_login(data: NewLogin) -> User:
+    """The unactivated login of a registration (household or company), flushed; the caller adds what it holds."""
     _drop_stale(login_skeleton(data.login), data.email.casefold())
     db.session.flush()
     user = User(
@@ -243,6 +249,13 @@ def create_registration(account: PersonalAccount, data: NewLogin, *, ip: str | N
     )
     db.session.add(user)
     db.session.flush()
+    return user
+
+
+def create_registration(account: PersonalAccount, data: NewLogin, *, ip: str | None) -> User:
+    """The unactivated login, its account and its activation letter, in the caller's one transaction."""
+    release_from_unactivated(account, ip=ip)
+    user = new_login(data)
     db.session.add(UserAccount(user_id=user.id, account_id=account.id))
     spend_proofs(account.id)
     audit.record("registration.created", actor_id=user.id, ip=ip, target=user, account=account.number)

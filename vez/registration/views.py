@@ -27,6 +27,7 @@ BINDING = "identification_binding"  # a random value of this session the proof i
 TRIED = "registration_tried"  # step 2 met an email address in use: {"email", "sent"} for the sent page
 FAILURE_STATUS = {
     IdentificationOutcome.surname_needed: 422,
+    IdentificationOutcome.eic_needed: 422,
     IdentificationOutcome.not_found: 422,
     IdentificationOutcome.mismatch: 422,
     IdentificationOutcome.registered: 422,
@@ -47,29 +48,40 @@ def _identify_form() -> IdentifyForm:
 
 def run_identification(form: IdentifyForm, actor_id: int | None = None):
     """Validate and check one identification; (result or None, status). Always the same answer time."""
-    started = time.monotonic()
-    ip = request.remote_addr
-    result, status = None, 200
-    if not form.validate():
-        if request.method == "POST":
-            ident.record_malformed(ip, actor_id=actor_id, fields=sorted(form.errors))
-            db.session.commit()
-            status = 422
-    else:
+
+    def answer():
         no_payments = bool(form.no_payments.data)
-        result = ident.identify(
+        return ident.identify(
             form.subdivision.data,
             form.parsed_number,
             amount=None if no_payments else form.parsed_amount,
             surname=form.surname.data,
             meter=form.meter.data if no_payments else None,
-            ip=ip,
+            ip=request.remote_addr,
             actor_id=actor_id,
         )
+
+    result, status = run_check(form, answer, actor_id=actor_id)
+    if result is not None and result.outcome is IdentificationOutcome.surname_needed:
+        form.surname.errors = [_("Enter the surname of the account holder as on the bill.")]
+    return result, status
+
+
+def run_check(form, answer, *, actor_id: int | None = None):
+    """Step 1 of any registration (a household's account, a company's contract): a malformed form is audited
+    and answers 422 without a lookup; else `answer()` runs the identity core; committed either way, and the
+    answer always takes IDENTIFY_ANSWER_SECONDS (docs/security.md B). (result or None, status)."""
+    started = time.monotonic()
+    result, status = None, 200
+    if not form.validate():
+        if request.method == "POST":
+            ident.record_malformed(request.remote_addr, actor_id=actor_id, fields=sorted(form.errors))
+            db.session.commit()
+            status = 422
+    else:
+        result = answer()
         db.session.commit()
         status = FAILURE_STATUS.get(result.outcome, 200)
-        if result.outcome is IdentificationOutcome.surname_needed:
-            form.surname.errors = [_("Enter the surname of the account holder as on the bill.")]
     pad_answer_time(started, "IDENTIFY_ANSWER_SECONDS")
     return result, status
 
@@ -230,7 +242,11 @@ def sent():
         return redirect(url_for("registration.identify"))
     email = user.email if user is not None else str(tried.get("email", ""))
     left = activation.resends_left(user) if user is not None else _tried_resends_left(tried)
-    return render_template("registration/sent.html", email=email, webmail=signup.webmail_for(email), resends_left=left)
+    # "Repeat the registration" leads back to the company registration for a company's representative.
+    again = url_for("company.registration" if user is not None and not user.accounts else "registration.identify")
+    return render_template(
+        "registration/sent.html", email=email, webmail=signup.webmail_for(email), resends_left=left, again=again
+    )
 
 
 def _tried_resends_left(tried: dict) -> int:
