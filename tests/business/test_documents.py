@@ -11,11 +11,11 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from tests.forms import form_problems
 from vez import i18n, nbu_qr
 from vez.companies import documents
 from vez.companies.ledger import company_balance
 from vez.models import CompanyCharge, CompanyDocument, CompanyPayment, CompanyRole, DocumentKind, PaymentStatus
-from tests.forms import form_problems
 
 SUPPLIER_IBAN = "UA213223130000026007233566001"
 

@@ -41,10 +41,12 @@ class PeriodForm(FlaskForm):
     date_from = StringField(
         _l("From"), name="from", render_kw={"type": "date", "autocomplete": "off"}, id="reconciliation-from"
     )
-    date_to = StringField(_l("To"), name="to", render_kw={"type": "date", "autocomplete": "off"}, id="reconciliation-to")
+    date_to = StringField(
+        _l("To"), name="to", render_kw={"type": "date", "autocomplete": "off"}, id="reconciliation-to"
+    )
 
 
-@bp.context_processor
+@bp.app_context_processor
 def document_helpers() -> dict:
     """`doc.*` in the document templates: the wording of a document's frozen facts, shared with the PDFs."""
     return {"doc": company_pdf.helpers(), "company_can": _can, "period_form": period_form}
@@ -165,7 +167,9 @@ def _reconciliation(contract_id: int) -> tuple[Contract, PeriodForm, CompanyDocu
         if problem is not None:
             field = form.date_from if problem.field == "from" else form.date_to
             message = PERIOD_MESSAGES[problem.reason]
-            problems[field] = message % {"date": i18n.day(contract.starts_on)} if "%(date)s" in str(message) else message
+            problems[field] = (
+                message % {"date": i18n.day(contract.starts_on)} if "%(date)s" in str(message) else message
+            )
     for field, message in problems.items():
         field.errors = [str(message)]
     if problems:

@@ -4,7 +4,7 @@ creation date is the issue day, so the same document in the same language is the
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -78,8 +78,9 @@ def helpers() -> dict:
 def _document(document: CompanyDocument, title: str) -> Document:
     s = document.content["supplier"]
     doc = Document(title=title, author=s["name"])
-    doc.set_creation_date(datetime.combine(document.issued_on, datetime.min.time(), tzinfo=timezone.utc))
-    doc.footer_text = f"{s['name']} · {s['phone']} · {_('Document No. %(number)s', number=document.number)}"
+    doc.set_creation_date(datetime.combine(document.issued_on, datetime.min.time(), tzinfo=UTC))
+    label = _("Document No. %(number)s", number=document.number)
+    doc.footer_text = f"{s['name']} · {s['phone']} · {label}"
     return doc
 
 
@@ -109,6 +110,7 @@ def _parties(doc: Document, c: dict) -> None:
 
 
 def _lines(doc: Document, c: dict) -> None:
+    doc.set_font(FAMILY, size=8)
     with doc.table(
         col_widths=(40, 55, 25, 25, 20, 25),
         text_align=("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
@@ -127,6 +129,7 @@ def _lines(doc: Document, c: dict) -> None:
                     format_money(line["amount"]),
                 ]
             )
+    doc.set_font(FAMILY, size=10)
     doc.ln(3)
 
 
