@@ -165,10 +165,10 @@ def test_the_reconciliation_pdf_with_javascript(page, contract_id):
     _no_sideways_scroll(page)
     screenshot(page, "company-reconciliation", 320)
     assert_no_axe_violations(page)
+    link = "a[href*='reconciliation.pdf']"
+    page.evaluate(f"() => {{ const a = document.querySelector(\"{link}\"); a.setAttribute('download', ''); }}")
     with page.expect_download() as download_info:
-        page.evaluate(
-            "() => { const a = document.querySelector('a[href*=\"reconciliation.pdf\"]'); a.setAttribute('download', ''); a.click(); }"
-        )
+        page.locator(link).click()
     path = download_info.value.path()
     body = Path(path).read_bytes()
     assert body.startswith(b"%PDF")
