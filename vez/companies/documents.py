@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from vez import nbu_qr
 from vez.billing import next_month, period_uk
+from vez.cabinet.documents import Supplier
 from vez.extensions import db
 from vez.models import (
     CompanyCharge,
@@ -93,17 +94,10 @@ def _reconciliation_number(contract: Contract, n: int) -> str:
 
 
 def supplier() -> dict:
-    """The supplier's requisites, from where the household bill takes them (SUPPLIER_* settings)."""
-    c = current_app.config
-    return {
-        "name": c["SUPPLIER_NAME"],
-        "short_name": c.get("SUPPLIER_SHORT_NAME") or c["SUPPLIER_NAME"],
-        "edrpou": c["SUPPLIER_EDRPOU"],
-        "iban": c["SUPPLIER_IBAN"],
-        "bank": c["SUPPLIER_BANK"],
-        "address": c["SUPPLIER_ADDRESS"],
-        "phone": c["SUPPLIER_PHONE"],
-    }
+    """The supplier's requisites, as the household bill takes them (vez.cabinet.documents.Supplier)."""
+    short_name = current_app.config.get("SUPPLIER_SHORT_NAME")
+    requisites = asdict(Supplier.from_config())
+    return {**requisites, "short_name": short_name or requisites["name"]}
 
 
 def _parties(contract: Contract) -> dict:
