@@ -414,3 +414,18 @@ def test_period_defaults_are_the_year_so_far_from_the_contracts_start():
     )
     assert documents.check_period(Contract, date(2026, 4, 1), date(2026, 4, 1), date(2026, 12, 3)) is None
     assert documents.check_period(Contract, date(2026, 4, 1), date(2026, 12, 4), date(2026, 12, 3)).field == "to"
+
+
+def test_a_pdf_is_named_in_ascii_whatever_the_contract_number(
+    db, auth, make_company, make_contract, make_point, company_charge, member
+):
+    company = make_company("14360570", name="Ліцей № 1")
+    contract = make_contract(company, "Д-15/26")
+    point = make_point(contract, 901)
+    company_charge(point, date(2026, 10, 1), "100", "4.32")
+    member(company, "lyceum")
+    auth.login("lyceum")
+    response = auth.client.get(url(contract, "invoices/2026-10.pdf"))
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == 'inline; filename="invoice-_-15_26-2026-10.pdf"'
+    assert "Р-Д-15/26-202610" in pdf_text(response)

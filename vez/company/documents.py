@@ -99,7 +99,9 @@ def _monthly(contract_id: int, month: str, kind: DocumentKind) -> tuple[Contract
 
 
 def _filename(document: CompanyDocument) -> str:
-    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in document.content["contract"]["number"])
+    safe = "".join(
+        ch if (ch.isascii() and ch.isalnum()) or ch in "-_" else "_" for ch in document.content["contract"]["number"]
+    )
     tail = document.content.get("month") or f"{document.period_start:%Y%m%d}-{document.period_end:%Y%m%d}"
     return f"{document.kind.value}-{safe}-{tail}.pdf"
 
