@@ -429,3 +429,20 @@ def test_a_pdf_is_named_in_ascii_whatever_the_contract_number(
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == 'inline; filename="invoice-_-15_26-2026-10.pdf"'
     assert "Р-Д-15/26-202610" in pdf_text(response)
+
+
+def test_with_htmx_the_period_swaps_only_the_act_in(admin, acme):
+    contract = acme.contracts[0]
+    headers = {"HX-Request": "true"}
+    response = admin.get(url(contract, "reconciliation?from=2026-03-15&to=2026-09-10"), headers=headers)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and html.lstrip().startswith(f'<div id="reconciliation-{contract.id}">')
+    assert "<html" not in html and "З-1234/25-E-1" in html
+    bad = admin.get(url(contract, "reconciliation?from=2026-03-15&to=2026-03-01"), headers=headers)
+    assert bad.status_code == 422 and 'id="reconciliation-to-error"' in bad.get_data(as_text=True)
+
+
+def test_reconciliation_pdf_in_english_names_the_balances(admin, acme):
+    text = pdf_text(admin.get(url(acme.contracts[1], "reconciliation.pdf?from=2025-03-15&to=2025-09-05&lang=en")))
+    assert "Reconciliation act No. З-1235/25-E-1" in text
+    assert "Opening balance" in text and "Closing balance" in text and "the buyer owes the supplier" in text

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from flask import current_app, url_for
 from flask_babel import gettext as _
 
 from vez import i18n, nbu_qr
@@ -57,8 +58,17 @@ def month_of(text: str) -> str:
     return i18n.month(date.fromisoformat(text + "-01"))
 
 
+def back(contract) -> str | None:
+    """The contract's page (part of the cabinet), else the cabinet, else None while neither is registered."""
+    for endpoint, values in (("company.contract", {"contract_id": contract.id}), ("company.cabinet", {})):
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint, **values)
+    return None
+
+
 def helpers() -> dict:
     return {
+        "back": back,
         "service": service_label,
         "unit": unit_label,
         "code_label": code_label,
