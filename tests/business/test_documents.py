@@ -93,6 +93,17 @@ def test_the_qr_image_in_the_pdf_decodes_to_the_payment(admin, acme):
     assert fields[6] == SUPPLIER_IBAN and fields[8] == "42104931" and "Р-1234/25-E-202610" in fields[11]
 
 
+def test_the_qr_image_in_the_pdf_is_the_code_of_the_payment_url(db, admin, acme):
+    """Without a decoder: the picture in the PDF is, pixel for pixel, the QR code of the invoice's payment URL."""
+    from PIL import Image, ImageChops
+
+    response = admin.get(url(acme.contracts[0], "invoices/2026-10.pdf"))
+    document = db.session.scalar(select(CompanyDocument).where(CompanyDocument.kind == DocumentKind.invoice))
+    picture = next(image for page in PdfReader(io.BytesIO(response.data)).pages for image in page.images)
+    expected = Image.open(nbu_qr.png_bytes(documents.qr_url(document.content))).convert("L")
+    assert ImageChops.difference(picture.image.convert("L"), expected).getbbox() is None
+
+
 def test_a_document_is_issued_once_the_same_number_bytes_and_hash(db, admin, acme):
     contract = acme.contracts[0]
     first = admin.get(url(contract, "invoices/2026-09.pdf")).data
