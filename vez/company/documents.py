@@ -28,8 +28,8 @@ PERIOD_MESSAGES = {
     "missing": _l("Enter a date."),
     "order": _l("The end of the period cannot be before its start."),
     "future": _l("The date cannot be in the future."),
-    "before_contract": _l("The period cannot start before the contract did (%(date)s)."),
 }
+BEFORE_CONTRACT = _l("The period cannot start before the contract did (%(date)s).")
 
 
 class PeriodForm(FlaskForm):
@@ -157,7 +157,7 @@ def period_form(contract: Contract) -> PeriodForm:
 
 def _reconciliation(contract_id: int) -> tuple[Contract, PeriodForm, CompanyDocument | None]:
     """The contract, the period form and, when the query names a valid period, its act; the form's fields carry
-    the messages of a bad query."""
+    the messages of a bad query (then there is no act)."""
     contract, _member = contract_or_404(contract_id, Can.documents)
     if "from" not in request.args and "to" not in request.args:
         return contract, period_form(contract), None
@@ -168,10 +168,10 @@ def _reconciliation(contract_id: int) -> tuple[Contract, PeriodForm, CompanyDocu
         problem = documents.check_period(contract, start, end, i18n.today())
         if problem is not None:
             field = form.date_from if problem.field == "from" else form.date_to
-            message = PERIOD_MESSAGES[problem.reason]
-            problems[field] = (
-                message % {"date": i18n.day(contract.starts_on)} if "%(date)s" in str(message) else message
-            )
+            if problem.reason == "before_contract":
+                problems[field] = str(BEFORE_CONTRACT) % {"date": i18n.day(contract.starts_on)}
+            else:
+                problems[field] = PERIOD_MESSAGES[problem.reason]
     for field, message in problems.items():
         field.errors = [str(message)]
     if problems:
@@ -183,7 +183,7 @@ def _reconciliation(contract_id: int) -> tuple[Contract, PeriodForm, CompanyDocu
 @member_required(Can.documents)
 def reconciliation(contract_id: int):
     contract, form, document = _reconciliation(contract_id)
-    status = 422 if form.errors else 200
+    status = 422 if any(field.errors for field in form) else 200
     template = "company/_reconciliation.html" if is_partial_request() else "company/reconciliation.html"
     context = {"contract": contract, "form": form, "document": document, "c": document.content if document else None}
     return render_template(template, **context), status
@@ -195,7 +195,7 @@ def reconciliation_pdf(contract_id: int):
     """The act's PDF; a bad or missing period shows the form with its messages instead (never a 500)."""
     contract, form, document = _reconciliation(contract_id)
     if document is None:
-        if not form.errors:
+        if not any(field.errors for field in form):
             form.date_from.errors = [str(PERIOD_MESSAGES["missing"])]
         context = {"contract": contract, "form": form, "document": None, "c": None}
         return render_template("company/reconciliation.html", **context), 422
