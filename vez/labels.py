@@ -69,7 +69,16 @@ OBJECTS = {
     "users": _l("Login"),
 }
 
-IMPORT_KINDS = {"accounts": _l("Accounts"), "charges": _l("Charges"), "payments": _l("Payments")}
+IMPORT_KINDS = {
+    "accounts": _l("Accounts"),
+    "charges": _l("Charges"),
+    "payments": _l("Payments"),
+    "companies": _l("Companies"),
+    "contracts": _l("Contracts"),
+    "points": _l("Metering points"),
+    "company-charges": _l("Companies' charges"),
+    "company-payments": _l("Companies' bank payments"),
+}
 
 LETTER_KINDS = {
     "activation": _l("Activation"),
