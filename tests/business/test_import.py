@@ -329,3 +329,22 @@ def test_the_panel_offers_the_business_kinds_and_imports_them(admin_client, db, 
     assert run.status.value == "done" and run.rows_written == 1 and run.accounts_touched == 1
     db.session.refresh(imported)
     assert imported.balance == -10000
+
+
+def test_the_examples_of_docs_import_md_import_in_their_order(db, cli, make_subdivision):
+    from pathlib import Path
+
+    make_subdivision("101")
+    make_subdivision("900", Service.gas)
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "import.md").read_text(encoding="utf-8")
+    business = doc.split("## The business side's files", 1)[1].split("\n## ", 1)[0]
+    examples = {}
+    for section in business.split("\n### ")[1:]:
+        kind, rest = section.split("\n", 1)
+        examples[kind.strip()] = rest.split("```\n", 2)[1]
+    assert list(examples) == ["companies", "contracts", "points", "company-charges", "company-payments"]
+    for kind, text in examples.items():
+        result = cli(kind, text)
+        assert result.exit_code == 0 and " 0 bad" in result.output, (kind, result.output)
+    contract = db.session.scalar(select(Contract).where(Contract.number == "101-0417/24"))
+    assert contract.balance == 1643460 - 4002480
