@@ -142,6 +142,37 @@ def account_of(accounts: dict, number: str) -> tuple[int, str]:
     return found
 
 
+def month_parser() -> Callable[[str], tuple[str, int]]:
+    """`YYYY-MM` → (the first day as text, a month key), memoised: a file has few distinct months."""
+    months: dict[str, tuple[str, int]] = {}
+
+    def month_of(raw: str) -> tuple[str, int]:
+        found = months.get(raw)
+        if found is None:
+            m = MONTH.fullmatch(raw)
+            if m is None:
+                raise BadRow(E_MONTH)
+            found = months[raw] = (f"{raw}-01", int(m.group(1)) * 12 + int(m.group(2)))
+        return found
+
+    return month_of
+
+
+def paid_at_of(raw: str, now: datetime) -> str:
+    """Kyiv local time in the file → UTC as the staging table stores it; never in the future."""
+    m = PAID_AT.fullmatch(raw.strip())
+    if m is None:
+        raise BadRow(E_PAID_AT)
+    try:
+        local = datetime(*(int(part or 0) for part in m.groups()))  # the supplier's time zone
+    except ValueError:
+        raise BadRow(E_PAID_AT) from None
+    utc = to_utc(local)
+    if utc > now + timedelta(minutes=5):
+        raise BadRow(E_FUTURE)
+    return utc.strftime("%Y-%m-%d %H:%M:%S.000000")
+
+
 @dataclass(frozen=True)
 class Format:
     kind: str
@@ -190,17 +221,7 @@ def accounts_parser() -> Callable[[list[str], int], tuple]:
 def charges_parser() -> Callable[[list[str], int], tuple]:
     accounts = load_accounts()
     seen: dict[int, int] = {}
-    months: dict[str, tuple[str, int]] = {}
-
-    def month_of(raw: str) -> tuple[str, int]:
-        found = months.get(raw)
-        if found is None:
-            m = MONTH.fullmatch(raw)
-            if m is None:
-                raise BadRow(E_MONTH)
-            year, month = int(m.group(1)), int(m.group(2))
-            found = months[raw] = (f"{raw}-01", year * 12 + month)
-        return found
+    month_of = month_parser()
 
     def parse(row: list[str], line: int) -> tuple:
         if len(row) != 8:
@@ -306,10 +327,9 @@ FORMATS = {
 }
 
 
-# ---- the business side's files (docs/import.md, "Companies"): the same Format, parse and merge -----------
+# ---- the business side's files (docs/import.md, "The business side's files"): the same Format and merge ------
 
 DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", re.ASCII)
-KINDS = {"legal": "legal", "sole_trader": "sole_trader"}
 PAYMENT_FORMS = ("prepayment", "planned", "actual")
 VOLTAGE_CLASSES = ("1", "2")
 GAS_PRESSURES = ("low", "medium", "high")
@@ -377,37 +397,6 @@ def contract_number_of(raw: str) -> str:
     return number
 
 
-def month_parser() -> Callable[[str], tuple[str, int]]:
-    """`YYYY-MM` → (the first day as text, a month key), memoised: a file has few distinct months."""
-    months: dict[str, tuple[str, int]] = {}
-
-    def month_of(raw: str) -> tuple[str, int]:
-        found = months.get(raw)
-        if found is None:
-            m = MONTH.fullmatch(raw)
-            if m is None:
-                raise BadRow(E_MONTH)
-            found = months[raw] = (f"{raw}-01", int(m.group(1)) * 12 + int(m.group(2)))
-        return found
-
-    return month_of
-
-
-def paid_at_of(raw: str, now: datetime) -> str:
-    """Kyiv local time in the file → UTC as the staging table stores it; never in the future."""
-    m = PAID_AT.fullmatch(raw.strip())
-    if m is None:
-        raise BadRow(E_PAID_AT)
-    try:
-        local = datetime(*(int(part or 0) for part in m.groups()))  # the supplier's time zone
-    except ValueError:
-        raise BadRow(E_PAID_AT) from None
-    utc = to_utc(local)
-    if utc > now + timedelta(minutes=5):
-        raise BadRow(E_FUTURE)
-    return utc.strftime("%Y-%m-%d %H:%M:%S.000000")
-
-
 def companies_parser() -> Callable[[list[str], int], tuple]:
     seen: dict[str, int] = {}  # nothing to look up: a code carries its kind
 
@@ -417,7 +406,7 @@ def companies_parser() -> Callable[[list[str], int], tuple]:
         raw_code, raw_kind, name, address = row
         code, kind = company_code_of(raw_code)
         given = raw_kind.strip()
-        if given and KINDS.get(given) != kind:
+        if given and given != kind:
             raise BadRow(E_KIND)
         name_ = text(name, "name", 300)
         address_ = text(address, "address", 300)
@@ -485,7 +474,7 @@ def points_parser() -> Callable[[list[str], int], tuple]:
             raise BadRow(E_FIELDS, found=len(row), expected=6)
         raw_eic, raw_number, address, meter, voltage, pressure = row
         eic = eic_of(raw_eic)
-        number = raw_number.strip()
+        number = contract_number_of(raw_number)
         found = contracts.get(number)
         if found is None:
             raise BadRow(E_NO_CONTRACT, number=number)
@@ -568,7 +557,7 @@ def company_payments_parser() -> Callable[[list[str], int], tuple]:
             raise BadRow(E_FIELDS, found=len(row), expected=6)
         reference, raw_number, amount, paid_at, purpose, payer = row
         ref = text(reference, "reference", 120)
-        number = raw_number.strip()
+        number = contract_number_of(raw_number)
         contract_id = contracts.get(number)
         if contract_id is None:
             raise BadRow(E_NO_CONTRACT, number=number)
