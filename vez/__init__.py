@@ -140,7 +140,7 @@ def refuse_demo_logins(app: Flask) -> None:
         except SQLAlchemyError:  # not migrated yet: there is nothing to refuse
             present = False
     if present:
-        raise RuntimeError("Production mode refuses a database holding the demo logins (demo, admin).")
+        raise RuntimeError("Production mode refuses a database holding the demo logins (demo, admin, company).")
 
 
 def register_extensions(app: Flask) -> None:

@@ -69,7 +69,16 @@ OBJECTS = {
     "users": _l("Login"),
 }
 
-IMPORT_KINDS = {"accounts": _l("Accounts"), "charges": _l("Charges"), "payments": _l("Payments")}
+IMPORT_KINDS = {
+    "accounts": _l("Accounts"),
+    "charges": _l("Charges"),
+    "payments": _l("Payments"),
+    "companies": _l("Companies"),
+    "contracts": _l("Contracts"),
+    "points": _l("Metering points"),
+    "company-charges": _l("Companies' charges"),
+    "company-payments": _l("Companies' bank payments"),
+}
 
 LETTER_KINDS = {
     "activation": _l("Activation"),
@@ -137,6 +146,16 @@ EVENTS = {
     "import.charges_rejected": _l("Charges import rejected"),
     "import.payments": _l("Payments imported"),
     "import.payments_rejected": _l("Payments import rejected"),
+    "import.companies": _l("Companies imported"),
+    "import.companies_rejected": _l("Companies import rejected"),
+    "import.contracts": _l("Contracts imported"),
+    "import.contracts_rejected": _l("Contracts import rejected"),
+    "import.points": _l("Metering points imported"),
+    "import.points_rejected": _l("Metering points import rejected"),
+    "import.company-charges": _l("Companies' charges imported"),
+    "import.company-charges_rejected": _l("Companies' charges import rejected"),
+    "import.company-payments": _l("Companies' bank payments imported"),
+    "import.company-payments_rejected": _l("Companies' bank payments import rejected"),
     "login.failed": _l("Login failed"),
     "login.ok": _l("Logged in"),
     "login.password_ok": _l("Password accepted"),

@@ -62,7 +62,7 @@ def test_demo_data_leaves_a_filled_database_alone(tmp_path):
     again = app.test_cli_runner().invoke(args=["demo-data"])
     assert "left alone" in again.output
     with app.app_context():
-        assert db.session.query(User).count() == 2
+        assert db.session.query(User).count() == 3  # demo, admin and company (the business demo)
 
 
 def test_demo_data_is_refused_in_production(tmp_path):

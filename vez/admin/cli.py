@@ -1,4 +1,5 @@
-"""`flask --app vez import accounts|charges|payments FILE [--dry-run] [--skip-bad]`."""
+"""`flask --app vez import accounts|charges|payments|companies|contracts|points|company-charges|company-payments
+FILE [--dry-run] [--skip-bad]` (docs/import.md)."""
 
 from __future__ import annotations
 
@@ -50,7 +51,8 @@ def _command(kind: str) -> click.Command:
         click.echo(
             f"{result.status.value}: {result.rows_checked} rows checked, {result.rows_bad} bad, "
             f"{result.rows_written} new or changed{' (dry run: nothing written)' if dry_run else ''}, "
-            f"{result.accounts_touched} accounts' balances recomputed, {elapsed:.1f} s, "
+            f"{result.accounts_touched} {'contracts' if kind.startswith('company-') else 'accounts'}' balances "
+            f"recomputed, {elapsed:.1f} s, "
             f"{int(result.rows_checked / max(elapsed, 1e-6)):,} rows/s"
         )
         if result.message:

@@ -20,8 +20,9 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import to_utc
 from sqlalchemy import select
 
+from vez.companies.codes import parse_company_code, parse_eic
 from vez.extensions import db
-from vez.models import PersonalAccount, Service, Subdivision, utcnow
+from vez.models import Company, Contract, MeteringPoint, PersonalAccount, Service, Subdivision, utcnow
 from vez.money import MoneyError, parse_kopiykas
 
 # docs/security.md (import characters): ASCII digits only (`\d` took ٢ and ١٠, which int() reads as 2 and 10),
@@ -141,6 +142,37 @@ def account_of(accounts: dict, number: str) -> tuple[int, str]:
     return found
 
 
+def month_parser() -> Callable[[str], tuple[str, int]]:
+    """`YYYY-MM` → (the first day as text, a month key), memoised: a file has few distinct months."""
+    months: dict[str, tuple[str, int]] = {}
+
+    def month_of(raw: str) -> tuple[str, int]:
+        found = months.get(raw)
+        if found is None:
+            m = MONTH.fullmatch(raw)
+            if m is None:
+                raise BadRow(E_MONTH)
+            found = months[raw] = (f"{raw}-01", int(m.group(1)) * 12 + int(m.group(2)))
+        return found
+
+    return month_of
+
+
+def paid_at_of(raw: str, now: datetime) -> str:
+    """Kyiv local time in the file → UTC as the staging table stores it; never in the future."""
+    m = PAID_AT.fullmatch(raw.strip())
+    if m is None:
+        raise BadRow(E_PAID_AT)
+    try:
+        local = datetime(*(int(part or 0) for part in m.groups()))  # the supplier's time zone
+    except ValueError:
+        raise BadRow(E_PAID_AT) from None
+    utc = to_utc(local)
+    if utc > now + timedelta(minutes=5):
+        raise BadRow(E_FUTURE)
+    return utc.strftime("%Y-%m-%d %H:%M:%S.000000")
+
+
 @dataclass(frozen=True)
 class Format:
     kind: str
@@ -189,17 +221,7 @@ def accounts_parser() -> Callable[[list[str], int], tuple]:
 def charges_parser() -> Callable[[list[str], int], tuple]:
     accounts = load_accounts()
     seen: dict[int, int] = {}
-    months: dict[str, tuple[str, int]] = {}
-
-    def month_of(raw: str) -> tuple[str, int]:
-        found = months.get(raw)
-        if found is None:
-            m = MONTH.fullmatch(raw)
-            if m is None:
-                raise BadRow(E_MONTH)
-            year, month = int(m.group(1)), int(m.group(2))
-            found = months[raw] = (f"{raw}-01", year * 12 + month)
-        return found
+    month_of = month_parser()
 
     def parse(row: list[str], line: int) -> tuple:
         if len(row) != 8:
@@ -240,16 +262,7 @@ def payments_parser() -> Callable[[list[str], int], tuple]:
             raise BadRow(E_FIELDS, found=len(row), expected=5)
         number, paid_at, amount, source, reference = row
         account_id, _service = account_of(accounts, number)
-        m = PAID_AT.fullmatch(paid_at.strip())
-        if m is None:
-            raise BadRow(E_PAID_AT)
-        try:
-            local = datetime(*(int(part or 0) for part in m.groups()))  # the supplier's time zone
-        except ValueError:
-            raise BadRow(E_PAID_AT) from None
-        utc = to_utc(local)
-        if utc > now + timedelta(minutes=5):
-            raise BadRow(E_FUTURE)
+        utc = paid_at_of(paid_at, now)
         kop = kopiykas(amount, "amount")
         if kop <= 0:
             raise BadRow(E_POSITIVE, field="amount")
@@ -261,7 +274,7 @@ def payments_parser() -> Callable[[list[str], int], tuple]:
         if first is not None:
             raise BadRow(E_DUP_REF, line=first)
         seen[ref] = line
-        return (line, account_id, utc.strftime("%Y-%m-%d %H:%M:%S.000000"), kop, source, "paid", ref)
+        return (line, account_id, utc, kop, source, "paid", ref)
 
     return parse
 
@@ -312,3 +325,335 @@ FORMATS = {
         payments_parser,
     ),
 }
+
+
+# ---- the business side's files (docs/import.md, "The business side's files"): the same Format and merge ------
+
+DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", re.ASCII)
+PAYMENT_FORMS = ("prepayment", "planned", "actual")
+VOLTAGE_CLASSES = ("1", "2")
+GAS_PRESSURES = ("low", "medium", "high")
+CODE_PROBLEMS = {
+    "empty": _l("the code is empty"),
+    "symbols": _l("the code must be digits only"),
+    "length": _l("the code must be an 8-digit EDRPOU or a 10-digit RNOKPP"),
+    "checksum": _l("the code's check digit is wrong"),
+}
+EIC_PROBLEMS = {
+    "empty": _l("the EIC code is empty"),
+    "length": _l("the EIC code must be 16 characters"),
+    "symbols": _l("the EIC code may hold only Latin capitals, digits and hyphens"),
+    "checksum": _l("the EIC code's check character is wrong"),
+}
+E_KIND = _l("the kind must be legal for an 8-digit EDRPOU or sole_trader for a 10-digit RNOKPP")
+E_NO_COMPANY = _l("company %(code)s is not found")
+E_NO_CONTRACT = _l("contract %(number)s is not found")
+E_NO_POINT = _l("metering point %(eic)s is not found")
+E_DUP_CODE = _l("the same code as line %(line)d")
+E_DUP_CONTRACT = _l("the same contract number as line %(line)d")
+E_DUP_EIC = _l("the same EIC code as line %(line)d")
+E_DUP_POINT_MONTH = _l("the same metering point and month as line %(line)d")
+E_CONTRACT_NUMBER = _l("the contract number may hold letters, digits, / - . and at most 32 characters")
+E_CONTRACT_MOVED = _l("the contract exists under another company or for another service")
+E_POINT_MOVED = _l("the metering point exists under another contract")
+E_DATE = _l("%(field)s must be a date like 2026-01-31")
+E_PAYMENT_FORM = _l("the payment form must be prepayment, planned or actual")
+E_VOLTAGE = _l("the voltage class must be 1 or 2 for electricity")
+E_PRESSURE = _l("the gas pressure must be low, medium or high for gas")
+E_NOT_FOR_SERVICE = _l("%(field)s must be empty for %(service)s")
+E_UNIT_CONTRACT = _l("the unit must be %(unit)s for this metering point")
+E_PAYER_CODE = _l("payer_code: %(problem)s")
+CONTRACT_NUMBER = re.compile(r"[0-9A-Za-zА-ЩЬЮЯҐЄІЇа-щьюяґєії][0-9A-Za-zА-ЩЬЮЯҐЄІЇа-щьюяґєії/\-.]{0,31}")
+
+
+def date_of(raw: str, field: str) -> str:
+    m = DATE.fullmatch(raw.strip())
+    if m is None:
+        raise BadRow(E_DATE, field=field)
+    try:
+        return datetime(*(int(part) for part in m.groups())).strftime("%Y-%m-%d")
+    except ValueError:
+        raise BadRow(E_DATE, field=field) from None
+
+
+def company_code_of(raw: str) -> tuple[str, str]:
+    code, kind, problem = parse_company_code(raw)
+    if problem is not None:
+        raise BadRow(CODE_PROBLEMS[problem])
+    return code, kind.value
+
+
+def eic_of(raw: str) -> str:
+    value, problem = parse_eic(raw)
+    if problem is not None:
+        raise BadRow(EIC_PROBLEMS[problem])
+    return value
+
+
+def contract_number_of(raw: str) -> str:
+    number = raw.strip()
+    if CONTRACT_NUMBER.fullmatch(number) is None:
+        raise BadRow(E_CONTRACT_NUMBER)
+    return number
+
+
+def companies_parser() -> Callable[[list[str], int], tuple]:
+    seen: dict[str, int] = {}  # nothing to look up: a code carries its kind
+
+    def parse(row: list[str], line: int) -> tuple:
+        if len(row) != 4:
+            raise BadRow(E_FIELDS, found=len(row), expected=4)
+        raw_code, raw_kind, name, address = row
+        code, kind = company_code_of(raw_code)
+        given = raw_kind.strip()
+        if given and given != kind:
+            raise BadRow(E_KIND)
+        name_ = text(name, "name", 300)
+        address_ = text(address, "address", 300)
+        if code in seen:
+            raise BadRow(E_DUP_CODE, line=seen[code])
+        seen[code] = line
+        return (line, code, kind, name_, address_)
+
+    return parse
+
+
+def contracts_parser() -> Callable[[list[str], int], tuple]:
+    companies = {code: id_ for code, id_ in db.session.execute(select(Company.code, Company.id))}
+    known = {
+        number: (company_id, service.value)
+        for number, company_id, service in db.session.execute(
+            select(Contract.number, Contract.company_id, Contract.service)
+        )
+    }
+    subdivisions = {s.code: (s.id, s.service.value) for s in db.session.scalars(select(Subdivision))}
+    seen: dict[str, int] = {}
+
+    def parse(row: list[str], line: int) -> tuple:
+        if len(row) != 6:
+            raise BadRow(E_FIELDS, found=len(row), expected=6)
+        raw_number, raw_code, service, sub_code, starts_on, payment_form = row
+        number = contract_number_of(raw_number)
+        code, _kind = company_code_of(raw_code)
+        company_id = companies.get(code)
+        if company_id is None:
+            raise BadRow(E_NO_COMPANY, code=code)
+        service = service.strip()
+        if service not in UNITS:
+            raise BadRow(E_SERVICE)
+        sub_code = sub_code.strip()
+        sub = subdivisions.get(sub_code)
+        if sub is None:
+            raise BadRow(E_SUBDIVISION, code=sub_code)
+        if sub[1] != service:
+            raise BadRow(E_SUB_SERVICE, code=sub_code, service=service)
+        if number in known and known[number] != (company_id, service):
+            raise BadRow(E_CONTRACT_MOVED)
+        day = date_of(starts_on, "starts_on")
+        payment_form = payment_form.strip()
+        if payment_form not in PAYMENT_FORMS:
+            raise BadRow(E_PAYMENT_FORM)
+        if number in seen:
+            raise BadRow(E_DUP_CONTRACT, line=seen[number])
+        seen[number] = line
+        return (line, number, company_id, service, sub[0], day, payment_form)
+
+    return parse
+
+
+def points_parser() -> Callable[[list[str], int], tuple]:
+    contracts = {
+        number: (id_, service.value)
+        for number, id_, service in db.session.execute(select(Contract.number, Contract.id, Contract.service))
+    }
+    known = {eic: id_ for eic, id_ in db.session.execute(select(MeteringPoint.eic, MeteringPoint.contract_id))}
+    seen: dict[str, int] = {}
+
+    def parse(row: list[str], line: int) -> tuple:
+        if len(row) != 6:
+            raise BadRow(E_FIELDS, found=len(row), expected=6)
+        raw_eic, raw_number, address, meter, voltage, pressure = row
+        eic = eic_of(raw_eic)
+        number = contract_number_of(raw_number)
+        found = contracts.get(number)
+        if found is None:
+            raise BadRow(E_NO_CONTRACT, number=number)
+        contract_id, service = found
+        if eic in known and known[eic] != contract_id:
+            raise BadRow(E_POINT_MOVED)
+        address_ = text(address, "address", 300)
+        meter_number = text(meter, "meter_number", 40, required=False)
+        voltage, pressure = voltage.strip() or None, pressure.strip() or None
+        if service == Service.electricity.value:
+            if pressure is not None:
+                raise BadRow(E_NOT_FOR_SERVICE, field="gas_pressure", service=service)
+            if voltage is not None and voltage not in VOLTAGE_CLASSES:
+                raise BadRow(E_VOLTAGE)
+        else:
+            if voltage is not None:
+                raise BadRow(E_NOT_FOR_SERVICE, field="voltage_class", service=service)
+            if pressure is not None and pressure not in GAS_PRESSURES:
+                raise BadRow(E_PRESSURE)
+        if eic in seen:
+            raise BadRow(E_DUP_EIC, line=seen[eic])
+        seen[eic] = line
+        return (line, eic, contract_id, address_, meter_number, voltage, pressure)
+
+    return parse
+
+
+def company_charges_parser() -> Callable[[list[str], int], tuple]:
+    points = {
+        eic: (point_id, contract_id, service.value)
+        for eic, point_id, contract_id, service in db.session.execute(
+            select(MeteringPoint.eic, MeteringPoint.id, MeteringPoint.contract_id, Contract.service).join(
+                Contract, Contract.id == MeteringPoint.contract_id
+            )
+        )
+    }
+    month_of = month_parser()
+    seen: dict[int, int] = {}
+
+    def parse(row: list[str], line: int) -> tuple:
+        if len(row) != 8:
+            raise BadRow(E_FIELDS, found=len(row), expected=8)
+        raw_eic, month, volume, unit, tariff, amount, start, end = row
+        found = points.get(raw_eic.strip().upper())
+        if found is None:
+            raise BadRow(E_NO_POINT, eic=eic_of(raw_eic))  # a malformed code says so; a valid one is unknown
+        point_id, contract_id, service = found
+        day, month_key = month_of(month)
+        if unit != UNITS[service]:
+            raise BadRow(E_UNIT_CONTRACT, unit=UNITS[service])
+        parsed = (
+            line,
+            point_id,
+            contract_id,
+            day,
+            thousandths(volume, "volume"),
+            unit,
+            thousandths(tariff, "tariff"),
+            kopiykas(amount, "amount"),
+            thousandths(start, "reading_start") if start else None,
+            thousandths(end, "reading_end") if end else None,
+        )
+        key = (point_id << 16) | month_key
+        first = seen.get(key)
+        if first is not None:
+            raise BadRow(E_DUP_POINT_MONTH, line=first)
+        seen[key] = line
+        return parsed
+
+    return parse
+
+
+def company_payments_parser() -> Callable[[list[str], int], tuple]:
+    contracts = {number: id_ for number, id_ in db.session.execute(select(Contract.number, Contract.id))}
+    seen: dict[str, int] = {}
+    now = utcnow()
+
+    def parse(row: list[str], line: int) -> tuple:
+        if len(row) != 6:
+            raise BadRow(E_FIELDS, found=len(row), expected=6)
+        reference, raw_number, amount, paid_at, purpose, payer = row
+        ref = text(reference, "reference", 120)
+        number = contract_number_of(raw_number)
+        contract_id = contracts.get(number)
+        if contract_id is None:
+            raise BadRow(E_NO_CONTRACT, number=number)
+        kop = kopiykas(amount, "amount")
+        if kop <= 0:
+            raise BadRow(E_POSITIVE, field="amount")
+        utc = paid_at_of(paid_at, now)
+        purpose_ = text(purpose, "purpose", 300, required=False)
+        payer_code = None
+        if payer.strip():
+            payer_code, _kind, problem = parse_company_code(payer)
+            if problem is not None:
+                raise BadRow(E_PAYER_CODE, problem=CODE_PROBLEMS[problem])
+        first = seen.get(ref)
+        if first is not None:
+            raise BadRow(E_DUP_REF, line=first)
+        seen[ref] = line
+        return (line, contract_id, utc, kop, "bank", "paid", ref, purpose_, payer_code)
+
+    return parse
+
+
+FORMATS.update(
+    {
+        "companies": Format(
+            "companies",
+            ("code", "kind", "name", "address"),
+            (
+                ("line", "INTEGER", "integer"),
+                ("code", "TEXT", "varchar(10)"),
+                ("kind", "TEXT", "varchar(16)"),
+                ("name", "TEXT", "varchar(300)"),
+                ("address", "TEXT", "varchar(300)"),
+            ),
+            companies_parser,
+        ),
+        "contracts": Format(
+            "contracts",
+            ("number", "company_code", "service", "subdivision_code", "starts_on", "payment_form"),
+            (
+                ("line", "INTEGER", "integer"),
+                ("number", "TEXT", "varchar(32)"),
+                ("company_id", "INTEGER", "integer"),
+                ("service", "TEXT", "varchar(16)"),
+                ("subdivision_id", "INTEGER", "integer"),
+                ("starts_on", "TEXT", "date"),
+                ("payment_form", "TEXT", "varchar(16)"),
+            ),
+            contracts_parser,
+        ),
+        "points": Format(
+            "points",
+            ("eic", "contract_number", "address", "meter_number", "voltage_class", "gas_pressure"),
+            (
+                ("line", "INTEGER", "integer"),
+                ("eic", "TEXT", "varchar(16)"),
+                ("contract_id", "INTEGER", "integer"),
+                ("address", "TEXT", "varchar(300)"),
+                ("meter_number", "TEXT", "varchar(40)"),
+                ("voltage_class", "TEXT", "varchar(16)"),
+                ("gas_pressure", "TEXT", "varchar(16)"),
+            ),
+            points_parser,
+        ),
+        "company-charges": Format(
+            "company-charges",
+            ("eic", "month", "volume", "unit", "tariff", "amount", "reading_start", "reading_end"),
+            (
+                ("line", "INTEGER", "integer"),
+                ("point_id", "INTEGER", "integer"),
+                ("contract_id", "INTEGER", "integer"),
+                ("month", "TEXT", "date"),
+                ("volume", "INTEGER", "bigint"),
+                ("unit", "TEXT", "varchar(8)"),
+                ("tariff", "INTEGER", "bigint"),
+                ("amount", "INTEGER", "bigint"),
+                ("reading_start", "INTEGER", "bigint"),
+                ("reading_end", "INTEGER", "bigint"),
+            ),
+            company_charges_parser,
+        ),
+        "company-payments": Format(
+            "company-payments",
+            ("reference", "contract_number", "amount", "paid_at", "purpose", "payer_code"),
+            (
+                ("line", "INTEGER", "integer"),
+                ("contract_id", "INTEGER", "integer"),
+                ("paid_at", "TEXT", "timestamp"),
+                ("amount", "INTEGER", "bigint"),
+                ("source", "TEXT", "varchar(16)"),
+                ("status", "TEXT", "varchar(16)"),
+                ("reference", "TEXT", "varchar(120)"),
+                ("purpose", "TEXT", "varchar(300)"),
+                ("payer_code", "TEXT", "varchar(10)"),
+            ),
+            company_payments_parser,
+        ),
+    }
+)

@@ -39,6 +39,11 @@ class UploadForm(FlaskForm):
             SelectChoice("accounts", _l("Personal accounts")),
             SelectChoice("charges", _l("Charges")),
             SelectChoice("payments", _l("Payments")),
+            SelectChoice("companies", _l("Companies")),
+            SelectChoice("contracts", _l("Contracts")),
+            SelectChoice("points", _l("Metering points")),
+            SelectChoice("company-charges", _l("Companies' charges")),
+            SelectChoice("company-payments", _l("Companies' bank payments")),
         ],
         validators=[InputRequired()],
     )

@@ -24,6 +24,7 @@ from sqlalchemy import bindparam, text, update
 
 from vez import audit
 from vez.admin.formats import FORMATS, BadRow, Format, check_characters
+from vez.companies.ledger import recompute_contract_balances
 from vez.extensions import db
 from vez.ledger import recompute_balances
 from vez.models import ImportRun, ImportStatus, utcnow
@@ -203,11 +204,12 @@ def _run(run_id: int, path: Path, on_progress: Progress | None, on_bad: OnBad | 
 
     written = _merge(conn, fmt, dialect)
     touched = 0
-    if fmt.kind != "accounts":
-        ids = list(conn.execute(text(f"SELECT DISTINCT account_id FROM {STAGE}")).scalars())
+    if fmt.kind in BALANCES:
+        column, recompute = BALANCES[fmt.kind]
+        ids = list(conn.execute(text(f"SELECT DISTINCT {column} FROM {STAGE}")).scalars())
         touched = len(ids)
         for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
-            recompute_balances(ids[start : start + 900])
+            recompute(ids[start : start + 900])
     if dry_run:
         db.session.rollback()  # the counts are known; nothing stays
         _finish(run_id, ImportStatus.done, checked, bad, errors, actor_id, fmt, written=written, touched=touched)
@@ -307,21 +309,22 @@ def _stage(conn, fmt: Format, dialect: str, rows: list[tuple]) -> None:
 
 def _conflicts(conn, fmt: Format) -> list[tuple[int, object]]:
     """Rows that clash with what the database already holds (checked in SQL, after staging)."""
-    if fmt.kind != "payments":
-        return []
     from vez.admin.formats import E_REF_TAKEN
 
-    rows = (
-        conn.execute(
-            text(
-                f"SELECT s.line FROM {STAGE} s JOIN payments p ON p.reference = s.reference "
-                "WHERE p.account_id <> s.account_id OR p.amount <> s.amount OR p.paid_at <> s.paid_at ORDER BY s.line"
-            )
+    if fmt.kind == "payments":
+        sql = (
+            f"SELECT s.line FROM {STAGE} s JOIN payments p ON p.reference = s.reference "
+            "WHERE p.account_id <> s.account_id OR p.amount <> s.amount OR p.paid_at <> s.paid_at ORDER BY s.line"
         )
-        .scalars()
-        .all()
-    )
-    return [(line, E_REF_TAKEN) for line in rows]
+    elif fmt.kind == "company-payments":  # an online order's id is a reference too: never a bank transfer's
+        sql = (
+            f"SELECT s.line FROM {STAGE} s JOIN company_payments p ON p.reference = s.reference "
+            "WHERE p.contract_id <> s.contract_id OR p.amount <> s.amount OR p.paid_at <> s.paid_at "
+            "OR p.source <> s.source ORDER BY s.line"
+        )
+    else:
+        return []
+    return [(line, E_REF_TAKEN) for line in conn.execute(text(sql)).scalars().all()]
 
 
 def _differs(dialect: str, table: str, columns: tuple[str, ...]) -> str:
@@ -338,6 +341,25 @@ MERGES = {
     ),
     "accounts": ("personal_accounts", ("number",), ("subdivision_id", "holder_name", "address", "meter_number")),
     "payments": ("payments", ("reference",), ()),  # a payment never changes; a clash was reported above
+    # The business side (docs/import.md, "Companies"): a company's kind follows its code, a contract keeps its
+    # company and service and a point its contract (a clash is a bad row), so those are never updated here.
+    "companies": ("companies", ("code",), ("name", "address")),
+    "contracts": ("contracts", ("number",), ("subdivision_id", "starts_on", "payment_form")),
+    "points": ("metering_points", ("eic",), ("address", "meter_number", "voltage_class", "gas_pressure")),
+    "company-charges": (
+        "company_charges",
+        ("point_id", "month"),
+        ("volume", "unit", "tariff", "amount", "reading_start", "reading_end"),
+    ),
+    "company-payments": ("company_payments", ("reference",), ()),
+}
+
+# kind: (the staged column naming whose balance the rows change, the function that recomputes it)
+BALANCES = {
+    "charges": ("account_id", recompute_balances),
+    "payments": ("account_id", recompute_balances),
+    "company-charges": ("contract_id", recompute_contract_balances),
+    "company-payments": ("contract_id", recompute_contract_balances),
 }
 
 

@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from vez.billing import generate_bills, next_month
-from vez.demo import places
+from vez.demo import companies, places
 from vez.extensions import db
 from vez.identity.passwords import hash_password
 from vez.ledger import last_payment, recompute_balances
@@ -39,7 +39,7 @@ ELECTRICITY_TARIFF = "4.32"  # UAH per kWh for households since 1 June 2024
 GAS_TARIFF = "7.96"  # UAH per m³, the supplier's annual household offer
 DEMO_LOGIN, DEMO_PASSWORD = "demo", "demo12345"
 ADMIN_LOGIN, ADMIN_PASSWORD, ADMIN_TOTP_SECRET = "admin", "admin12345", "JBSWY3DPEHPK3PXP"
-DEMO_LOGINS = (DEMO_LOGIN, ADMIN_LOGIN)
+DEMO_LOGINS = (DEMO_LOGIN, ADMIN_LOGIN, companies.COMPANY_LOGIN)
 # Electricity accounts: some never paid, some behind, some ahead; the rest pay each month.
 HABITS = ["regular"] * 12 + ["debtor"] * 3 + ["overpayer"] * 2 + ["never"] * 1 + ["rounder"] * 2
 
@@ -179,6 +179,8 @@ def create_demo_data(accounts: int = 200) -> None:
         generate_bills(month, issued_on=next_month(month))
     recompute_balances()
     _make_logins(made)
+    db.session.flush()
+    companies.create_company_demo(_months())
 
 
 def _make_logins(accounts: list[PersonalAccount]) -> None:
@@ -230,6 +232,10 @@ def describe_accounts() -> list[dict]:
     return rows
 
 
+def _is_demo_database() -> bool:
+    return bool(db.session.scalar(select(func.count(User.id)).where(User.login_key == DEMO_LOGIN)))
+
+
 def demo_logins_present() -> bool:
     return bool(db.session.scalar(select(func.count(User.id)).where(User.login_key.in_(DEMO_LOGINS))))
 
@@ -237,7 +243,8 @@ def demo_logins_present() -> bool:
 @click.command("demo-data")
 @with_appcontext
 @click.option("--json", "as_json", is_flag=True, help="Print the demo personal accounts as JSON.")
-def demo_data_command(as_json: bool) -> None:
+@click.option("--companies", "of_companies", is_flag=True, help="With --json: print the demo companies instead.")
+def demo_data_command(as_json: bool, of_companies: bool) -> None:
     """Fill an empty database with realistic demo data; leave a filled one alone."""
     if current_app.config["ENV_MODE"] == "production" and not current_app.config["LOCAL_DEMO"]:
         raise click.ClickException("Demo data is refused in production mode (unless VEZ_LOCAL_DEMO, on loopback).")
@@ -245,8 +252,16 @@ def demo_data_command(as_json: bool) -> None:
         create_demo_data()
         db.session.commit()
         if not as_json:
-            click.echo("Demo data created: 200 personal accounts, logins demo/demo12345 and admin/admin12345.")
+            click.echo(
+                "Demo data created: 200 personal accounts, 3 companies, logins demo/demo12345, admin/admin12345 "
+                "and company/company12345."
+            )
+    elif _is_demo_database() and companies.create_company_demo(_months()):  # filled before the business side came
+        db.session.commit()
+        if not as_json:
+            click.echo("Demo companies added, login company/company12345; the rest left alone.")
     elif not as_json:
         click.echo("The database already holds data; left alone.")
     if as_json:
-        click.echo(json.dumps(describe_accounts(), ensure_ascii=False, indent=1))
+        described = companies.describe_companies() if of_companies else describe_accounts()
+        click.echo(json.dumps(described, ensure_ascii=False, indent=1))
