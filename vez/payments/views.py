@@ -308,4 +308,5 @@ def sandbox_api():
 
 def _local_result_path(order: dict) -> str:
     path = urlsplit(str(order.get("result_url", ""))).path
-    return path if path.startswith(("/payments/", "/pay/")) else url_for("cabinet.index")  # /pay/: a pay link
+    # /pay/: a pay link; /company/payments/: a company's order under a contract (vez/company/paying.py)
+    return path if path.startswith(("/payments/", "/pay/", "/company/payments/")) else url_for("cabinet.index")
