@@ -264,7 +264,9 @@ def _reverse(payment: CompanyPayment, contract: Contract, result: GatewayResult,
     from vez.payments import settle
 
     now = utcnow()
-    if not _cas(payment.id, (PaymentStatus.paid,), PaymentStatus.reversed, settled_at=now, gateway_status=result.status[:40]):
+    if not _cas(
+        payment.id, (PaymentStatus.paid,), PaymentStatus.reversed, settled_at=now, gateway_status=result.status[:40]
+    ):
         return _close(payment, contract, result, PaymentStatus.declined, ip=ip, via=via)  # never credited
     try:
         _entry(payment, EntryKind.reversal, payment.amount, now)

@@ -107,7 +107,7 @@ class ContractHistory:
 
     @property
     def month_keys(self) -> list[str]:
-        """"YYYY-MM" of every month with a charge, the newest first (the documents' months)."""
+        """ "YYYY-MM" of every month with a charge, the newest first (the documents' months)."""
         return [f"{m.month:%Y-%m}" for m in self.months]
 
 

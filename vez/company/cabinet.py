@@ -8,9 +8,8 @@ import io
 from decimal import Decimal
 
 from flask import Response, current_app, g, render_template
-from flask_babel import get_locale
+from flask_babel import get_locale, to_user_timezone
 from flask_babel import gettext as _
-from flask_babel import to_user_timezone
 from flask_login import login_required
 
 from vez import i18n

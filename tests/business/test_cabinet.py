@@ -1,0 +1,118 @@
+"""The company cabinet (docs/companies.md, "The company cabinet"): the balance, every contract with its points,
+a contract's charges by month and by point, the 12-month chart per point, payments, requisites, CSV; scoped to
+the login's companies and roles."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from vez.models import CompanyRole
+from vez.money import format_money
+
+
+def page(client, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return response.get_data(as_text=True)
+
+
+def test_the_cabinet_shows_the_balance_and_every_contract_with_its_points(app, client, auth, acme):
+    auth.login("acme_admin")
+    html = page(client, "/company/cabinet")
+    total = sum(c.balance for c in acme.contracts)
+    with app.test_request_context():
+        assert format_money(total) in html
+        for contract in acme.contracts:
+            assert format_money(contract.balance) in html
+    for contract in acme.contracts:
+        assert contract.number in html and f"/company/contracts/{contract.id}" in html
+    for point in acme.points:
+        assert point.eic in html and point.address in html and point.meter_number in html
+    assert "жовтень 2026" in html  # the last month charged
+    assert "планові платежі" in html.lower() or "planned" in html.lower()
+
+
+def test_the_contract_page_has_charges_by_month_and_point_payments_chart_and_requisites(app, client, auth, acme):
+    auth.login("acme_admin")
+    contract = acme.contracts[0]
+    html = page(client, f"/company/contracts/{contract.id}")
+    first, second = acme.points[0], acme.points[1]
+    # October 2026 is index 23: 1230 and 630 kWh at 4.32 (the fixture's numbers)
+    with app.test_request_context():
+        assert format_money(531360 + 272160) in html  # the month's total
+        assert format_money(531360) in html and format_money(272160) in html  # each point's
+    assert first.eic in html and second.eic in html
+    assert acme.points[2].eic not in html  # the other contract's point
+    assert html.count('<svg class="chart"') == 2  # one chart per point
+    assert f'id="chart-{first.id}"' in html and f'aria-labelledby="chart-{first.id}"' in html
+    assert "4,32" in html  # the tariff
+    assert "Оплата за ел. енергію зг. дог. 1234/25-E" in html  # a payment's purpose
+    assert app.config["SUPPLIER_IBAN"] in html  # the requisites of the household bill
+
+
+def test_the_chart_table_lists_twelve_months_per_point(client, auth, acme):
+    auth.login("acme_admin")
+    html = page(client, f"/company/contracts/{acme.contracts[1].id}")
+    table = html.split(f'id="table-{acme.points[2].id}"')[1].split("</table>")[0]
+    assert table.count('<th scope="row">') == 12
+    assert "листопад 2025" in table and "жовтень 2026" in table and "жовтень 2025" not in table
+
+
+def test_the_csv_has_a_row_per_point_and_month_and_per_payment(client, auth, acme):
+    auth.login("acme_admin")
+    contract = acme.contracts[0]
+    response = client.get(f"/company/contracts/{contract.id}/export.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert (
+        "attachment" in response.headers["Content-Disposition"]
+        and "1234-25-E" in response.headers["Content-Disposition"]
+    )
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    charges = [r for r in rows[1:] if r[0] == "нарахування"]
+    payments = [r for r in rows[1:] if r[0] == "оплата"]
+    assert len(charges) == 24 * 2 and len(payments) == 23
+    last = [r for r in charges if r[3] == "2026-10" and r[2] == acme.points[0].eic][0]
+    assert last[4] == "1230" and last[6] == "4,32" and last[9] == "5313,60"
+
+
+def test_a_viewer_sees_the_cabinet_the_contract_and_the_csv(client, auth, acme, member):
+    member(acme.company, "olha", CompanyRole.viewer)
+    auth.login("olha")
+    contract = acme.contracts[0]
+    page(client, "/company/cabinet")
+    html = page(client, f"/company/contracts/{contract.id}")
+    assert f"/company/contracts/{contract.id}/pay" not in html  # a viewer may not pay
+    assert client.get(f"/company/contracts/{contract.id}/export.csv").status_code == 200
+
+
+def test_another_companys_contract_and_csv_answer_404(client, auth, acme, rival):
+    auth.login("acme_admin")
+    theirs = rival.contracts[0].id
+    assert client.get(f"/company/contracts/{theirs}").status_code == 404
+    assert client.get(f"/company/contracts/{theirs}/export.csv").status_code == 404
+    assert client.get("/company/contracts/999999").status_code == 404
+
+
+def test_a_login_without_a_company_is_sent_to_the_no_company_page(client, auth, make_user):
+    make_user("ivan")
+    auth.login("ivan")
+    response = client.get("/company/cabinet")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/company/no-company")
+    html = page(client, "/company/no-company")
+    assert "не належить жодній компанії" in html
+    assert 'href="/cabinet"' in html
+    assert "/company/cabinet" not in html.split("<main")[1]
+
+
+def test_the_no_company_page_needs_a_login(client):
+    response = client.get("/company/no-company")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_the_header_and_the_household_cabinet_link_to_the_company_cabinet(client, auth, acme):
+    auth.login("acme_admin")
+    html = page(client, "/cabinet")
+    assert html.count('href="/company/cabinet"') == 2
+    html = page(client, "/company/cabinet")
+    assert 'href="/cabinet"' in html
