@@ -7,6 +7,9 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
+from tests.conftest import csrf_token
 from vez.models import CompanyRole
 from vez.money import format_money
 
@@ -116,3 +119,45 @@ def test_the_header_and_the_household_cabinet_link_to_the_company_cabinet(client
     assert html.count('href="/company/cabinet"') == 2
     html = page(client, "/company/cabinet")
     assert 'href="/cabinet"' in html
+
+
+# ---- the matrix: every route of the cabinet and of paying, for every role and for another company ----------
+
+VIEW = ("/company/contracts/{c}", "/company/contracts/{c}/export.csv")
+PAY = ("/company/contracts/{c}/pay",)
+ORDER = ("/company/payments/{p}", "/company/payments/{p}/return")
+ORDER_PAY = ("/company/payments/{p}/checkout",)
+
+
+@pytest.mark.parametrize(
+    ("role", "view", "pay"),
+    [
+        (CompanyRole.admin, 200, 200),
+        (CompanyRole.accountant, 200, 200),
+        (CompanyRole.viewer, 200, 403),
+        (None, 404, 404),  # a member of another company only
+    ],
+    ids=["admin", "accountant", "viewer", "outsider"],
+)
+def test_every_route_answers_by_role_and_company(db, client, auth, acme, rival, member, role, view, pay):
+    from vez.companies import paying
+    from vez.payments import orders
+
+    contract = acme.contracts[0]
+    order = paying.create_order(
+        user_id=acme.admin.id, contract=contract, amount=10_000, key=orders.new_key(), provider="sandbox", ip=None
+    )
+    db.session.commit()
+    if role is None:
+        auth.login("rival_admin")
+    else:
+        member(acme.company, "someone", role)
+        auth.login("someone")
+    for path in PAY + ORDER_PAY:
+        assert client.get(path.format(c=contract.id, p=order.id)).status_code == pay, path
+    for path in VIEW + ORDER:
+        status = client.get(path.format(c=contract.id, p=order.id)).status_code
+        assert status in ((view,) if view != 200 else (200, 303)), (path, status)
+    token = csrf_token(client, "/")
+    cancel = client.post(f"/company/payments/{order.id}/cancel", data={"csrf_token": token}).status_code
+    assert cancel == (303 if pay == 200 else pay)

@@ -18,10 +18,11 @@ from vez.extensions import db
 from vez.htmx import is_partial_request, render
 from vez.models import CompanyPayment, PaymentStatus
 from vez.payments import orders, providers, settle
-from vez.payments.forms import PayForm
+from vez.payments.forms import PayForm, amount_again
 from vez.payments.providers import Order
-from vez.payments.views import STOP_POLLING, _amount_again
 from vez.urls import external_url
+
+STOP_POLLING = 286  # htmx stops an `every` trigger on this status
 
 
 @bp.route("/contracts/<int:contract_id>/pay", methods=["GET", "POST"])
@@ -35,7 +36,7 @@ def pay(contract_id: int):
     if provider is None:
         return render_template("company/payment_pay.html", form=None, contract=contract), 503
     if request.method == "GET":
-        proposed = _amount_again(request.args.get("amount")) or orders.proposed_amount(
+        proposed = amount_again(request.args.get("amount")) or orders.proposed_amount(
             contract.balance, config["PAYMENT_MIN_AMOUNT"], config["PAYMENT_MAX_AMOUNT"]
         )
         form.amount.data = money.format_plain(proposed)
