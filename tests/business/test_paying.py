@@ -203,3 +203,16 @@ def test_another_companys_contract_and_order_answer_404(app, client, auth, acme,
         assert client.get(f"/company/payments/{theirs.id}{path}").status_code == 404
     token = csrf_token(client, "/company/cabinet")
     assert client.post(f"/company/payments/{theirs.id}/cancel", data={"csrf_token": token}).status_code == 404
+
+
+def test_unfinished_company_orders_count_under_the_logins_cap(app, client, auth, acme):
+    auth.login("acme_admin")
+    contract = acme.contracts[0]
+    for _ in range(app.config["PAYMENT_PENDING_ORDERS_MAX"]):
+        place_order(client, contract.id)
+    path = f"/company/contracts/{contract.id}/pay"
+    key = KEY.search(client.get(path).get_data(as_text=True)).group(1)
+    response = client.post(path, data={"amount": "100.00", "key": key, "csrf_token": csrf_token(client, path)})
+    assert response.status_code == 429
+    assert "Досягнуто" in response.get_data(as_text=True) or "ліміт" in response.get_data(as_text=True).lower()
+    assert _db.session.scalar(select(func.count(CompanyPayment.id)).where(CompanyPayment.idempotency_key == key)) == 0

@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from vez import htmx, money
+from vez import caps, htmx, money
 from vez.companies import paying
 from vez.companies.access import Can
 from vez.company import bp
@@ -42,6 +42,20 @@ def pay(contract_id: int):
         form.amount.data = money.format_plain(proposed)
         form.key.data = orders.new_key()
     elif form.validate_on_submit():
+        # docs/security.md, "Per-login caps": household and company orders of the login counted together.
+        cap = caps.pending_orders_cap(current_user.id, form.key.data)
+        if cap is not None:
+            db.session.rollback()
+            form.key.errors = [
+                _(
+                    "The limit of unfinished online payments (%(max)s) is reached. Finish one of the payments "
+                    "you started, or try again in %(minutes)s min.",
+                    max=cap.limit,
+                    minutes=cap.minutes,
+                )
+            ]
+            form.key.data = orders.new_key()
+            return render("company/payment_pay.html", "company/_payment_form.html", form=form, contract=contract), 429
         payment = paying.create_order(
             user_id=current_user.id,
             contract=contract,
