@@ -45,7 +45,7 @@ def cabinet():
     )
 
 
-@bp.route("/contracts/<int:contract_id>")
+@bp.route("/contracts/<id:contract_id>")
 @login_required
 def contract(contract_id: int):
     contract, member = contract_or_404(contract_id)
@@ -65,7 +65,7 @@ def contract(contract_id: int):
     )
 
 
-@bp.route("/contracts/<int:contract_id>/export.csv")
+@bp.route("/contracts/<id:contract_id>/export.csv")
 @login_required
 def contract_export(contract_id: int):
     contract, _member = contract_or_404(contract_id)

@@ -25,7 +25,7 @@ from vez.urls import external_url
 STOP_POLLING = 286  # htmx stops an `every` trigger on this status
 
 
-@bp.route("/contracts/<int:contract_id>/pay", methods=["GET", "POST"])
+@bp.route("/contracts/<id:contract_id>/pay", methods=["GET", "POST"])
 @login_required
 def pay(contract_id: int):
     contract, member = contract_or_404(contract_id, Can.pay)
@@ -90,7 +90,7 @@ def _member_payment(payment_id: int, capability: Can = Can.view) -> CompanyPayme
     return payment
 
 
-@bp.get("/payments/<int:payment_id>/checkout")
+@bp.get("/payments/<id:payment_id>/checkout")
 @login_required
 def checkout(payment_id: int):
     """The hand-off to the gateway: a form with the signed order that the browser posts there."""
@@ -127,7 +127,7 @@ def description(contract) -> str:
     return _("Payment for natural gas under contract No. %(number)s", number=contract.number)
 
 
-@bp.get("/payments/<int:payment_id>/return")
+@bp.get("/payments/<id:payment_id>/return")
 @login_required
 def payment_return(payment_id: int):
     """Where the gateway sends the browser back. The return proves nothing: the gateway is asked once (throttled)
@@ -141,7 +141,7 @@ def payment_return(payment_id: int):
     return redirect(url_for("company.payment", payment_id=payment_id), code=303)
 
 
-@bp.post("/payments/<int:payment_id>/cancel")
+@bp.post("/payments/<id:payment_id>/cancel")
 @login_required
 def payment_cancel(payment_id: int):
     """The payer changed their mind before the gateway took the order; a pending one is the bank's to decide."""
@@ -151,7 +151,7 @@ def payment_cancel(payment_id: int):
     return htmx.redirect(url_for("company.payment", payment_id=payment_id))
 
 
-@bp.get("/payments/<int:payment_id>")
+@bp.get("/payments/<id:payment_id>")
 @login_required
 def payment(payment_id: int):
     """The order's state; while pending the page asks every 2 s (204 until it changes, then 286 with the news)."""
