@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 import pytest
 
+from tests.business.conftest import months_back
 from tests.conftest import csrf_token
 from vez.models import CompanyRole
 from vez.money import format_money
@@ -161,3 +163,31 @@ def test_every_route_answers_by_role_and_company(db, client, auth, acme, rival, 
     token = csrf_token(client, "/")
     cancel = client.post(f"/company/payments/{order.id}/cancel", data={"csrf_token": token}).status_code
     assert cancel == (303 if pay == 200 else pay)
+
+
+def test_the_number_of_statements_does_not_grow_with_contracts_points_or_months(
+    app, db, client, auth, acme, make_contract, make_point, company_charge
+):
+    from tests.cabinet.test_query_counts import counting
+
+    auth.login("acme_admin")
+    contract = acme.contracts[0]
+    path = f"/company/contracts/{contract.id}"  # read now: the rows below expire the test's objects
+    client.get("/company/cabinet")  # warm: the login's first request loads what every request loads
+    with counting(app) as small_cabinet:
+        client.get("/company/cabinet")
+    with counting(app) as small_contract:
+        client.get(path)
+    more = make_contract(acme.company, "1236/25-E")
+    for serial in (10, 11, 12):
+        point = make_point(more, serial)
+        company_charge(point, date(2026, 10, 1), "100", "4.32")
+    extra = make_point(contract, 13)
+    for month in months_back(6):
+        company_charge(extra, month, "50", "4.32")
+    with counting(app) as big_cabinet:
+        client.get("/company/cabinet")
+    with counting(app) as big_contract:
+        client.get(path)
+    assert len(big_cabinet) == len(small_cabinet)
+    assert len(big_contract) == len(small_contract)
