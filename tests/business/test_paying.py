@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_token, https_client
@@ -216,3 +217,103 @@ def test_unfinished_company_orders_count_under_the_logins_cap(app, client, auth,
     assert response.status_code == 429
     assert "Досягнуто" in response.get_data(as_text=True) or "ліміт" in response.get_data(as_text=True).lower()
     assert _db.session.scalar(select(func.count(CompanyPayment.id)).where(CompanyPayment.idempotency_key == key)) == 0
+
+
+def test_a_crash_mid_credit_leaves_nothing_and_the_redelivery_credits_once(app, client, auth, acme, monkeypatch):
+    from vez.companies import paying
+
+    auth.login("acme_admin")
+    contract = acme.contracts[0]
+    before = contract.balance
+    payment = place_order(client, contract.id)
+    form = sandbox_callback(app, payment)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the worker died here")
+
+    monkeypatch.setattr(paying, "recompute_contract_balances", crash)
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # the 500 answer, as in production
+    assert https_client(app).post("/payments/callback/sandbox", data=form).status_code == 500
+    _db.session.expire_all()
+    assert _db.session.get(CompanyPayment, payment.id).status is PaymentStatus.created
+    assert credits(payment.id) == 0 and balance(contract.id) == before
+    monkeypatch.undo()
+    assert https_client(app).post("/payments/callback/sandbox", data=form).status_code == 200
+    assert credits(payment.id) == 1 and balance(contract.id) == before - 10_000
+
+
+@pytest.mark.postgres
+def test_eight_identical_callbacks_at_once_credit_once_on_postgresql(worker_id):
+    """The row lock where it exists: three orders, each hammered by eight callbacks released together."""
+    from datetime import date
+    from decimal import Decimal
+
+    from tests.business.conftest import eic
+    from tests.conftest import postgres_app
+    from vez.models import (
+        BranchKind,
+        Company,
+        CompanyCharge,
+        CompanyKind,
+        MeteringPoint,
+        PaymentForm,
+        Service,
+        Subdivision,
+    )
+
+    with postgres_app(f"company_pay_{worker_id}", "prove one credit of a company order") as pg_app:
+        sub = Subdivision(
+            code="108",
+            service=Service.electricity,
+            name_uk="Любешівська",
+            name_en="Liubeshiv",
+            kind=BranchKind.district,
+        )
+        company = Company(code="32855961", kind=CompanyKind.legal, name="ТОВ Тест", address="Луцьк")
+        _db.session.add_all([sub, company])
+        _db.session.flush()
+        contract = Contract(
+            company_id=company.id,
+            number="PG-1",
+            service=Service.electricity,
+            subdivision=sub,
+            starts_on=date(2025, 1, 1),
+            payment_form=PaymentForm.actual,
+        )
+        _db.session.add(contract)
+        _db.session.flush()
+        point = MeteringPoint(contract_id=contract.id, eic=eic(1), address="Луцьк")
+        _db.session.add(point)
+        _db.session.flush()
+        _db.session.add(
+            CompanyCharge(
+                point_id=point.id,
+                contract_id=contract.id,
+                month=date(2026, 10, 1),
+                volume=Decimal(1000),
+                unit="kWh",
+                tariff=Decimal("0.5"),
+                amount=50_000,
+            )
+        )
+        payments = [
+            CompanyPayment(
+                contract_id=contract.id,
+                amount=10_000,
+                source=CompanyPaymentSource.online,
+                status=PaymentStatus.pending,
+                reference=f"vez-c-pg-{i}",
+                provider="sandbox",
+            )
+            for i in range(3)
+        ]
+        _db.session.add_all(payments)
+        _db.session.commit()
+        for payment in payments:
+            form = sandbox_callback(pg_app, payment)
+            clients = [https_client(pg_app) for _ in range(8)]
+            calls = [lambda c=c, f=form: c.post("/payments/callback/sandbox", data=f).status_code for c in clients]
+            assert together(calls) == [200] * 8
+        assert balance(contract.id) == 50_000 - 30_000
+        assert _db.session.scalar(select(func.count(CompanyPaymentEntry.id))) == 3
+        assert {p.status for p in _db.session.scalars(select(CompanyPayment))} == {PaymentStatus.paid}
