@@ -191,3 +191,10 @@ def test_the_number_of_statements_does_not_grow_with_contracts_points_or_months(
         client.get(path)
     assert len(big_cabinet) == len(small_cabinet)
     assert len(big_contract) == len(small_contract)
+
+
+def test_the_contract_page_reads_in_english(client, auth, acme):
+    auth.login("acme_admin")
+    html = page(client, f"/company/contracts/{acme.contracts[0].id}?lang=en")
+    assert "Contract No. 1234/25-E" in html and "Charges by metering point" in html
+    assert "Requisites for a bank transfer" in html and "by actual consumption" in html

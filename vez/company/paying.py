@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from vez import caps, htmx, money
 from vez.companies import paying
-from vez.companies.access import Can
+from vez.companies.access import Can, can
 from vez.company import bp
 from vez.company.access import contract_or_404
 from vez.extensions import db
@@ -78,8 +78,6 @@ def pay(contract_id: int):
 def _member_payment(payment_id: int, capability: Can = Can.view) -> CompanyPayment:
     """The order if it is under a contract of one of the login's companies (404 otherwise) and the role may
     (403 otherwise)."""
-    from vez.companies.access import can
-
     found = paying.member_payment(current_user.id, payment_id)
     if found is None:
         abort(404)
