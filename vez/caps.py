@@ -23,7 +23,17 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from vez.extensions import db
-from vez.models import UNFINISHED, Certificate, Payment, PaymentBatch, PaymentSource, User, utcnow
+from vez.models import (
+    UNFINISHED,
+    Certificate,
+    CompanyPayment,
+    CompanyPaymentSource,
+    Payment,
+    PaymentBatch,
+    PaymentSource,
+    User,
+    utcnow,
+)
 
 
 def lock_login(user_id: int) -> None:
@@ -60,6 +70,8 @@ def pending_orders_cap(user_id: int, key: str, now: datetime | None = None) -> C
         return None
     if db.session.scalar(select(PaymentBatch.id).where(PaymentBatch.idempotency_key == key)) is not None:
         return None  # the batch form sent again: it finds its batch (vez.payments.batches.create_batch)
+    if db.session.scalar(select(CompanyPayment.id).where(CompanyPayment.idempotency_key == key)) is not None:
+        return None  # a company's pay form sent again: it finds its order (vez.companies.paying.create_order)
     now = now or utcnow()
     config = current_app.config
     window = timedelta(seconds=config["PAYMENT_PENDING_TTL_SECONDS"])
@@ -80,7 +92,17 @@ def pending_orders_cap(user_id: int, key: str, now: datetime | None = None) -> C
             PaymentBatch.created_at > now - window,
         )
     ).one()
-    count, oldest = count + batches, min((t for t in (oldest, oldest_batch) if t is not None), default=None)
+    # A company's orders under its contracts (vez/companies/paying.py) count too: the same login, the same cap.
+    company, oldest_company = db.session.execute(
+        select(func.count(CompanyPayment.id), func.min(CompanyPayment.created_at)).where(
+            CompanyPayment.user_id == user_id,
+            CompanyPayment.source == CompanyPaymentSource.online,
+            CompanyPayment.status.in_(UNFINISHED),
+            CompanyPayment.created_at > now - window,
+        )
+    ).one()
+    count = count + batches + company
+    oldest = min((t for t in (oldest, oldest_batch, oldest_company) if t is not None), default=None)
     return _cap(count, config["PAYMENT_PENDING_ORDERS_MAX"], oldest, window, now)
 
 

@@ -25,6 +25,20 @@ def payable_amount(text: str | None) -> int:
     return kopiykas
 
 
+def amount_again(text: str | None) -> int | None:
+    """The amount "Try again" proposes (`?amount=100.00`, the order that did not go through), when payable: the
+    household pay form's and a company contract's (vez/company/paying.py)."""
+    if not text:
+        return None
+    try:
+        kopiykas = money.parse_kopiykas(text, grammar="bare")
+    except money.MoneyError:
+        return None
+    config = current_app.config
+    problem = orders.limit_problem(kopiykas, config["PAYMENT_MIN_AMOUNT"], config["PAYMENT_MAX_AMOUNT"])
+    return None if problem else kopiykas
+
+
 class PayForm(FlaskForm):
     amount = StringField(
         _l("Amount to pay, UAH"),

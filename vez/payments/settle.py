@@ -153,6 +153,13 @@ def _apply(
         if batch is not None:
             return batches.apply(provider_name, batch, result, ip=ip, via=via, unknown=unknown)
         # ---- end of the batch hook -----------------------------------------------------------------------
+        # ---- a company's order under a contract (docs/companies.md, "Paying"): vez.companies.paying ------
+        from vez.companies import paying
+
+        order = paying.find(result.order_id)
+        if order is not None:
+            return paying.apply(provider_name, order, result, ip=ip, via=via, unknown=unknown)
+        # ---- end of the company hook ---------------------------------------------------------------------
         return reject(provider_name, "unknown_order", ip, order_id=result.order_id, via=via)
     facts = dict(order_id=result.order_id, via=via, gateway_status=result.status)
     if payment.batch_id is not None:  # a batch's own order: the gateway never saw its id (batch hook)
@@ -494,6 +501,10 @@ def reconcile(now: datetime | None = None, limit: int = 500) -> Counter:
     from vez.payments import batches
 
     counts.update(batches.reconcile(now, limit=limit))
+    # ---- a company's unfinished orders under its contracts (company hook) ----
+    from vez.companies import paying
+
+    counts.update(paying.reconcile(now, limit=limit))
     return counts
 
 

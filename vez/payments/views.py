@@ -15,7 +15,7 @@ from vez.holdings import account_of
 from vez.htmx import is_partial_request, render
 from vez.models import PaymentStatus
 from vez.payments import bp, orders, providers, settle
-from vez.payments.forms import PayForm
+from vez.payments.forms import PayForm, amount_again
 from vez.payments.providers import CallbackRejected, Order, sandbox_bank
 from vez.payments.providers.sandbox import SandboxProvider
 from vez.urls import external_url
@@ -46,7 +46,7 @@ def pay(number: str):
     if provider is None:
         return render_template("payments/pay.html", form=None, account=account), 503
     if request.method == "GET":
-        proposed = _amount_again(request.args.get("amount")) or orders.proposed_amount(
+        proposed = amount_again(request.args.get("amount")) or orders.proposed_amount(
             account.balance, config["PAYMENT_MIN_AMOUNT"], config["PAYMENT_MAX_AMOUNT"]
         )
         form.amount.data = money.format_plain(proposed)
@@ -83,19 +83,6 @@ def pay(number: str):
         form.key.data = orders.new_key()
     status = 422 if request.method == "POST" else 200
     return render("payments/pay.html", "payments/_pay_form.html", form=form, account=account), status
-
-
-def _amount_again(text: str | None) -> int | None:
-    """The amount "Try again" proposes (`?amount=100.00`, the order that did not go through), when payable."""
-    if not text:
-        return None
-    try:
-        kopiykas = money.parse_kopiykas(text, grammar="bare")
-    except money.MoneyError:
-        return None
-    config = current_app.config
-    problem = orders.limit_problem(kopiykas, config["PAYMENT_MIN_AMOUNT"], config["PAYMENT_MAX_AMOUNT"])
-    return None if problem else kopiykas
 
 
 def _owned(payment_id: int):
@@ -308,4 +295,5 @@ def sandbox_api():
 
 def _local_result_path(order: dict) -> str:
     path = urlsplit(str(order.get("result_url", ""))).path
-    return path if path.startswith(("/payments/", "/pay/")) else url_for("cabinet.index")  # /pay/: a pay link
+    # /pay/: a pay link; /company/payments/: a company's order under a contract (vez/company/paying.py)
+    return path if path.startswith(("/payments/", "/pay/", "/company/payments/")) else url_for("cabinet.index")
