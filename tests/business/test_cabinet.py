@@ -115,12 +115,22 @@ def test_the_no_company_page_needs_a_login(client):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_the_header_and_the_household_cabinet_link_to_the_company_cabinet(client, auth, acme):
-    auth.login("acme_admin")
+def test_a_login_with_a_company_and_accounts_moves_between_both_cabinets(client, auth, acme, member, make_account):
+    member(acme.company, "both", CompanyRole.accountant, accounts=[make_account()])
+    auth.login("both")
     html = page(client, "/cabinet")
-    assert html.count('href="/company/cabinet"') == 2
+    assert html.count('href="/company/cabinet"') == 2  # the header and the household cabinet
     html = page(client, "/company/cabinet")
     assert 'href="/cabinet"' in html
+
+
+def test_a_company_only_login_is_sent_from_the_household_cabinet_to_the_company_one(client, auth, acme):
+    auth.login("acme_admin")
+    response = client.get("/cabinet")
+    assert response.status_code in (302, 303) and response.location.endswith("/company/cabinet")
+    html = page(client, "/company/cabinet")
+    assert 'href="/company/cabinet"' in html  # the header
+    assert "To the household cabinet" not in html and "До побутового кабінету" not in html
 
 
 # ---- the matrix: every route of the cabinet and of paying, for every role and for another company ----------

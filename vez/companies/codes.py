@@ -15,6 +15,7 @@ from vez.models import CompanyKind
 
 LONGEST_INPUT = 64
 _SPACES = re.compile(r"[\s\-]+")
+_WHITESPACE = re.compile(r"\s+")  # an EIC keeps its hyphens: "-" is one of its 37 characters
 
 
 def parse_company_code(raw: str | None) -> tuple[str | None, CompanyKind | None, str | None]:
@@ -39,7 +40,7 @@ def parse_company_code(raw: str | None) -> tuple[str | None, CompanyKind | None,
 
 def parse_eic(raw: str | None) -> tuple[str | None, str | None]:
     """(the 16-character EIC in capitals, None) or (None, problem): `empty`, `length`, `symbols`, `checksum`."""
-    text = _SPACES.sub("", (raw or "")[: LONGEST_INPUT + 1]).upper()
+    text = _WHITESPACE.sub("", (raw or "")[: LONGEST_INPUT + 1]).upper()
     if not text:
         return None, "empty"
     if len(text) != 16:

@@ -23,10 +23,10 @@ def last_payment(contract_id: int) -> CompanyPayment | None:
 
 def company_balance(company_id: int) -> int:
     """Kopiykas: the sum of the company's contracts' balances (+ debt, - overpayment)."""
-    return (
-        db.session.scalar(select(func.coalesce(func.sum(Contract.balance), 0)).where(Contract.company_id == company_id))
-        or 0
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(Contract.balance), 0)).where(Contract.company_id == company_id)
     )
+    return int(total or 0)  # PostgreSQL's SUM of a bigint is a numeric: Decimal in Python
 
 
 def recompute_contract_balances(contract_ids: Iterable[int] | None = None) -> None:

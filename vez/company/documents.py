@@ -106,7 +106,7 @@ def _filename(document: CompanyDocument) -> str:
     return f"{document.kind.value}-{safe}-{tail}.pdf"
 
 
-@bp.route("/contracts/<int:contract_id>/invoices/<month>")
+@bp.route("/contracts/<id:contract_id>/invoices/<month>")
 @member_required(Can.documents)
 def invoice(contract_id: int, month: str):
     contract, document = _monthly(contract_id, month, DocumentKind.invoice)
@@ -116,21 +116,21 @@ def invoice(contract_id: int, month: str):
     )
 
 
-@bp.route("/contracts/<int:contract_id>/invoices/<month>.pdf")
+@bp.route("/contracts/<id:contract_id>/invoices/<month>.pdf")
 @member_required(Can.documents)
 def invoice_pdf(contract_id: int, month: str):
     _contract, document = _monthly(contract_id, month, DocumentKind.invoice)
     return _pdf(company_pdf.invoice(document), _filename(document))
 
 
-@bp.route("/contracts/<int:contract_id>/acts/<month>")
+@bp.route("/contracts/<id:contract_id>/acts/<month>")
 @member_required(Can.documents)
 def act(contract_id: int, month: str):
     contract, document = _monthly(contract_id, month, DocumentKind.act)
     return render_template("company/act.html", contract=contract, document=document, c=document.content)
 
 
-@bp.route("/contracts/<int:contract_id>/acts/<month>.pdf")
+@bp.route("/contracts/<id:contract_id>/acts/<month>.pdf")
 @member_required(Can.documents)
 def act_pdf(contract_id: int, month: str):
     _contract, document = _monthly(contract_id, month, DocumentKind.act)
@@ -179,7 +179,7 @@ def _reconciliation(contract_id: int) -> tuple[Contract, PeriodForm, CompanyDocu
     return contract, form, _issued(contract, DocumentKind.reconciliation, start, end)
 
 
-@bp.route("/contracts/<int:contract_id>/reconciliation")
+@bp.route("/contracts/<id:contract_id>/reconciliation")
 @member_required(Can.documents)
 def reconciliation(contract_id: int):
     contract, form, document = _reconciliation(contract_id)
@@ -189,7 +189,7 @@ def reconciliation(contract_id: int):
     return render_template(template, **context), status
 
 
-@bp.route("/contracts/<int:contract_id>/reconciliation.pdf")
+@bp.route("/contracts/<id:contract_id>/reconciliation.pdf")
 @member_required(Can.documents)
 def reconciliation_pdf(contract_id: int):
     """The act's PDF; a bad or missing period shows the form with its messages instead (never a 500)."""

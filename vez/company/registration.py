@@ -27,7 +27,7 @@ from vez.identity.identification import IdentificationOutcome
 from vez.identity.sessions import forget_unactivated, remember_unactivated
 from vez.models import Contract, User
 from vez.pagecache import cached_page
-from vez.registration.views import BINDING, TRIED, redirect_to, run_check
+from vez.registration.steps import BINDING, TRIED, redirect_to, run_check
 
 IDENTIFICATION = "company_identification"  # the signed proof of step 1 (a contract), handed to step 2
 CONTRACT = "c"  # the proof's subject: a contract (vez.identity.signup)

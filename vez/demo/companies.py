@@ -352,7 +352,7 @@ def describe_companies() -> list[dict]:
                 "contract_number": first.number if first else None,
                 "service": first.service.value if first else None,
                 "last_payment": format_plain(last.amount) if last else None,
-                "balance": format_plain(int(company_balance(company.id))),  # PostgreSQL sums to a Decimal
+                "balance": format_plain(company_balance(company.id)),
                 "points": [{"eic": p.eic, "address": p.address, "meter_number": p.meter_number} for p in points],
             }
         )

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import secrets
-import time
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
@@ -16,30 +15,13 @@ from vez.identity import activation, letters, signup
 from vez.identity import identification as ident
 from vez.identity.identification import IdentificationOutcome
 from vez.identity.sessions import forget_unactivated, remember_unactivated, unactivated_user
-from vez.identity.timing import pad_answer_time
 from vez.models import PersonalAccount, User
 from vez.pagecache import cached_page
 from vez.registration import bp
 from vez.registration.forms import AccountForm, IdentifyForm
+from vez.registration.steps import BINDING, TRIED, redirect_to, run_check
 
 IDENTIFICATION = "identification"  # the signed proof handed from step 1 to step 2
-BINDING = "identification_binding"  # a random value of this session the proof is bound to
-TRIED = "registration_tried"  # step 2 met an email address in use: {"email", "sent"} for the sent page
-FAILURE_STATUS = {
-    IdentificationOutcome.surname_needed: 422,
-    IdentificationOutcome.eic_needed: 422,
-    IdentificationOutcome.not_found: 422,
-    IdentificationOutcome.mismatch: 422,
-    IdentificationOutcome.registered: 422,
-    IdentificationOutcome.locked: 422,
-    IdentificationOutcome.own: 422,
-    IdentificationOutcome.throttled: 429,
-}
-
-
-def redirect_to(endpoint: str, **values):
-    """303 for a plain form, HX-Redirect for htmx."""
-    return htmx.redirect(url_for(endpoint, **values))
 
 
 def _identify_form() -> IdentifyForm:
@@ -64,25 +46,6 @@ def run_identification(form: IdentifyForm, actor_id: int | None = None):
     result, status = run_check(form, answer, actor_id=actor_id)
     if result is not None and result.outcome is IdentificationOutcome.surname_needed:
         form.surname.errors = [_("Enter the surname of the account holder as on the bill.")]
-    return result, status
-
-
-def run_check(form, answer, *, actor_id: int | None = None):
-    """Step 1 of any registration (a household's account, a company's contract): a malformed form is audited
-    and answers 422 without a lookup; else `answer()` runs the identity core; committed either way, and the
-    answer always takes IDENTIFY_ANSWER_SECONDS (docs/security.md B). (result or None, status)."""
-    started = time.monotonic()
-    result, status = None, 200
-    if not form.validate():
-        if request.method == "POST":
-            ident.record_malformed(request.remote_addr, actor_id=actor_id, fields=sorted(form.errors))
-            db.session.commit()
-            status = 422
-    else:
-        result = answer()
-        db.session.commit()
-        status = FAILURE_STATUS.get(result.outcome, 200)
-    pad_answer_time(started, "IDENTIFY_ANSWER_SECONDS")
     return result, status
 
 
