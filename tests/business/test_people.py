@@ -183,7 +183,6 @@ def test_revoking_a_pending_invitation_kills_its_link(db, web, firm):
 def test_accountants_and_viewers_may_not_manage_people(db, web, firm, member, role):
     member(firm.company, "olha", role)
     admin = member_of(db, firm.company, "acme_admin")
-    web.invite_token = None
     web.auth.login("olha")
     assert web.client.get("/company/people").status_code == 403
     assert web.client.get("/company/audit").status_code == 403
@@ -407,7 +406,7 @@ def test_the_audit_list_shows_the_companys_events_newest_first_and_only_its_own(
     rows = re.findall(r"<tr><td>.*?</tr>", html, re.S)
     assert len(rows) == 2 and "acme_admin" in rows[0]
     assert "rival_admin" not in html
-    assert "Змінено роль учасника: Глядач → Бухгалтер" in rows[0]
+    assert "Змінено роль учасника: Перегляд → Бухгалтер" in rows[0]
 
 
 def test_the_audit_list_is_paginated(db, web, firm):
