@@ -46,7 +46,8 @@ def test_the_switch_goes_only_to_a_company_of_the_login(db, client, auth, both, 
     auth.login("acme_admin")
     assert switch(client, stranger.id).status_code == 404
     assert switch(client, 999999).status_code == 404
-    assert client.post("/company/switch", data={"csrf_token": csrf_token(client, "/"), "company_id": "x"}).status_code == 404
+    token = csrf_token(client, "/")
+    assert client.post("/company/switch", data={"csrf_token": token, "company_id": "x"}).status_code == 404
 
 
 def test_an_outside_next_is_not_followed(db, client, auth, both):
