@@ -123,7 +123,7 @@ def _last_admin():
     return htmx.redirect(url_for("company.people"))
 
 
-@bp.post("/people/<int:member_id>/role")
+@bp.post("/people/<id:member_id>/role")
 @member_required(Can.people)
 def change_role(member_id: int):
     target = _member_or_404(member_id)
@@ -138,7 +138,7 @@ def change_role(member_id: int):
     return htmx.redirect(url_for("company.people"))
 
 
-@bp.post("/people/<int:member_id>/revoke")
+@bp.post("/people/<id:member_id>/revoke")
 @member_required(Can.people)
 def revoke_member(member_id: int):
     target = _member_or_404(member_id)
@@ -153,7 +153,7 @@ def revoke_member(member_id: int):
     return htmx.redirect(url_for("company.people"))
 
 
-@bp.post("/people/invitations/<int:invitation_id>/revoke")
+@bp.post("/people/invitations/<id:invitation_id>/revoke")
 @member_required(Can.people)
 def revoke_invitation(invitation_id: int):
     invitation = people.company_invitation(current_member().company_id, invitation_id)
