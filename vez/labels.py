@@ -60,6 +60,8 @@ OBJECTS = {
     "bills": _l("Bill"),
     "certificates": _l("Certificate"),
     "charges": _l("Charge"),
+    "company_invitations": _l("Company invitation"),
+    "company_members": _l("Company member"),
     "disconnections": _l("Disconnection"),
     "import_runs": _l("Import"),
     "letters": _l("Letter"),
@@ -98,6 +100,7 @@ LETTER_KINDS = {
     "disconnection_warning": _l("Disconnection warning"),
     "autopay_on": _l("Autopay switched on"),
     "autopay_declined": _l("Autopay declined"),
+    "company_invitation": _l("Invitation to a company"),
 }
 
 EVENTS = {
@@ -129,6 +132,14 @@ EVENTS = {
     "autopay.switched_off": _l("Autopay switched off"),
     "autopay.switched_on": _l("Autopay switched on"),
     "cabinet.account_added": _l("Account added to a login"),
+    "company.invitation_accepted": _l("Invitation accepted"),
+    "company.invitation_limited": _l("Invitation refused: too many today"),
+    "company.invitation_revoked": _l("Invitation revoked"),
+    "company.invited": _l("Person invited"),
+    "company.login_created": _l("Login created from an invitation"),
+    "company.member_left": _l("Member left the company"),
+    "company.member_revoked": _l("Member's access revoked"),
+    "company.role_changed": _l("Member's role changed"),
     "cabinet.certificate": _l("Certificate issued"),
     "identify.locked": _l("Identification locked"),
     "identify.malformed": _l("Identification: malformed request"),

@@ -14,6 +14,7 @@ ACTIVATION = "vez.activation"
 RESET = "vez.password-reset"
 EMAIL_CHANGE = "vez.email-change"
 PAY_LINK = "vez.pay-link"
+INVITATION = "vez.company-invitation"
 
 MAX_AGE_KEYS = {
     IDENTIFICATION: "IDENTIFICATION_MAX_AGE",
@@ -21,6 +22,7 @@ MAX_AGE_KEYS = {
     RESET: "RESET_MAX_AGE",
     EMAIL_CHANGE: "EMAIL_CHANGE_MAX_AGE",
     PAY_LINK: "PAY_LINK_MAX_AGE",
+    INVITATION: "INVITATION_MAX_AGE",
 }
 
 
