@@ -137,6 +137,7 @@ EVENTS = {
     "company.invitation_revoked": _l("Invitation revoked"),
     "company.invited": _l("Person invited"),
     "company.login_created": _l("Login created from an invitation"),
+    "company.payment_created": _l("Online payment started"),
     "company.member_left": _l("Member left the company"),
     "company.member_revoked": _l("Member's access revoked"),
     "company.role_changed": _l("Member's role changed"),
