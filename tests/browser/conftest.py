@@ -7,6 +7,7 @@ One browser per test session; a fresh context (cookies, storage) per test.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import shutil
 import threading
@@ -31,6 +32,18 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-dev-shm-usage",
 ]
+
+
+_COMPANY_CODES = itertools.count(4100000)
+
+
+def fresh_company_code() -> str:
+    """A valid EDRPOU (its check digit right) that no other browser test has taken: the browser tests share
+    one live database per session, so a code written into one test module would collide with another's."""
+    from stdnum.ua import edrpou
+
+    first7 = str(next(_COMPANY_CODES))
+    return first7 + edrpou.calc_check_digit(first7)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.browser.conftest import assert_no_axe_violations
+from tests.browser.conftest import assert_no_axe_violations, fresh_company_code
 from tests.browser.test_admin import log_in_as_admin
 from vez.extensions import db
 from vez.models import (
@@ -117,13 +117,11 @@ def a_company_with_a_locked_contract(user: User) -> tuple[Company, CompanyInvita
     """A company of its own (whatever the demo data holds): a contract locked by five wrong answers, a point, a
     member, a pending invitation and an issued invoice, so that its page shows every section and the unlock form."""
     from tests.business.conftest import eic
-    from vez.companies.codes import parse_company_code
     from vez.identity.limits import IDENTIFY_PER_ACCOUNT, contract_key
 
-    taken = set(db.session.scalars(select(Company.code)))
-    codes = (f"{n:08d}" for n in range(40000000, 40001000))
-    code = next(c for c in codes if parse_company_code(c)[0] == c and c not in taken)
-    company = Company(code=code, kind=CompanyKind.legal, name='ТОВ "Перевірка"', address="м. Луцьк, вул. Шевченка, 5")
+    company = Company(
+        code=fresh_company_code(), kind=CompanyKind.legal, name='ТОВ "Перевірка"', address="м. Луцьк, вул. Шевченка, 5"
+    )
     db.session.add(company)
     db.session.flush()
     subdivision = db.session.scalar(select(Subdivision).order_by(Subdivision.id))

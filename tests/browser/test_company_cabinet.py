@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from tests.browser.conftest import assert_no_axe_violations, screenshot
+from tests.browser.conftest import assert_no_axe_violations, fresh_company_code, screenshot
 from tests.business.conftest import eic
 from tests.conftest import PASSWORD
 from vez.companies.ledger import recompute_contract_balances
@@ -43,7 +43,7 @@ def company_contract(live_app) -> int:
         if found:
             return found
         company = Company(
-            code="14360570", kind=CompanyKind.legal, name='ТОВ "Браузер"', address="м. Луцьк, вул. Тестова, 2"
+            code=fresh_company_code(), kind=CompanyKind.legal, name='ТОВ "Браузер"', address="м. Луцьк, вул. Тестова, 2"
         )
         subdivision = db.session.scalar(select(Subdivision).where(Subdivision.service == Service.electricity))
         db.session.add(company)

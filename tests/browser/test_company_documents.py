@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, assert_no_axe_violations, screenshot
+from tests.browser.conftest import ARTIFACTS, assert_no_axe_violations, fresh_company_code, screenshot
 
 LOGIN, PASSWORD = "docs_accountant", "docs-pass-12345"
 
@@ -42,7 +42,7 @@ def contract_id(live_app):
     with live_app.app_context():
         subdivision = db.session.query(Subdivision).filter_by(service=Service.electricity).first()
         company = Company(
-            code="14360570", kind=CompanyKind.legal, name='ТОВ "Документи"', address="м. Луцьк, вул. Тиха, 2"
+            code=fresh_company_code(), kind=CompanyKind.legal, name='ТОВ "Документи"', address="м. Луцьк, вул. Тиха, 2"
         )
         db.session.add(company)
         db.session.flush()

@@ -14,7 +14,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
-from tests.browser.conftest import assert_no_axe_violations, screenshot
+from tests.browser.conftest import assert_no_axe_violations, fresh_company_code, screenshot
 from vez.companies.codes import eic_check_character
 from vez.companies.ledger import recompute_contract_balances
 from vez.extensions import db
@@ -32,7 +32,6 @@ from vez.models import (
 )
 
 PASSWORD = "зелений ліс над світязем"
-CODES = iter(["40000006", "40000011", "40000027", "40000032"])  # valid EDRPOU codes
 SERIAL = itertools.count(900)
 
 
@@ -42,7 +41,9 @@ def new_company(live_app):
     serial = next(SERIAL)
     with live_app.app_context():
         subdivision = db.session.scalar(select(Subdivision).where(Subdivision.service == Service.electricity))
-        company = Company(code=next(CODES), kind=CompanyKind.legal, name=f'ТОВ "Браузер {serial}"', address="Луцьк")
+        company = Company(
+            code=fresh_company_code(), kind=CompanyKind.legal, name=f'ТОВ "Браузер {serial}"', address="Луцьк"
+        )
         db.session.add(company)
         db.session.flush()
         contract = Contract(
