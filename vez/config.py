@@ -85,7 +85,7 @@ class Config:
     IDENTIFICATION_MAX_AGE = 30 * 60
     EMAIL_CHANGE_MAX_AGE = 24 * 3600
     INVITATION_MAX_AGE = 7 * 24 * 3600  # a company invitation letter's link (docs/companies.md)
-    INVITATIONS_PER_DAY = 20  # invitations one company may send in 24 hours (counted in company_invitations)
+    INVITATION_LIMIT_PER_COMPANY = "20 per day"  # invitations one company may send (a race-free counter)
     PAY_LINK_MAX_AGE = 45 * 24 * 3600  # the one-tap pay link of a letter (docs/payments.md, "One-tap pay links")
     # Every identification and recovery answer takes at least this long, whatever the outcome
     # (docs/security.md B11, C19).

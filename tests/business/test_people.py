@@ -145,16 +145,19 @@ def test_inviting_a_member_again_is_refused_and_a_second_invitation_replaces_the
 
 
 def test_invitations_are_limited_per_company_and_day(app, db, web, firm):
-    app.config["INVITATIONS_PER_DAY"] = 2
-    web.auth.login("acme_admin")
-    assert web.invite("a@example.com").status_code == 303
-    assert web.invite("b@example.com").status_code == 303
-    assert web.invite("c@example.com").status_code == 429
-    assert "company.invitation_limited" in events(db, firm.company.id)
-    for sent in db.session.scalars(select(CompanyInvitation)):
-        sent.created_at -= timedelta(days=1, minutes=1)  # a day later
-    db.session.commit()
-    assert web.invite("c@example.com").status_code == 303
+    app.config["INVITATION_LIMIT_PER_COMPANY"] = "2 per day"
+    with time_machine.travel("2030-01-01 10:00", tick=False) as clock:
+        web.auth.login("acme_admin")
+        assert web.invite("a@example.com").status_code == 303
+        assert web.invite("b@example.com").status_code == 303
+        assert web.invite("c@example.com").status_code == 429
+        assert "company.invitation_limited" in events(db, firm.company.id)
+        clock.shift(timedelta(hours=23))
+        web.auth.login("acme_admin")  # the session has ended meanwhile
+        assert web.invite("c@example.com").status_code == 429
+        clock.shift(timedelta(hours=1, minutes=1))  # the first two are a day old
+        web.auth.login("acme_admin")
+        assert web.invite("c@example.com").status_code == 303
 
 
 def test_change_role_and_revoke_by_the_admin_are_audited(db, web, firm, member):

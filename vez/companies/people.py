@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 
 from vez import audit
 from vez.extensions import db
-from vez.identity import tokens
+from vez.identity import limits, tokens
 from vez.identity.logins import login_skeleton
 from vez.identity.passwords import hash_password
 from vez.identity.signup import NewLogin, _drop_stale
@@ -34,7 +34,7 @@ class Outcome(str, enum.Enum):
     ok = "ok"
     last_admin = "last_admin"  # the company would be left without an administrator
     already_member = "already_member"  # the invited address's login, or the accepting login, is a member
-    limited = "limited"  # INVITATIONS_PER_DAY reached
+    limited = "limited"  # INVITATION_LIMIT_PER_COMPANY reached
     not_found = "not_found"  # the member or invitation is not the company's (the web side answers 404)
 
 
@@ -100,15 +100,6 @@ def is_last_admin(member: CompanyMember) -> bool:
 # ---- inviting -------------------------------------------------------------------------------------------
 
 
-def invitations_today(company_id: int) -> int:
-    since = utcnow() - timedelta(days=1)
-    return db.session.scalar(
-        select(func.count())
-        .select_from(CompanyInvitation)
-        .where(CompanyInvitation.company_id == company_id, CompanyInvitation.created_at > since)
-    )
-
-
 def _member_by_email(company_id: int, email_key: str) -> CompanyMember | None:
     return db.session.scalar(
         select(CompanyMember)
@@ -126,13 +117,13 @@ def invite(
 ) -> tuple[Outcome, CompanyInvitation | None]:
     """A new invitation and its letter (in the inviter's language: the invited person's is unknown).
 
-    Limited by a count of the company's invitations of the last 24 hours (INVITATIONS_PER_DAY), kept in the
-    database like the household's per-account limits, so every worker sees the same count. A pending
-    invitation to the same address is revoked: only the newest link works."""
+    Limited per company by INVITATION_LIMIT_PER_COMPANY, taken before anything is written through the
+    race-free counter every limit uses (vez.identity.limits), so parallel requests in any worker or host never
+    send more. A pending invitation to the same address is revoked: only the newest link works."""
     email_key = email.casefold()
     if _member_by_email(company.id, email_key) is not None:
         return Outcome.already_member, None
-    if invitations_today(company.id) >= current_app.config["INVITATIONS_PER_DAY"]:
+    if not limits.INVITATIONS_PER_COMPANY.take(str(company.id)):
         audit.record("company.invitation_limited", actor_id=actor.id, ip=ip, company_id=company.id)
         return Outcome.limited, None
     now = utcnow()

@@ -236,6 +236,7 @@ LETTERS_PER_LOGIN = Limit("letters-login", "LETTER_LIMIT_PER_LOGIN")
 LETTERS_PER_RECIPIENT = Limit("letters-recipient", "LETTER_LIMIT_PER_RECIPIENT")
 LETTERS_PER_ADDRESS = Limit("letters-address", "LETTER_LIMIT_PER_ADDRESS", per_address=True)
 # "Pay" on a one-tap pay link (no login to count by): presses per address (docs/payments.md, "One-tap pay links").
+INVITATIONS_PER_COMPANY = Limit("company-invitations", "INVITATION_LIMIT_PER_COMPANY")
 PAY_LINK_PER_ADDRESS = Limit("pay-link-address", "PAY_LINK_LIMIT_PER_ADDRESS", per_address=True)
 
 
