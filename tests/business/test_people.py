@@ -219,6 +219,8 @@ def test_the_last_admin_cannot_be_demoted_revoked_or_leave(db, web, firm, member
         assert response.status_code == 303
         assert "адміністратор" in web.client.get(response.headers["Location"]).get_data(as_text=True).lower()
         assert member_of(db, firm.company, "acme_admin").role is CompanyRole.admin
+    page = web.client.get("/company/people").get_data(as_text=True)
+    assert 'action="/company/leave"' not in page and "перш ніж вийти" in page  # told why, no button to refuse
     assert web.post("/company/leave").status_code == 303
     assert member_of(db, firm.company, "acme_admin") is not None
     olha = member_of(db, firm.company, "olha")
@@ -230,6 +232,7 @@ def test_the_last_admin_cannot_be_demoted_revoked_or_leave(db, web, firm, member
 def test_any_member_may_leave(db, web, firm, member):
     member(firm.company, "olha", CompanyRole.viewer)
     web.auth.login("olha")
+    assert 'action="/company/leave"' in web.client.get("/company/people").get_data(as_text=True)
     assert web.post("/company/leave").status_code == 303
     assert member_of(db, firm.company, "olha") is None
     assert events(db, firm.company.id) == ["company.member_left"]

@@ -76,6 +76,7 @@ def _people_page(invite_form: InviteForm, status: int = 200, *, limited: bool = 
         role_choices=[(role.value, ROLE_WORDS[role]) for role in CompanyRole],
         roles_hint=ROLES_HINT,
         limited=limited,
+        last_admin=people.is_last_admin(member),
     )
     return body, status
 
