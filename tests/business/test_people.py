@@ -232,7 +232,7 @@ def test_the_last_admin_cannot_be_demoted_revoked_or_leave(db, web, firm, member
 def test_any_member_may_leave(db, web, firm, member):
     member(firm.company, "olha", CompanyRole.viewer)
     web.auth.login("olha")
-    assert 'action="/company/leave"' in web.client.get("/company/people").get_data(as_text=True)
+    assert 'action="/company/leave"' in web.client.get("/company/cabinet").get_data(as_text=True)
     assert web.post("/company/leave").status_code == 303
     assert member_of(db, firm.company, "olha") is None
     assert events(db, firm.company.id) == ["company.member_left"]
