@@ -105,6 +105,9 @@ LETTER_KINDS = {
 
 EVENTS = {
     "activation.done": _l("Login activated"),
+    "api.token_created": _l("API access token made"),
+    "api.token_revoked": _l("API access token revoked"),
+    "api.tokens_revoked": _l("All API access tokens revoked"),
     "activation.used": _l("Activation link used again"),
     "activation.expired": _l("Expired activation link"),
     "activation.replaced": _l("Replaced activation link"),

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("cabinet", __name__, url_prefix="/cabinet")
 
-from vez.cabinet import views  # noqa: E402,F401
+from vez.cabinet import tokens, views  # noqa: E402,F401

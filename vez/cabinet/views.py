@@ -17,7 +17,7 @@ from vez.cabinet.export import account_csv
 from vez.cabinet.forms import ConfirmForm, EmailChangeForm, PasswordChangeForm, PhoneForm, PreferencesForm
 from vez.extensions import db
 from vez.htmx import render
-from vez.identity import profile
+from vez.identity import api_tokens, profile
 from vez.identity.passwords import password_message
 from vez.identity.sessions import start_session
 from vez.models import Certificate
@@ -165,6 +165,7 @@ def _profile_page(status: int = 200, **forms):
         or PreferencesForm(
             formdata=None, prefix="prefs", language=user.language, paperless=user.paperless, reminders=user.reminders
         ),
+        "token_count": len(api_tokens.live_tokens(user.id)),
     }
     return render_template("cabinet/profile.html", **context), status
 
@@ -254,8 +255,15 @@ def profile_password():
     if problem:
         form.password.errors.append(password_message(problem))
         return _profile_page(422, password=form)
+    revoked = form.revoke_tokens.data and api_tokens.revoke_all(
+        current_user.id, actor_id=current_user.id, ip=request.remote_addr
+    )
     _stay_logged_in()
     db.session.commit()
+    if revoked:
+        return _done(
+            _("Your password has been changed. Your other sessions have been ended and your API tokens revoked.")
+        )
     return _done(_("Your password has been changed. Your other sessions have been ended."))
 
 

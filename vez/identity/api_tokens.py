@@ -19,10 +19,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from vez import audit
 from vez.extensions import db
+from vez.mail import queue_letter
 from vez.models import (
     ApiToken,
     ApiTokenAccount,
@@ -65,8 +68,8 @@ def create(
     ip: str | None,
 ) -> Made | Refusal:
     """A new token of `user`; account_ids None = every account the login holds, now and later. Accounts and
-    companies outside the login's are ignored (the form offers only its own). Audited; the caller commits and
-    queues the notice letter."""
+    companies outside the login's are ignored (the form offers only its own). Audited, and a notice goes to the
+    login's address (a token made by someone else in an unattended browser is then seen); the caller commits."""
     if days not in LIFETIMES:
         raise ValueError(f"lifetime {days} not one of {LIFETIMES}")
     if len(live_tokens(user.id)) >= MAX_TOKENS:
@@ -100,6 +103,19 @@ def create(
         days=days,
         accounts="all" if chosen_accounts is None else len(chosen_accounts),
         companies=len(chosen_companies),
+    )
+    queue_letter(
+        "account-changed",
+        to=user.email,
+        subject=_l("An API access token was made for your login"),
+        template="account_changed",
+        language=user.language,
+        user_id=user.id,
+        login=user.login,
+        what="api_token",
+        token_name=token.name,
+        until=token.expires_at.date(),
+        phone=current_app.config["SUPPLIER_PHONE"],
     )
     return Made(token, secret)
 
