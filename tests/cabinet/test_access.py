@@ -42,7 +42,18 @@ def b_values(petro, token_of_b):
         "token": token_of_b,
         "letter_id": 1,  # the development outbox: must answer nothing with debug off
         "batch_id": batch_of(_user).id,
+        "token_id": api_token_of(_user),
     }
+
+
+def api_token_of(user) -> int:
+    """An API access token B made (docs/api.md, "Tokens"): A may not revoke it."""
+    from vez.extensions import db
+    from vez.identity import api_tokens
+
+    made = api_tokens.create(user, "B's sensor", 30, account_ids=None, ip=None)
+    db.session.commit()
+    return made.token.id
 
 
 def batch_of(user):
