@@ -8,9 +8,7 @@ step 2 limits, and the "letter sent" page, its resend and the activation are the
 
 from __future__ import annotations
 
-import secrets
-
-from flask import abort, current_app, flash, render_template, request, session, url_for
+from flask import abort, current_app, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
@@ -19,15 +17,23 @@ from vez.companies import registration as company_signup
 from vez.companies.access import memberships
 from vez.companies.identification import active_administrator, identify_contract
 from vez.company import bp
-from vez.company.forms import CompanyAccountForm, CompanyIdentifyForm
+from vez.company.forms import EIC_PROBLEMS, CompanyAccountForm, CompanyIdentifyForm
 from vez.extensions import db
-from vez.htmx import is_partial_request, render, wait_status
+from vez.htmx import render, wait_status
 from vez.identity import letters, signup
 from vez.identity.identification import IdentificationOutcome
 from vez.identity.sessions import forget_unactivated, remember_unactivated
 from vez.models import Contract, User
 from vez.pagecache import cached_page
-from vez.registration.steps import BINDING, TRIED, redirect_to, run_check
+from vez.registration.steps import (
+    BINDING,
+    TRIED,
+    back_to_step_one,
+    extra_mode,
+    hand_over,
+    redirect_to,
+    run_check,
+)
 
 IDENTIFICATION = "company_identification"  # the signed proof of step 1 (a contract), handed to step 2
 CONTRACT = "c"  # the proof's subject: a contract (vez.identity.signup)
@@ -39,7 +45,7 @@ def _render_identify(form, result, status):
         "company/_registration_identify.html",
         form=form,
         result=result,
-        extra_mode="all" if not is_partial_request() else ("no_payments" if form.no_payments.data else "amount"),
+        extra_mode=extra_mode(form, page=True),
     )
     return body, status
 
@@ -66,15 +72,9 @@ def identify():
             ip=request.remote_addr,
         )
 
-    result, status = run_check(form, answer)
-    if result is not None and result.outcome is IdentificationOutcome.eic_needed:
-        form.eic.errors = [_("Enter the EIC code of one of the contract's metering points.")]
+    result, status = run_check(form, answer, second=(form.eic, str(EIC_PROBLEMS["empty"])))
     if result is not None and result.outcome is IdentificationOutcome.ok:
-        binding = session.get(BINDING) or secrets.token_urlsafe(16)
-        session[BINDING] = binding
-        session[IDENTIFICATION] = signup.issue_proof(result.contract.id, binding, subject=CONTRACT)
-        db.session.commit()
-        return redirect_to("company.account")
+        return hand_over(IDENTIFICATION, result.contract.id, "company.account", subject=CONTRACT)
     return _render_identify(form, result, status)
 
 
@@ -82,8 +82,7 @@ def identify():
 def identify_extra():
     """The fields that depend on "No payments yet" (htmx swaps them as the box changes)."""
     form = CompanyIdentifyForm()
-    mode = "no_payments" if form.no_payments.data else "amount"
-    return render_template("company/_registration_extra.html", form=form, extra_mode=mode)
+    return render_template("company/_registration_extra.html", form=form, extra_mode=extra_mode(form))
 
 
 def _identified():
@@ -97,12 +96,6 @@ def _identified():
         db.session.commit()
         return None
     return proof
-
-
-def _back_to_step_one():
-    session.pop(IDENTIFICATION, None)
-    flash(_("Please identify yourself first: the identification is valid for 30 minutes."), "error")
-    return redirect_to("company.registration")
 
 
 def _account_form(contract: Contract) -> CompanyAccountForm:
@@ -127,7 +120,7 @@ def _step2_page(form, contract, status, *, wait: str | None = None):
 def account():
     proof = _identified()
     if proof is None:
-        return _back_to_step_one()
+        return back_to_step_one(IDENTIFICATION, "company.registration")
     contract = db.session.get(Contract, proof.contract_id)
     form = _account_form(contract)
     if request.method == "GET":

@@ -1,16 +1,20 @@
 """What both registrations' steps share (a household's account, vez.registration.views; a company's contract,
-vez.company.registration): the session keys of step 1's proof, the redirect of a plain form or htmx, and step 1's
-check with its audit of malformed forms, its statuses and its equal answer time."""
+vez.company.registration): the session keys of step 1's proof, the redirect of a plain form or htmx, step 1's
+check with its audit of malformed forms, its statuses and its equal answer time, the fields "No payments yet"
+shows, and the proof handed from step 1 to step 2."""
 
 from __future__ import annotations
 
+import secrets
 import time
 
-from flask import request, url_for
+from flask import flash, request, session, url_for
+from flask_babel import gettext as _
 
 from vez import htmx
 from vez.extensions import db
 from vez.identity import identification as ident
+from vez.identity import signup
 from vez.identity.identification import IdentificationOutcome
 from vez.identity.timing import pad_answer_time
 
@@ -26,6 +30,8 @@ FAILURE_STATUS = {
     IdentificationOutcome.own: 422,
     IdentificationOutcome.throttled: 429,
 }
+# A recent last payment asks for a second answer: a holder's surname (an account), a point's EIC (a contract).
+SECOND_NEEDED = (IdentificationOutcome.surname_needed, IdentificationOutcome.eic_needed)
 
 
 def redirect_to(endpoint: str, **values):
@@ -33,10 +39,11 @@ def redirect_to(endpoint: str, **values):
     return htmx.redirect(url_for(endpoint, **values))
 
 
-def run_check(form, answer, *, actor_id: int | None = None):
+def run_check(form, answer, *, second, actor_id: int | None = None):
     """Step 1 of any registration (a household's account, a company's contract): a malformed form is audited
     and answers 422 without a lookup; else `answer()` runs the identity core; committed either way, and the
-    answer always takes IDENTIFY_ANSWER_SECONDS (docs/security.md B). (result or None, status)."""
+    answer always takes IDENTIFY_ANSWER_SECONDS (docs/security.md B). `second` is (the field of the second
+    answer, the message it gets when a recent payment asks for it). (result or None, status)."""
     started = time.monotonic()
     result, status = None, 200
     if not form.validate():
@@ -48,5 +55,33 @@ def run_check(form, answer, *, actor_id: int | None = None):
         result = answer()
         db.session.commit()
         status = FAILURE_STATUS.get(result.outcome, 200)
+        if result.outcome in SECOND_NEEDED:
+            field, message = second
+            field.errors = [message]
     pad_answer_time(started, "IDENTIFY_ANSWER_SECONDS")
     return result, status
+
+
+def extra_mode(form, *, page: bool = False) -> str:
+    """The fields under "No payments yet": a whole page has them all (htmx swaps in the box's own at load
+    time), a partial the box's."""
+    if page and not htmx.is_partial_request():
+        return "all"
+    return "no_payments" if form.no_payments.data else "amount"
+
+
+def hand_over(key: str, subject_id: int, endpoint: str, *, subject: str = "a"):
+    """Step 1 passed: a fresh proof of the account (or, `subject` "c", the contract), bound to this session,
+    is kept under `key` for step 2 at `endpoint`."""
+    binding = session.get(BINDING) or secrets.token_urlsafe(16)
+    session[BINDING] = binding
+    session[key] = signup.issue_proof(subject_id, binding, subject=subject)
+    db.session.commit()
+    return redirect_to(endpoint)
+
+
+def back_to_step_one(key: str, endpoint: str):
+    """Step 2 without a live proof: the proof under `key` is dropped, and step 1 at `endpoint` says why."""
+    session.pop(key, None)
+    flash(_("Please identify yourself first: the identification is valid for 30 minutes."), "error")
+    return redirect_to(endpoint)

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import secrets
-
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -10,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from vez import htmx
 from vez.extensions import db
-from vez.htmx import is_partial_request, render
+from vez.htmx import render
 from vez.identity import activation, letters, signup
 from vez.identity import identification as ident
 from vez.identity.identification import IdentificationOutcome
@@ -19,7 +17,15 @@ from vez.models import PersonalAccount, User
 from vez.pagecache import cached_page
 from vez.registration import bp
 from vez.registration.forms import AccountForm, IdentifyForm
-from vez.registration.steps import BINDING, TRIED, redirect_to, run_check
+from vez.registration.steps import (
+    BINDING,
+    TRIED,
+    back_to_step_one,
+    extra_mode,
+    hand_over,
+    redirect_to,
+    run_check,
+)
 
 IDENTIFICATION = "identification"  # the signed proof handed from step 1 to step 2
 
@@ -43,10 +49,8 @@ def run_identification(form: IdentifyForm, actor_id: int | None = None):
             actor_id=actor_id,
         )
 
-    result, status = run_check(form, answer, actor_id=actor_id)
-    if result is not None and result.outcome is IdentificationOutcome.surname_needed:
-        form.surname.errors = [_("Enter the surname of the account holder as on the bill.")]
-    return result, status
+    second = (form.surname, _("Enter the surname of the account holder as on the bill."))
+    return run_check(form, answer, second=second, actor_id=actor_id)
 
 
 def _render_identify(form, result, status, *, adding: bool = False):
@@ -57,7 +61,7 @@ def _render_identify(form, result, status, *, adding: bool = False):
         form=form,
         result=result,
         adding=adding,
-        extra_mode="all" if not is_partial_request() else ("no_payments" if form.no_payments.data else "amount"),
+        extra_mode=extra_mode(form, page=True),
     )
     return body, status
 
@@ -74,11 +78,7 @@ def identify():
     form = _identify_form()
     result, status = run_identification(form)
     if result is not None and result.outcome is IdentificationOutcome.ok:
-        binding = session.get(BINDING) or secrets.token_urlsafe(16)
-        session[BINDING] = binding
-        session[IDENTIFICATION] = signup.issue_proof(result.account.id, binding)
-        db.session.commit()
-        return redirect_to("registration.account")
+        return hand_over(IDENTIFICATION, result.account.id, "registration.account")
     return _render_identify(form, result, status)
 
 
@@ -86,8 +86,7 @@ def identify():
 def identify_extra():
     """The fields that depend on "No payments yet" (htmx reveals them as the box changes)."""
     form = _identify_form()
-    mode = "no_payments" if form.no_payments.data else "amount"
-    return render_template("registration/_extra.html", form=form, extra_mode=mode)
+    return render_template("registration/_extra.html", form=form, extra_mode=extra_mode(form))
 
 
 def _identified():
@@ -99,12 +98,6 @@ def _identified():
         db.session.commit()
         return None
     return proof
-
-
-def _back_to_step_one():
-    session.pop(IDENTIFICATION, None)
-    flash(_("Please identify yourself first: the identification is valid for 30 minutes."), "error")
-    return redirect_to("registration.identify")
 
 
 def _account_form(account) -> AccountForm:
@@ -123,7 +116,7 @@ def _step2_page(form, account, status, *, wait: str | None = None):
 def account():
     proof = _identified()
     if proof is None:
-        return _back_to_step_one()
+        return back_to_step_one(IDENTIFICATION, "registration.identify")
     account = db.session.get(PersonalAccount, proof.account_id)
     form = _account_form(account)
     if request.method == "GET":
