@@ -8,6 +8,8 @@ step 2 limits, and the "letter sent" page, its resend and the activation are the
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import abort, current_app, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -19,20 +21,19 @@ from vez.companies.identification import active_administrator, identify_contract
 from vez.company import bp
 from vez.company.forms import EIC_PROBLEMS, CompanyAccountForm, CompanyIdentifyForm
 from vez.extensions import db
-from vez.htmx import render, wait_status
-from vez.identity import letters, signup
+from vez.htmx import render
+from vez.identity import signup
 from vez.identity.identification import IdentificationOutcome
-from vez.identity.sessions import forget_unactivated, remember_unactivated
 from vez.models import Contract, User
 from vez.pagecache import cached_page
+from vez.registration import steps
 from vez.registration.steps import (
     BINDING,
-    TRIED,
     back_to_step_one,
     extra_mode,
     hand_over,
-    redirect_to,
     run_check,
+    step_two,
 )
 
 IDENTIFICATION = "company_identification"  # the signed proof of step 1 (a contract), handed to step 2
@@ -62,13 +63,13 @@ def identify():
     form = CompanyIdentifyForm()
 
     def answer():
-        no_payments = bool(form.no_payments.data)
+        amount, meter = form.last_payment()
         return identify_contract(
             form.parsed_code,
             form.contract.data,
-            amount=None if no_payments else form.parsed_amount,
+            amount=amount,
             eic=form.parsed_eic,
-            meter=form.meter.data if no_payments else None,
+            meter=meter,
             ip=request.remote_addr,
         )
 
@@ -105,7 +106,6 @@ def _account_form(contract: Contract) -> CompanyAccountForm:
 
 
 def _step2_page(form, contract, status, *, wait: str | None = None):
-    form.password.data = form.confirm.data = ""
     return render(
         "company/registration_account.html",
         "company/_registration_account_form.html",
@@ -123,39 +123,16 @@ def account():
         return back_to_step_one(IDENTIFICATION, "company.registration")
     contract = db.session.get(Contract, proof.contract_id)
     form = _account_form(contract)
-    if request.method == "GET":
-        return _step2_page(form, contract, 200)
-    ip = request.remote_addr
-    if not signup.take_step2_answer(proof, session[BINDING], ip):
-        return _step2_page(form, contract, wait_status(), wait="checks")
-    if not form.validate():
-        return _step2_page(form, contract, 422)
-    email = form.normalized["email"]
-    if not letters.take(email, ip):
-        return _step2_page(form, contract, wait_status(), wait="letters")
-    if signup.email_taken(email, form.replaces):
-        return _email_in_use(email, contract, form.password.data)
-    user = _create(form, contract)
-    if user is None:
-        if signup.email_taken(email, form.replaces):
-            return _email_in_use(email, contract, form.password.data)
-        letters.refund(email, ip)
-        return _step2_page(form, contract, 422)
-    session.pop(IDENTIFICATION, None)
-    session.pop(TRIED, None)
-    remember_unactivated(user)
-    return redirect_to("registration.sent")
-
-
-def _email_in_use(email: str, contract: Contract, password: str):
-    """The household answer: the same "letter sent" page, the address's owner is told, no login is made."""
-    signup.report_attempt(email, None, ip=request.remote_addr, password=password)
-    signup.spend_proofs(contract.id, subject=CONTRACT)
-    db.session.commit()
-    session.pop(IDENTIFICATION, None)
-    forget_unactivated()
-    session[TRIED] = {"email": email, "sent": 0}
-    return redirect_to("registration.sent")
+    # An address in use gets the household answer; the owner's letter names no personal account.
+    return step_two(
+        proof,
+        form,
+        IDENTIFICATION,
+        page=partial(_step2_page, form, contract),
+        create=partial(_create, form, contract),
+        subject_id=contract.id,
+        subject=CONTRACT,
+    )
 
 
 def _create(form: CompanyAccountForm, contract: Contract) -> User | None:
@@ -188,16 +165,9 @@ def check_field():
     proof = _identified()
     if proof is None:
         abort(409)
-    name = request.headers.get("HX-Trigger-Name") or request.form.get("field", "")
-    if name not in CompanyAccountForm.FIELDS:
-        abort(400)
-    form = _account_form(db.session.get(Contract, proof.contract_id))
-    if not signup.take_step2_answer(proof, session[BINDING], request.remote_addr):
-        return render_template("registration/_feedback.html", field=form[name], form=form, paused=True), 200
-    errors = form.check_one(name)
-    return render_template(
-        "registration/_feedback.html", field=form[name], form=form, checked=True
-    ), 422 if errors else 200
+    return steps.check_field(
+        proof, CompanyAccountForm.FIELDS, lambda: _account_form(db.session.get(Contract, proof.contract_id))
+    )
 
 
 def landing(user) -> str | None:

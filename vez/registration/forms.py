@@ -42,7 +42,8 @@ def last_payment_fields():
 
 class LastPaymentForm(FlaskForm):
     """What both step 1s share (a household's account, a company's contract): the last payment's amount, or
-    none with "No payments yet"; the subclass declares `amount, no_payments = last_payment_fields()`."""
+    none with "No payments yet" and the meter's number; the subclass declares `amount, no_payments =
+    last_payment_fields()` and its `meter`."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -55,6 +56,12 @@ class LastPaymentForm(FlaskForm):
         if problem:
             raise ValidationError(AMOUNT_PROBLEMS[problem])
         self.parsed_amount = amount
+
+    def last_payment(self) -> tuple[int | None, str | None]:
+        """The answer's (amount, meter): the amount, or with "No payments yet" the meter's number instead."""
+        if self.no_payments.data:
+            return None, self.meter.data
+        return self.parsed_amount, None
 
 
 class IdentifyForm(LastPaymentForm):

@@ -1,21 +1,22 @@
 """What both registrations' steps share (a household's account, vez.registration.views; a company's contract,
 vez.company.registration): the session keys of step 1's proof, the redirect of a plain form or htmx, step 1's
 check with its audit of malformed forms, its statuses and its equal answer time, the fields "No payments yet"
-shows, and the proof handed from step 1 to step 2."""
+shows, the proof handed from step 1 to step 2, and step 2's answer and inline check within its limits."""
 
 from __future__ import annotations
 
 import secrets
 import time
 
-from flask import flash, request, session, url_for
+from flask import abort, flash, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from vez import htmx
 from vez.extensions import db
 from vez.identity import identification as ident
-from vez.identity import signup
+from vez.identity import letters, signup
 from vez.identity.identification import IdentificationOutcome
+from vez.identity.sessions import forget_unactivated, remember_unactivated
 from vez.identity.timing import pad_answer_time
 
 BINDING = "identification_binding"  # a random value of this session the proof is bound to
@@ -85,3 +86,64 @@ def back_to_step_one(key: str, endpoint: str):
     session.pop(key, None)
     flash(_("Please identify yourself first: the identification is valid for 30 minutes."), "error")
     return redirect_to(endpoint)
+
+
+def step_two(proof, form, key: str, *, page, create, subject_id: int, subject: str = "a", account=None):
+    """Step 2's form, and its answer within its limits (docs/security.md, "Step 2 and letters").
+    `page(status, wait=None)` renders the form; `create()` makes the unactivated login (None: its login was
+    taken a moment ago); an address in use spends the proofs of `subject_id` and tells its owner (about
+    `account`, if any)."""
+
+    def show(status: int, wait: str | None = None):
+        form.password.data = form.confirm.data = ""  # a password is never sent back
+        return page(status, wait=wait)
+
+    if request.method == "GET":
+        return show(200)
+    ip = request.remote_addr
+    if not signup.take_step2_answer(proof, session[BINDING], ip):
+        return show(htmx.wait_status(), wait="checks")
+    if not form.validate():
+        return show(422)
+    email = form.normalized["email"]
+    if not letters.take(email, ip):
+        return show(htmx.wait_status(), wait="letters")
+    in_use = dict(key=key, subject_id=subject_id, subject=subject, account=account, password=form.password.data)
+    if signup.email_taken(email, form.replaces):
+        return _email_in_use(email, **in_use)
+    user = create()
+    if user is None:
+        if signup.email_taken(email, form.replaces):  # registered a moment ago by another: its owner is told
+            return _email_in_use(email, **in_use)
+        letters.refund(email, ip)  # no letter went
+        return show(422)
+    session.pop(key, None)
+    session.pop(TRIED, None)
+    remember_unactivated(user)
+    return redirect_to("registration.sent")
+
+
+def _email_in_use(email: str, *, key: str, subject_id: int, subject: str, account, password: str):
+    """The same "letter sent" page as a registration; the address's owner is told, no login is made."""
+    signup.report_attempt(email, account, ip=request.remote_addr, password=password)
+    signup.spend_proofs(subject_id, subject=subject)
+    db.session.commit()
+    session.pop(key, None)
+    forget_unactivated()
+    session[TRIED] = {"email": email, "sent": 0}
+    return redirect_to("registration.sent")
+
+
+def check_field(proof, fields, make_form):
+    """Inline validation of the field the user just left (or is typing, for the login), within step 2's limits;
+    `make_form()` builds the step's form once the field's name is known to be one of `fields`."""
+    name = request.headers.get("HX-Trigger-Name") or request.form.get("field", "")
+    if name not in fields:
+        abort(400)
+    form = make_form()
+    if not signup.take_step2_answer(proof, session[BINDING], request.remote_addr):
+        return render_template("registration/_feedback.html", field=form[name], form=form, paused=True), 200
+    errors = form.check_one(name)
+    return render_template(
+        "registration/_feedback.html", field=form[name], form=form, checked=True
+    ), 422 if errors else 200

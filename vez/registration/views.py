@@ -1,21 +1,22 @@
 from __future__ import annotations
 
+from functools import partial
+
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from vez import htmx
 from vez.extensions import db
 from vez.htmx import render
 from vez.identity import activation, letters, signup
 from vez.identity import identification as ident
 from vez.identity.identification import IdentificationOutcome
-from vez.identity.sessions import forget_unactivated, remember_unactivated, unactivated_user
+from vez.identity.sessions import unactivated_user
 from vez.models import PersonalAccount, User
 from vez.pagecache import cached_page
-from vez.registration import bp
+from vez.registration import bp, steps
 from vez.registration.forms import AccountForm, IdentifyForm
 from vez.registration.steps import (
     BINDING,
@@ -25,6 +26,7 @@ from vez.registration.steps import (
     hand_over,
     redirect_to,
     run_check,
+    step_two,
 )
 
 IDENTIFICATION = "identification"  # the signed proof handed from step 1 to step 2
@@ -38,13 +40,13 @@ def run_identification(form: IdentifyForm, actor_id: int | None = None):
     """Validate and check one identification; (result or None, status). Always the same answer time."""
 
     def answer():
-        no_payments = bool(form.no_payments.data)
+        amount, meter = form.last_payment()
         return ident.identify(
             form.subdivision.data,
             form.parsed_number,
-            amount=None if no_payments else form.parsed_amount,
+            amount=amount,
             surname=form.surname.data,
-            meter=form.meter.data if no_payments else None,
+            meter=meter,
             ip=request.remote_addr,
             actor_id=actor_id,
         )
@@ -106,7 +108,6 @@ def _account_form(account) -> AccountForm:
 
 
 def _step2_page(form, account, status, *, wait: str | None = None):
-    form.password.data = form.confirm.data = ""
     return render(
         "registration/account.html", "registration/_account_form.html", form=form, account=account, wait=wait
     ), status
@@ -119,39 +120,15 @@ def account():
         return back_to_step_one(IDENTIFICATION, "registration.identify")
     account = db.session.get(PersonalAccount, proof.account_id)
     form = _account_form(account)
-    if request.method == "GET":
-        return _step2_page(form, account, 200)
-    ip = request.remote_addr
-    if not signup.take_step2_answer(proof, session[BINDING], ip):
-        return _step2_page(form, account, htmx.wait_status(), wait="checks")
-    if not form.validate():
-        return _step2_page(form, account, 422)
-    email = form.normalized["email"]
-    if not letters.take(email, ip):
-        return _step2_page(form, account, htmx.wait_status(), wait="letters")
-    if signup.email_taken(email, form.replaces):
-        return _email_in_use(email, account, form.password.data)
-    user = _create(form, account)
-    if user is None:
-        if signup.email_taken(email, form.replaces):  # registered a moment ago by another: its owner is told
-            return _email_in_use(email, account, form.password.data)
-        letters.refund(email, ip)  # no letter went
-        return _step2_page(form, account, 422)
-    session.pop(IDENTIFICATION, None)
-    session.pop(TRIED, None)
-    remember_unactivated(user)
-    return redirect_to("registration.sent")
-
-
-def _email_in_use(email: str, account, password: str):
-    """The same "letter sent" page as a registration; the address's owner is told, no login is made."""
-    signup.report_attempt(email, account, ip=request.remote_addr, password=password)
-    signup.spend_proofs(account.id)
-    db.session.commit()
-    session.pop(IDENTIFICATION, None)
-    forget_unactivated()
-    session[TRIED] = {"email": email, "sent": 0}
-    return redirect_to("registration.sent")
+    return step_two(
+        proof,
+        form,
+        IDENTIFICATION,
+        page=partial(_step2_page, form, account),
+        create=partial(_create, form, account),
+        subject_id=account.id,
+        account=account,
+    )
 
 
 def _create(form: AccountForm, account) -> User | None:
@@ -178,16 +155,9 @@ def check_field():
     proof = _identified()
     if proof is None:
         abort(409)
-    name = request.headers.get("HX-Trigger-Name") or request.form.get("field", "")
-    if name not in AccountForm.FIELDS:
-        abort(400)
-    form = _account_form(db.session.get(PersonalAccount, proof.account_id))
-    if not signup.take_step2_answer(proof, session[BINDING], request.remote_addr):
-        return render_template("registration/_feedback.html", field=form[name], form=form, paused=True), 200
-    errors = form.check_one(name)
-    return render_template(
-        "registration/_feedback.html", field=form[name], form=form, checked=True
-    ), 422 if errors else 200
+    return steps.check_field(
+        proof, AccountForm.FIELDS, lambda: _account_form(db.session.get(PersonalAccount, proof.account_id))
+    )
 
 
 @bp.route("/registration/sent", methods=["GET"])
