@@ -11,9 +11,6 @@ from __future__ import annotations
 from functools import partial
 
 from flask import abort, current_app, render_template, request, session, url_for
-from flask_babel import get_locale
-from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from vez.companies import registration as company_signup
 from vez.companies.access import memberships
@@ -24,7 +21,7 @@ from vez.extensions import db
 from vez.htmx import render
 from vez.identity import signup
 from vez.identity.identification import IdentificationOutcome
-from vez.models import Contract, User
+from vez.models import Contract
 from vez.pagecache import cached_page
 from vez.registration import steps
 from vez.registration.steps import (
@@ -129,34 +126,16 @@ def account():
         form,
         IDENTIFICATION,
         page=partial(_step2_page, form, contract),
-        create=partial(_create, form, contract),
-        subject_id=contract.id,
-        subject=CONTRACT,
-    )
-
-
-def _create(form: CompanyAccountForm, contract: Contract) -> User | None:
-    data = signup.NewLogin(
-        login=form.normalized["login"],
-        phone=form.normalized["phone"],
-        email=form.normalized["email"],
-        password=form.password.data,
-        language=str(get_locale()),
-    )
-    try:
-        user = company_signup.create_company_registration(
+        create=lambda data: company_signup.create_company_registration(
             contract,
             data,
             full_name=form.normalized["full_name"],
             position=form.normalized["position"],
             ip=request.remote_addr,
-        )
-        db.session.commit()
-    except IntegrityError:  # the same login or email registered a moment ago
-        db.session.rollback()
-        form.login.errors = [_("This login is taken. Choose another one.")]
-        return None
-    return user
+        ),
+        subject_id=contract.id,
+        subject=CONTRACT,
+    )
 
 
 @bp.post("/registration/account/check")

@@ -9,7 +9,9 @@ import secrets
 import time
 
 from flask import abort, flash, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from vez import htmx
 from vez.extensions import db
@@ -90,8 +92,8 @@ def back_to_step_one(key: str, endpoint: str):
 
 def step_two(proof, form, key: str, *, page, create, subject_id: int, subject: str = "a", account=None):
     """Step 2's form, and its answer within its limits (docs/security.md, "Step 2 and letters").
-    `page(status, wait=None)` renders the form; `create()` makes the unactivated login (None: its login was
-    taken a moment ago); an address in use spends the proofs of `subject_id` and tells its owner (about
+    `page(status, wait=None)` renders the form; `create(data)` makes the unactivated login of a
+    `signup.NewLogin`; an address in use spends the proofs of `subject_id` and tells its owner (about
     `account`, if any)."""
 
     def show(status: int, wait: str | None = None):
@@ -111,7 +113,7 @@ def step_two(proof, form, key: str, *, page, create, subject_id: int, subject: s
     in_use = dict(key=key, subject_id=subject_id, subject=subject, account=account, password=form.password.data)
     if signup.email_taken(email, form.replaces):
         return _email_in_use(email, **in_use)
-    user = create()
+    user = _create(form, create)
     if user is None:
         if signup.email_taken(email, form.replaces):  # registered a moment ago by another: its owner is told
             return _email_in_use(email, **in_use)
@@ -121,6 +123,26 @@ def step_two(proof, form, key: str, *, page, create, subject_id: int, subject: s
     session.pop(TRIED, None)
     remember_unactivated(user)
     return redirect_to("registration.sent")
+
+
+def _create(form, create):
+    """The login `create` makes of step 2's answer, committed; None when the same login or email was registered
+    a moment ago (the login's field says so)."""
+    data = signup.NewLogin(
+        login=form.normalized["login"],
+        phone=form.normalized["phone"],
+        email=form.normalized["email"],
+        password=form.password.data,
+        language=str(get_locale()),
+    )
+    try:
+        user = create(data)
+        db.session.commit()
+    except IntegrityError:  # the same login or email registered a moment ago
+        db.session.rollback()
+        form.login.errors = [_("This login is taken. Choose another one.")]
+        return None
+    return user
 
 
 def _email_in_use(email: str, *, key: str, subject_id: int, subject: str, account, password: str):

@@ -3,10 +3,8 @@ from __future__ import annotations
 from functools import partial
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
 
 from vez.extensions import db
 from vez.htmx import render
@@ -14,7 +12,7 @@ from vez.identity import activation, letters, signup
 from vez.identity import identification as ident
 from vez.identity.identification import IdentificationOutcome
 from vez.identity.sessions import unactivated_user
-from vez.models import PersonalAccount, User
+from vez.models import PersonalAccount
 from vez.pagecache import cached_page
 from vez.registration import bp, steps
 from vez.registration.forms import AccountForm, IdentifyForm
@@ -125,28 +123,10 @@ def account():
         form,
         IDENTIFICATION,
         page=partial(_step2_page, form, account),
-        create=partial(_create, form, account),
+        create=lambda data: signup.create_registration(account, data, ip=request.remote_addr),
         subject_id=account.id,
         account=account,
     )
-
-
-def _create(form: AccountForm, account) -> User | None:
-    data = signup.NewLogin(
-        login=form.normalized["login"],
-        phone=form.normalized["phone"],
-        email=form.normalized["email"],
-        password=form.password.data,
-        language=str(get_locale()),
-    )
-    try:
-        user = signup.create_registration(account, data, ip=request.remote_addr)
-        db.session.commit()
-    except IntegrityError:  # the same login or email registered a moment ago
-        db.session.rollback()
-        form.login.errors = [_("This login is taken. Choose another one.")]
-        return None
-    return user
 
 
 @bp.route("/registration/account/check", methods=["POST"])
