@@ -51,18 +51,23 @@ def find_contract(code: str, number: str) -> Contract | None:
     return None
 
 
-def active_administrator(company_id: int) -> User | None:
-    """The company's activated administrator, if any (a second one is invited, never registered)."""
+def administrator(company_id: int, *, activated: bool) -> User | None:
+    """One of the company's administrators whose login is activated (or, `activated` False, is not yet)."""
     return db.session.scalar(
         select(User)
         .join(CompanyMember, CompanyMember.user_id == User.id)
         .where(
             CompanyMember.company_id == company_id,
             CompanyMember.role == CompanyRole.admin,
-            User.activated_at.is_not(None),
+            User.activated_at.is_not(None) if activated else User.activated_at.is_(None),
         )
         .limit(1)
     )
+
+
+def active_administrator(company_id: int) -> User | None:
+    """The company's activated administrator, if any (a second one is invited, never registered)."""
+    return administrator(company_id, activated=True)
 
 
 class ContractSubject(Subject):

@@ -4,9 +4,10 @@ the administrator, in the caller's one transaction; the household's letter and a
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from vez import audit
+from vez.companies.identification import administrator
 from vez.extensions import db
 from vez.identity.activation import ACTIVATION_LETTER, send_activation_letter
 from vez.identity.signup import NewLogin, new_login, spend_proofs
@@ -15,16 +16,7 @@ from vez.models import CompanyMember, CompanyRole, Contract, User
 
 def unactivated_administrator(company_id: int) -> User | None:
     """A registration of the company never activated (the next one replaces it, as on the household side)."""
-    return db.session.scalar(
-        select(User)
-        .join(CompanyMember, CompanyMember.user_id == User.id)
-        .where(
-            CompanyMember.company_id == company_id,
-            CompanyMember.role == CompanyRole.admin,
-            User.activated_at.is_(None),
-        )
-        .limit(1)
-    )
+    return administrator(company_id, activated=False)
 
 
 def release_unactivated(contract: Contract, *, ip: str | None) -> None:

@@ -6,14 +6,13 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField
+from wtforms import StringField
 from wtforms.validators import ValidationError
 
 from vez.companies.codes import parse_company_code, parse_eic
 from vez.companies.identification import LONGEST_NUMBER, normalize_contract_number
 from vez.identity import identification as ident
-from vez.registration.forms import AMOUNT_PROBLEMS, AccountForm
+from vez.registration.forms import AccountForm, LastPaymentForm, last_payment_fields
 
 CODE_PROBLEMS = {
     "empty": _l("Enter the EDRPOU code of the company or the RNOKPP of the sole proprietor."),
@@ -34,16 +33,12 @@ CONTRACT_PROBLEMS = {
 _NAME = re.compile(r"\s+")
 
 
-class CompanyIdentifyForm(FlaskForm):
+class CompanyIdentifyForm(LastPaymentForm):
     code = StringField(
         _l("EDRPOU or RNOKPP"), render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 20}
     )
     contract = StringField(_l("Contract number"), render_kw={"autocomplete": "off", "maxlength": 40})
-    amount = StringField(
-        _l("Amount of the last payment"),
-        render_kw={"inputmode": "decimal", "autocomplete": "off", "maxlength": 20, "placeholder": "0.00"},
-    )
-    no_payments = BooleanField(_l("No payments yet"))
+    amount, no_payments = last_payment_fields()
     eic = StringField(
         _l("EIC code of a metering point"),
         render_kw={"autocomplete": "off", "maxlength": 24, "autocapitalize": "characters", "spellcheck": "false"},
@@ -53,7 +48,6 @@ class CompanyIdentifyForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.parsed_code: str | None = None
-        self.parsed_amount: int | None = None
         self.parsed_eic: str | None = None
 
     def validate_code(self, field):
@@ -69,14 +63,6 @@ class CompanyIdentifyForm(FlaskForm):
         if len(text) > LONGEST_NUMBER:
             raise ValidationError(CONTRACT_PROBLEMS["length"])
         field.data = text
-
-    def validate_amount(self, field):
-        if self.no_payments.data:
-            return
-        amount, problem = ident.parse_amount(field.data)
-        if problem:
-            raise ValidationError(AMOUNT_PROBLEMS[problem])
-        self.parsed_amount = amount
 
     def validate_eic(self, field):
         # With an amount the EIC is asked only when the last payment is recent: empty is fine then.

@@ -8,26 +8,30 @@ step 2 limits, and the "letter sent" page, its resend and the activation are the
 
 from __future__ import annotations
 
-import secrets
+from functools import partial
 
-from flask import abort, current_app, flash, render_template, request, session, url_for
-from flask_babel import get_locale
-from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
+from flask import abort, current_app, render_template, request, session, url_for
 
 from vez.companies import registration as company_signup
 from vez.companies.access import memberships
 from vez.companies.identification import active_administrator, identify_contract
 from vez.company import bp
-from vez.company.forms import CompanyAccountForm, CompanyIdentifyForm
+from vez.company.forms import EIC_PROBLEMS, CompanyAccountForm, CompanyIdentifyForm
 from vez.extensions import db
-from vez.htmx import is_partial_request, render, wait_status
-from vez.identity import letters, signup
+from vez.htmx import render
+from vez.identity import signup
 from vez.identity.identification import IdentificationOutcome
-from vez.identity.sessions import forget_unactivated, remember_unactivated
-from vez.models import Contract, User
+from vez.models import Contract
 from vez.pagecache import cached_page
-from vez.registration.steps import BINDING, TRIED, redirect_to, run_check
+from vez.registration import steps
+from vez.registration.steps import (
+    BINDING,
+    back_to_step_one,
+    extra_mode,
+    hand_over,
+    run_check,
+    step_two,
+)
 
 IDENTIFICATION = "company_identification"  # the signed proof of step 1 (a contract), handed to step 2
 CONTRACT = "c"  # the proof's subject: a contract (vez.identity.signup)
@@ -39,7 +43,7 @@ def _render_identify(form, result, status):
         "company/_registration_identify.html",
         form=form,
         result=result,
-        extra_mode="all" if not is_partial_request() else ("no_payments" if form.no_payments.data else "amount"),
+        extra_mode=extra_mode(form, page=True),
     )
     return body, status
 
@@ -56,25 +60,19 @@ def identify():
     form = CompanyIdentifyForm()
 
     def answer():
-        no_payments = bool(form.no_payments.data)
+        amount, meter = form.last_payment()
         return identify_contract(
             form.parsed_code,
             form.contract.data,
-            amount=None if no_payments else form.parsed_amount,
+            amount=amount,
             eic=form.parsed_eic,
-            meter=form.meter.data if no_payments else None,
+            meter=meter,
             ip=request.remote_addr,
         )
 
-    result, status = run_check(form, answer)
-    if result is not None and result.outcome is IdentificationOutcome.eic_needed:
-        form.eic.errors = [_("Enter the EIC code of one of the contract's metering points.")]
+    result, status = run_check(form, answer, second=(form.eic, str(EIC_PROBLEMS["empty"])))
     if result is not None and result.outcome is IdentificationOutcome.ok:
-        binding = session.get(BINDING) or secrets.token_urlsafe(16)
-        session[BINDING] = binding
-        session[IDENTIFICATION] = signup.issue_proof(result.contract.id, binding, subject=CONTRACT)
-        db.session.commit()
-        return redirect_to("company.account")
+        return hand_over(IDENTIFICATION, result.contract.id, "company.account", subject=CONTRACT)
     return _render_identify(form, result, status)
 
 
@@ -82,8 +80,7 @@ def identify():
 def identify_extra():
     """The fields that depend on "No payments yet" (htmx swaps them as the box changes)."""
     form = CompanyIdentifyForm()
-    mode = "no_payments" if form.no_payments.data else "amount"
-    return render_template("company/_registration_extra.html", form=form, extra_mode=mode)
+    return render_template("company/_registration_extra.html", form=form, extra_mode=extra_mode(form))
 
 
 def _identified():
@@ -99,12 +96,6 @@ def _identified():
     return proof
 
 
-def _back_to_step_one():
-    session.pop(IDENTIFICATION, None)
-    flash(_("Please identify yourself first: the identification is valid for 30 minutes."), "error")
-    return redirect_to("company.registration")
-
-
 def _account_form(contract: Contract) -> CompanyAccountForm:
     return CompanyAccountForm(
         account_number=contract.number, replaces=company_signup.unactivated_administrator(contract.company_id)
@@ -112,7 +103,6 @@ def _account_form(contract: Contract) -> CompanyAccountForm:
 
 
 def _step2_page(form, contract, status, *, wait: str | None = None):
-    form.password.data = form.confirm.data = ""
     return render(
         "company/registration_account.html",
         "company/_registration_account_form.html",
@@ -127,66 +117,25 @@ def _step2_page(form, contract, status, *, wait: str | None = None):
 def account():
     proof = _identified()
     if proof is None:
-        return _back_to_step_one()
+        return back_to_step_one(IDENTIFICATION, "company.registration")
     contract = db.session.get(Contract, proof.contract_id)
     form = _account_form(contract)
-    if request.method == "GET":
-        return _step2_page(form, contract, 200)
-    ip = request.remote_addr
-    if not signup.take_step2_answer(proof, session[BINDING], ip):
-        return _step2_page(form, contract, wait_status(), wait="checks")
-    if not form.validate():
-        return _step2_page(form, contract, 422)
-    email = form.normalized["email"]
-    if not letters.take(email, ip):
-        return _step2_page(form, contract, wait_status(), wait="letters")
-    if signup.email_taken(email, form.replaces):
-        return _email_in_use(email, contract, form.password.data)
-    user = _create(form, contract)
-    if user is None:
-        if signup.email_taken(email, form.replaces):
-            return _email_in_use(email, contract, form.password.data)
-        letters.refund(email, ip)
-        return _step2_page(form, contract, 422)
-    session.pop(IDENTIFICATION, None)
-    session.pop(TRIED, None)
-    remember_unactivated(user)
-    return redirect_to("registration.sent")
-
-
-def _email_in_use(email: str, contract: Contract, password: str):
-    """The household answer: the same "letter sent" page, the address's owner is told, no login is made."""
-    signup.report_attempt(email, None, ip=request.remote_addr, password=password)
-    signup.spend_proofs(contract.id, subject=CONTRACT)
-    db.session.commit()
-    session.pop(IDENTIFICATION, None)
-    forget_unactivated()
-    session[TRIED] = {"email": email, "sent": 0}
-    return redirect_to("registration.sent")
-
-
-def _create(form: CompanyAccountForm, contract: Contract) -> User | None:
-    data = signup.NewLogin(
-        login=form.normalized["login"],
-        phone=form.normalized["phone"],
-        email=form.normalized["email"],
-        password=form.password.data,
-        language=str(get_locale()),
-    )
-    try:
-        user = company_signup.create_company_registration(
+    # An address in use gets the household answer; the owner's letter names no personal account.
+    return step_two(
+        proof,
+        form,
+        IDENTIFICATION,
+        page=partial(_step2_page, form, contract),
+        create=lambda data: company_signup.create_company_registration(
             contract,
             data,
             full_name=form.normalized["full_name"],
             position=form.normalized["position"],
             ip=request.remote_addr,
-        )
-        db.session.commit()
-    except IntegrityError:  # the same login or email registered a moment ago
-        db.session.rollback()
-        form.login.errors = [_("This login is taken. Choose another one.")]
-        return None
-    return user
+        ),
+        subject_id=contract.id,
+        subject=CONTRACT,
+    )
 
 
 @bp.post("/registration/account/check")
@@ -195,16 +144,9 @@ def check_field():
     proof = _identified()
     if proof is None:
         abort(409)
-    name = request.headers.get("HX-Trigger-Name") or request.form.get("field", "")
-    if name not in CompanyAccountForm.FIELDS:
-        abort(400)
-    form = _account_form(db.session.get(Contract, proof.contract_id))
-    if not signup.take_step2_answer(proof, session[BINDING], request.remote_addr):
-        return render_template("registration/_feedback.html", field=form[name], form=form, paused=True), 200
-    errors = form.check_one(name)
-    return render_template(
-        "registration/_feedback.html", field=form[name], form=form, checked=True
-    ), 422 if errors else 200
+    return steps.check_field(
+        proof, CompanyAccountForm.FIELDS, lambda: _account_form(db.session.get(Contract, proof.contract_id))
+    )
 
 
 def landing(user) -> str | None:

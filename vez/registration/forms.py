@@ -30,16 +30,46 @@ AMOUNT_PROBLEMS = {
 }
 
 
-class IdentifyForm(FlaskForm):
-    subdivision = SelectField(_l("Supplier subdivision"), coerce=int, validate_choice=False)
-    number = StringField(
-        _l("Personal account"), render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 30}
-    )
+def last_payment_fields():
+    """Step 1's amount of the last payment and its "No payments yet" box, declared where they stand on the page
+    (a field's place is its creation order)."""
     amount = StringField(
         _l("Amount of the last payment"),
         render_kw={"inputmode": "decimal", "autocomplete": "off", "maxlength": 20, "placeholder": "0.00"},
     )
-    no_payments = BooleanField(_l("No payments yet"))
+    return amount, BooleanField(_l("No payments yet"))
+
+
+class LastPaymentForm(FlaskForm):
+    """What both step 1s share (a household's account, a company's contract): the last payment's amount, or
+    none with "No payments yet" and the meter's number; the subclass declares `amount, no_payments =
+    last_payment_fields()` and its `meter`."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parsed_amount: int | None = None
+
+    def validate_amount(self, field):
+        if self.no_payments.data:
+            return
+        amount, problem = ident.parse_amount(field.data)
+        if problem:
+            raise ValidationError(AMOUNT_PROBLEMS[problem])
+        self.parsed_amount = amount
+
+    def last_payment(self) -> tuple[int | None, str | None]:
+        """The answer's (amount, meter): the amount, or with "No payments yet" the meter's number instead."""
+        if self.no_payments.data:
+            return None, self.meter.data
+        return self.parsed_amount, None
+
+
+class IdentifyForm(LastPaymentForm):
+    subdivision = SelectField(_l("Supplier subdivision"), coerce=int, validate_choice=False)
+    number = StringField(
+        _l("Personal account"), render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 30}
+    )
+    amount, no_payments = last_payment_fields()
     surname = StringField(
         _l("Surname of the account holder"), render_kw={"autocomplete": "family-name", "maxlength": 60}
     )
@@ -52,7 +82,6 @@ class IdentifyForm(FlaskForm):
             SelectChoice(s.id, s.name_uk if self._uk else s.name_en) for s in subdivisions
         ]
         self.parsed_number: str | None = None
-        self.parsed_amount: int | None = None
 
     @property
     def _uk(self) -> bool:
@@ -73,14 +102,6 @@ class IdentifyForm(FlaskForm):
             raise ValidationError(NUMBER_PROBLEMS[problem])
         self.parsed_number = number
         field.data = number
-
-    def validate_amount(self, field):
-        if self.no_payments.data:
-            return
-        amount, problem = ident.parse_amount(field.data)
-        if problem:
-            raise ValidationError(AMOUNT_PROBLEMS[problem])
-        self.parsed_amount = amount
 
     def validate_surname(self, field):
         if self.no_payments.data and not ident.normalize_surname(field.data):

@@ -1,25 +1,31 @@
 from __future__ import annotations
 
-import secrets
+from functools import partial
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
 
-from vez import htmx
 from vez.extensions import db
-from vez.htmx import is_partial_request, render
+from vez.htmx import render
 from vez.identity import activation, letters, signup
 from vez.identity import identification as ident
 from vez.identity.identification import IdentificationOutcome
-from vez.identity.sessions import forget_unactivated, remember_unactivated, unactivated_user
-from vez.models import PersonalAccount, User
+from vez.identity.sessions import unactivated_user
+from vez.models import PersonalAccount
 from vez.pagecache import cached_page
-from vez.registration import bp
+from vez.registration import bp, steps
 from vez.registration.forms import AccountForm, IdentifyForm
-from vez.registration.steps import BINDING, TRIED, redirect_to, run_check
+from vez.registration.steps import (
+    BINDING,
+    TRIED,
+    back_to_step_one,
+    extra_mode,
+    hand_over,
+    redirect_to,
+    run_check,
+    step_two,
+)
 
 IDENTIFICATION = "identification"  # the signed proof handed from step 1 to step 2
 
@@ -32,21 +38,19 @@ def run_identification(form: IdentifyForm, actor_id: int | None = None):
     """Validate and check one identification; (result or None, status). Always the same answer time."""
 
     def answer():
-        no_payments = bool(form.no_payments.data)
+        amount, meter = form.last_payment()
         return ident.identify(
             form.subdivision.data,
             form.parsed_number,
-            amount=None if no_payments else form.parsed_amount,
+            amount=amount,
             surname=form.surname.data,
-            meter=form.meter.data if no_payments else None,
+            meter=meter,
             ip=request.remote_addr,
             actor_id=actor_id,
         )
 
-    result, status = run_check(form, answer, actor_id=actor_id)
-    if result is not None and result.outcome is IdentificationOutcome.surname_needed:
-        form.surname.errors = [_("Enter the surname of the account holder as on the bill.")]
-    return result, status
+    second = (form.surname, _("Enter the surname of the account holder as on the bill."))
+    return run_check(form, answer, second=second, actor_id=actor_id)
 
 
 def _render_identify(form, result, status, *, adding: bool = False):
@@ -57,7 +61,7 @@ def _render_identify(form, result, status, *, adding: bool = False):
         form=form,
         result=result,
         adding=adding,
-        extra_mode="all" if not is_partial_request() else ("no_payments" if form.no_payments.data else "amount"),
+        extra_mode=extra_mode(form, page=True),
     )
     return body, status
 
@@ -74,11 +78,7 @@ def identify():
     form = _identify_form()
     result, status = run_identification(form)
     if result is not None and result.outcome is IdentificationOutcome.ok:
-        binding = session.get(BINDING) or secrets.token_urlsafe(16)
-        session[BINDING] = binding
-        session[IDENTIFICATION] = signup.issue_proof(result.account.id, binding)
-        db.session.commit()
-        return redirect_to("registration.account")
+        return hand_over(IDENTIFICATION, result.account.id, "registration.account")
     return _render_identify(form, result, status)
 
 
@@ -86,8 +86,7 @@ def identify():
 def identify_extra():
     """The fields that depend on "No payments yet" (htmx reveals them as the box changes)."""
     form = _identify_form()
-    mode = "no_payments" if form.no_payments.data else "amount"
-    return render_template("registration/_extra.html", form=form, extra_mode=mode)
+    return render_template("registration/_extra.html", form=form, extra_mode=extra_mode(form))
 
 
 def _identified():
@@ -101,19 +100,12 @@ def _identified():
     return proof
 
 
-def _back_to_step_one():
-    session.pop(IDENTIFICATION, None)
-    flash(_("Please identify yourself first: the identification is valid for 30 minutes."), "error")
-    return redirect_to("registration.identify")
-
-
 def _account_form(account) -> AccountForm:
     replaces = signup.unactivated_holder(account.id)
     return AccountForm(account_number=account.number, replaces=replaces)
 
 
 def _step2_page(form, account, status, *, wait: str | None = None):
-    form.password.data = form.confirm.data = ""
     return render(
         "registration/account.html", "registration/_account_form.html", form=form, account=account, wait=wait
     ), status
@@ -123,60 +115,18 @@ def _step2_page(form, account, status, *, wait: str | None = None):
 def account():
     proof = _identified()
     if proof is None:
-        return _back_to_step_one()
+        return back_to_step_one(IDENTIFICATION, "registration.identify")
     account = db.session.get(PersonalAccount, proof.account_id)
     form = _account_form(account)
-    if request.method == "GET":
-        return _step2_page(form, account, 200)
-    ip = request.remote_addr
-    if not signup.take_step2_answer(proof, session[BINDING], ip):
-        return _step2_page(form, account, htmx.wait_status(), wait="checks")
-    if not form.validate():
-        return _step2_page(form, account, 422)
-    email = form.normalized["email"]
-    if not letters.take(email, ip):
-        return _step2_page(form, account, htmx.wait_status(), wait="letters")
-    if signup.email_taken(email, form.replaces):
-        return _email_in_use(email, account, form.password.data)
-    user = _create(form, account)
-    if user is None:
-        if signup.email_taken(email, form.replaces):  # registered a moment ago by another: its owner is told
-            return _email_in_use(email, account, form.password.data)
-        letters.refund(email, ip)  # no letter went
-        return _step2_page(form, account, 422)
-    session.pop(IDENTIFICATION, None)
-    session.pop(TRIED, None)
-    remember_unactivated(user)
-    return redirect_to("registration.sent")
-
-
-def _email_in_use(email: str, account, password: str):
-    """The same "letter sent" page as a registration; the address's owner is told, no login is made."""
-    signup.report_attempt(email, account, ip=request.remote_addr, password=password)
-    signup.spend_proofs(account.id)
-    db.session.commit()
-    session.pop(IDENTIFICATION, None)
-    forget_unactivated()
-    session[TRIED] = {"email": email, "sent": 0}
-    return redirect_to("registration.sent")
-
-
-def _create(form: AccountForm, account) -> User | None:
-    data = signup.NewLogin(
-        login=form.normalized["login"],
-        phone=form.normalized["phone"],
-        email=form.normalized["email"],
-        password=form.password.data,
-        language=str(get_locale()),
+    return step_two(
+        proof,
+        form,
+        IDENTIFICATION,
+        page=partial(_step2_page, form, account),
+        create=lambda data: signup.create_registration(account, data, ip=request.remote_addr),
+        subject_id=account.id,
+        account=account,
     )
-    try:
-        user = signup.create_registration(account, data, ip=request.remote_addr)
-        db.session.commit()
-    except IntegrityError:  # the same login or email registered a moment ago
-        db.session.rollback()
-        form.login.errors = [_("This login is taken. Choose another one.")]
-        return None
-    return user
 
 
 @bp.route("/registration/account/check", methods=["POST"])
@@ -185,16 +135,9 @@ def check_field():
     proof = _identified()
     if proof is None:
         abort(409)
-    name = request.headers.get("HX-Trigger-Name") or request.form.get("field", "")
-    if name not in AccountForm.FIELDS:
-        abort(400)
-    form = _account_form(db.session.get(PersonalAccount, proof.account_id))
-    if not signup.take_step2_answer(proof, session[BINDING], request.remote_addr):
-        return render_template("registration/_feedback.html", field=form[name], form=form, paused=True), 200
-    errors = form.check_one(name)
-    return render_template(
-        "registration/_feedback.html", field=form[name], form=form, checked=True
-    ), 422 if errors else 200
+    return steps.check_field(
+        proof, AccountForm.FIELDS, lambda: _account_form(db.session.get(PersonalAccount, proof.account_id))
+    )
 
 
 @bp.route("/registration/sent", methods=["GET"])
