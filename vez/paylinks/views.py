@@ -4,7 +4,6 @@ the signed token in the path is the only key, and it opens one bill of one accou
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from vez import htmx, paylink
@@ -15,8 +14,7 @@ from vez.models import PaymentChannel, PaymentStatus
 from vez.paylink import LinkState
 from vez.paylinks import bp
 from vez.paylinks.forms import PayLinkForm
-from vez.payments import orders, providers, settle
-from vez.payments.providers import Order
+from vez.payments import flow, orders, providers, settle
 from vez.urls import external_url
 
 STOP_POLLING = 286  # htmx stops an `every` trigger on this status
@@ -90,15 +88,13 @@ def checkout(token: str, reference: str):
         return redirect(url_for("paylinks.order", token=token, reference=reference), code=303)
     provider = providers.get(payment.provider) or abort(503)
     account = payment.account
-    order = Order(
-        order_id=payment.reference,
+    order = flow.gateway_order(
+        provider,
+        reference=payment.reference,
         amount=payment.amount,
-        currency=settle.CURRENCY,
         description=paylink.order_description(account),
         account_number=account.number,
         result_url=external_url("paylinks.came_back", token=token, reference=reference),
-        server_url=external_url("payments.callback", provider=provider.name),
-        language=str(get_locale()),
     )
     return render_template(
         "paylinks/checkout.html",
