@@ -14,7 +14,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from vez import audit
@@ -32,8 +32,8 @@ from vez.models import (
     PaymentStatus,
     utcnow,
 )
-from vez.payments import orders, providers
-from vez.payments.providers import CallbackRejected, GatewayOutcome, GatewayResult
+from vez.payments import orders
+from vez.payments.providers import GatewayOutcome, GatewayResult
 
 PREFIX = "vez-c-"  # a company order's id at the gateway: never a household order's (vez-<hex>) or a batch's
 
@@ -48,23 +48,20 @@ def create_order(
     """The one order of a form key, made now (`created`) or by the same form before; None when the key is another
     login's or another contract's order. The view commits."""
     now = utcnow()
-    inserted = db.session.execute(
-        orders._insert(CompanyPayment)
-        .values(
-            contract_id=contract.id,
-            amount=amount,
-            paid_at=now,
-            created_at=now,
-            source=CompanyPaymentSource.online,
-            status=PaymentStatus.created,
-            reference=new_order_id(),
-            user_id=user_id,
-            provider=provider,
-            idempotency_key=key,
-        )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(CompanyPayment.id)
-    ).scalar()
+    inserted = orders.insert_once(
+        CompanyPayment,
+        "idempotency_key",
+        contract_id=contract.id,
+        amount=amount,
+        paid_at=now,
+        created_at=now,
+        source=CompanyPaymentSource.online,
+        status=PaymentStatus.created,
+        reference=new_order_id(),
+        user_id=user_id,
+        provider=provider,
+        idempotency_key=key,
+    )
     if inserted is not None:
         payment = db.session.get(CompanyPayment, inserted)
         audit.record(
@@ -147,13 +144,9 @@ def apply(
 
 
 def _cas(payment_id: int, from_: tuple[PaymentStatus, ...], to: PaymentStatus, **values) -> bool:
-    done = db.session.execute(
-        update(CompanyPayment)
-        .where(CompanyPayment.id == payment_id, CompanyPayment.status.in_(from_))
-        .values(status=to, **values)
-        .execution_options(synchronize_session=False)
-    )
-    return done.rowcount == 1
+    from vez.payments import settle
+
+    return settle.compare_and_set(CompanyPayment, payment_id, from_, to, **values)
 
 
 def _event(action: str, payment: CompanyPayment, contract: Contract, result: GatewayResult | None, **data) -> None:
@@ -176,29 +169,8 @@ def _repeated(payment: CompanyPayment, contract: Contract, result: GatewayResult
     """Settled already (a replay, a late duplicate): nothing changes; the gateway is told OK."""
     from vez.payments import settle
 
-    db.session.rollback()
-    payment_id, company_id, number = payment.id, contract.company_id, contract.number
-    db.session.expire_all()
-    current = db.session.get(CompanyPayment, payment_id).status
-    repeated = {
-        GatewayOutcome.success: (PaymentStatus.paid,),
-        GatewayOutcome.failure: (PaymentStatus.declined,),
-        GatewayOutcome.reversed: (PaymentStatus.reversed, PaymentStatus.declined),
-        GatewayOutcome.not_found: RETRYABLE,
-    }.get(result.outcome, ())
-    action = "payment.callback_repeated" if current in repeated else "payment.callback_ignored"
-    audit.record(
-        action,
-        ip=ip,
-        target_type="company_payments",
-        target_id=payment_id,
-        company_id=company_id,
-        order_id=result.order_id,
-        via=via,
-        gateway_status=result.status,
-        contract=number,
-    )
-    return settle.Settled.repeated
+    facts = dict(company_id=contract.company_id, contract=contract.number)
+    return settle.repeated(CompanyPayment, payment.id, result, ip=ip, via=via, **facts)
 
 
 def _credit(payment: CompanyPayment, contract: Contract, result: GatewayResult, *, ip: str | None, via: str):
@@ -291,22 +263,11 @@ def cancel_by_payer(payment: CompanyPayment, *, user_id: int, ip: str | None) ->
 
 
 def claim_check(payment_id: int, now: datetime | None = None) -> bool:
-    """The right to ask the gateway about an unfinished order now, at most once per settle.CHECK_EVERY; the
-    caller commits it before asking."""
+    """The right to ask the gateway about an unfinished order now (settle.claim: at most once per
+    settle.CHECK_EVERY); the caller commits it before asking."""
     from vez.payments import settle
 
-    now = now or utcnow()
-    done = db.session.execute(
-        update(CompanyPayment)
-        .where(
-            CompanyPayment.id == payment_id,
-            CompanyPayment.status.in_(UNFINISHED),
-            (CompanyPayment.checked_at.is_(None)) | (CompanyPayment.checked_at <= now - settle.CHECK_EVERY),
-        )
-        .values(checked_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return done.rowcount == 1
+    return settle.claim(CompanyPayment, payment_id, now)
 
 
 def ask(payment: CompanyPayment, *, unknown: PaymentStatus, via: str, ip: str | None = None):
@@ -314,19 +275,7 @@ def ask(payment: CompanyPayment, *, unknown: PaymentStatus, via: str, ip: str | 
     settle.Settled or a settle.Asked."""
     from vez.payments import settle
 
-    provider = providers.get(payment.provider)
-    if provider is None:
-        return settle.Asked.no_provider
-    try:
-        result = provider.query_status(payment.reference)
-    except CallbackRejected as rejected:
-        settle.reject(payment.provider, rejected.reason, ip, order_id=payment.reference, via=via)
-        db.session.commit()
-        return settle.Asked.rejected
-    except (OSError, ValueError) as error:
-        settle.log.warning("status of %s unknown: %s", payment.reference, error)
-        return settle.Asked.unreachable
-    return settle.apply(payment.provider, result, ip=ip, via=via, unknown=unknown)
+    return settle.ask_about(payment, unknown=unknown, via=via, ip=ip)
 
 
 def reconcile(now: datetime | None = None, limit: int = 500) -> Counter:
@@ -344,14 +293,8 @@ def reconcile(now: datetime | None = None, limit: int = 500) -> Counter:
         .order_by(CompanyPayment.id)
         .limit(limit)
     ).all()
-    counts: Counter = Counter()
-    for payment_id in ids:
-        if not claim_check(payment_id, now):
-            db.session.rollback()
-            counts["skipped"] += 1
-            continue
-        db.session.commit()
-        answer = ask(db.session.get(CompanyPayment, payment_id), unknown=PaymentStatus.expired, via="reconcile")
-        counts[answer.value] += 1
-        db.session.expire_all()
-    return counts
+    from vez.payments import settle
+
+    return settle.ask_each(
+        CompanyPayment, ids, now, lambda payment: ask(payment, unknown=PaymentStatus.expired, via="reconcile")
+    )

@@ -194,39 +194,53 @@ def _apply(
     return Settled.waiting
 
 
-def _compare_and_set(payment_id: int, from_: tuple[PaymentStatus, ...], to: PaymentStatus, **values) -> bool:
+def compare_and_set(model, row_id: int, from_: tuple[PaymentStatus, ...], to: PaymentStatus, **values) -> bool:
+    """One move of an order's state (a Payment, a PaymentBatch, a CompanyPayment), only from `from_`: the
+    decision "Payment credit" for every kind of order."""
     done = db.session.execute(
-        update(Payment)
-        .where(Payment.id == payment_id, Payment.status.in_(from_))
+        update(model)
+        .where(model.id == row_id, model.status.in_(from_))
         .values(status=to, **values)
         .execution_options(synchronize_session=False)
     )
     return done.rowcount == 1
 
 
-def _repeated(payment: Payment, result: GatewayResult, *, ip: str | None, via: str) -> Settled:
-    """The order was settled already: a replay or a late duplicate (the gateway is told OK, so it stops)."""
+def _compare_and_set(payment_id: int, from_: tuple[PaymentStatus, ...], to: PaymentStatus, **values) -> bool:
+    return compare_and_set(Payment, payment_id, from_, to, **values)
+
+
+# The states a repeated word finds its order in when it changed it before (a replay, not a contradiction).
+FINAL_OF = {
+    GatewayOutcome.success: (PaymentStatus.paid,),
+    GatewayOutcome.failure: (PaymentStatus.declined,),
+    GatewayOutcome.reversed: (PaymentStatus.reversed, PaymentStatus.declined),
+    GatewayOutcome.not_found: RETRYABLE,
+}
+
+
+def repeated(model, row_id: int, result: GatewayResult, *, ip: str | None, via: str, **facts) -> Settled:
+    """The order was settled already: a replay or a late duplicate (the gateway is told OK, so it stops); any kind
+    of order, `facts` added to its audit event."""
     db.session.rollback()  # this unit's own failed step (apply's transaction), then the order as it stands
-    payment_id = payment.id
     db.session.expire_all()
-    current = db.session.get(Payment, payment_id).status
-    repeated = {
-        GatewayOutcome.success: (PaymentStatus.paid,),
-        GatewayOutcome.failure: (PaymentStatus.declined,),
-        GatewayOutcome.reversed: (PaymentStatus.reversed, PaymentStatus.declined),
-        GatewayOutcome.not_found: RETRYABLE,
-    }.get(result.outcome, ())
-    action = "payment.callback_repeated" if current in repeated else "payment.callback_ignored"
+    current = db.session.get(model, row_id).status
+    action = "payment.callback_repeated" if current in FINAL_OF.get(result.outcome, ()) else "payment.callback_ignored"
     audit.record(
         action,
         ip=ip,
-        target_type="payments",
-        target_id=payment.id,
+        target_type=model.__tablename__,
+        target_id=row_id,
         order_id=result.order_id,
         via=via,
         gateway_status=result.status,
+        **facts,
     )
     return Settled.repeated
+
+
+def _repeated(payment: Payment, result: GatewayResult, *, ip: str | None, via: str) -> Settled:
+    return repeated(Payment, payment.id, result, ip=ip, via=via)
 
 
 def credit(payment: Payment, result: GatewayResult, *, ip: str | None, via: str, receipt: bool = True) -> Settled:
@@ -419,22 +433,26 @@ def _receipt_letter(payment_id: int, user_id: int | None) -> None:
     )
 
 
-def claim_check(payment_id: int, now: datetime | None = None) -> bool:
-    """The right to ask the gateway about an unfinished order now: at most once per CHECK_EVERY, whoever asks
-    (the return page, reconcile on any host). A compare-and-set on `checked_at`; the caller commits it
-    before asking, so no transaction stays open across the network call."""
+def claim(model, row_id: int, now: datetime | None = None) -> bool:
+    """The right to ask the gateway about an unfinished order (of any kind) now: at most once per CHECK_EVERY,
+    whoever asks (the return page, reconcile on any host). A compare-and-set on `checked_at`; the caller commits
+    it before asking, so no transaction stays open across the network call."""
     now = now or utcnow()
     done = db.session.execute(
-        update(Payment)
+        update(model)
         .where(
-            Payment.id == payment_id,
-            Payment.status.in_(UNFINISHED),
-            (Payment.checked_at.is_(None)) | (Payment.checked_at <= now - CHECK_EVERY),
+            model.id == row_id,
+            model.status.in_(UNFINISHED),
+            (model.checked_at.is_(None)) | (model.checked_at <= now - CHECK_EVERY),
         )
         .values(checked_at=now)
         .execution_options(synchronize_session=False)
     )
     return done.rowcount == 1
+
+
+def claim_check(payment_id: int, now: datetime | None = None) -> bool:
+    return claim(Payment, payment_id, now)
 
 
 class Asked(str, enum.Enum):
@@ -446,23 +464,43 @@ class Asked(str, enum.Enum):
 
 
 def ask(payment: Payment, *, unknown: PaymentStatus, via: str, ip: str | None = None) -> Settled | Asked:
-    """Ask the gateway once about an order (claimed with claim_check and committed) and apply its answer.
+    """Ask the gateway once about an order (claimed with claim_check and committed) and apply its answer."""
+    return ask_about(payment, unknown=unknown, via=via, ip=ip, payment=payment)
 
-    "No such payment" closes the order as `unknown`; an unreachable or garbled gateway changes nothing.
-    """
-    provider = providers.get(payment.provider)
+
+def ask_about(order, *, unknown: PaymentStatus, via: str, ip: str | None = None, **facts) -> Settled | Asked:
+    """Ask the gateway once about any kind of order (its `provider` and `reference`; claimed and committed) and
+    apply its answer. "No such payment" closes the order as `unknown`; an unreachable or garbled gateway changes
+    nothing; a rejected answer is audited with `facts`."""
+    provider = providers.get(order.provider)
     if provider is None:
         return Asked.no_provider
     try:
-        result = provider.query_status(payment.reference)
+        result = provider.query_status(order.reference)
     except CallbackRejected as rejected:
-        reject(payment.provider, rejected.reason, ip, order_id=payment.reference, payment=payment, via=via)
+        reject(order.provider, rejected.reason, ip, order_id=order.reference, via=via, **facts)
         db.session.commit()
         return Asked.rejected
     except (OSError, ValueError) as error:  # unreachable or garbled: ask again later
-        log.warning("status of %s unknown: %s", payment.reference, error)
+        log.warning("status of %s unknown: %s", order.reference, error)
         return Asked.unreachable
-    return apply(payment.provider, result, ip=ip, via=via, unknown=unknown)
+    return apply(order.provider, result, ip=ip, via=via, unknown=unknown)
+
+
+def ask_each(model, ids, now: datetime, ask_one) -> Counter:
+    """Reconcile's round over unfinished orders of one kind: each claimed (skipped when settled meanwhile or
+    asked just now by another run), committed, then asked about with `ask_one`; the answers counted."""
+    counts: Counter = Counter()
+    for row_id in ids:
+        if not claim(model, row_id, now):
+            db.session.rollback()
+            counts["skipped"] += 1
+            continue
+        db.session.commit()
+        answer = ask_one(db.session.get(model, row_id))
+        counts[answer.value] += 1
+        db.session.expire_all()
+    return counts
 
 
 def reconcile(now: datetime | None = None, limit: int = 500) -> Counter:
