@@ -80,12 +80,12 @@ def checkout(payment_id: int):
         account_number=contract.number,
         result_url=external_url("company.payment_return", payment_id=payment.id),
     )
-    return render_template(
+    return flow.checkout_page(
         "company/payment_checkout.html",
+        provider,
+        order,
         payment=payment,
         contract=contract,
-        checkout=provider.checkout(order),
-        provider=provider.name,
     )
 
 

@@ -96,12 +96,12 @@ def checkout(token: str, reference: str):
         account_number=account.number,
         result_url=external_url("paylinks.came_back", token=token, reference=reference),
     )
-    return render_template(
+    return flow.checkout_page(
         "paylinks/checkout.html",
+        provider,
+        order,
         payment=payment,
         account=account,
-        checkout=provider.checkout(order),
-        provider=provider.name,
         token=token,
     )
 

@@ -88,12 +88,12 @@ def batch_checkout(batch_id: int):
         account_number=batches.info_of(payment.account.number for payment in payments),
         result_url=external_url("payments.batch_came_back", batch_id=batch.id),
     )
-    return render_template(
+    return flow.checkout_page(
         "payments/batch_checkout.html",
+        provider,
+        order,
         batch=batch,
         payments=payments,
-        checkout=provider.checkout(order),
-        provider=provider.name,
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import abort, current_app, request
+from flask import abort, current_app, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -108,3 +108,8 @@ def gateway_order(
         language=str(get_locale()),
         save_card=save_card,
     )
+
+
+def checkout_page(template: str, provider: Provider, order: Order, **context) -> str:
+    """A checkout page: the order signed for the gateway's form (payments/_checkout_form.html) and whose it is."""
+    return render_template(template, checkout=provider.checkout(order), provider=provider.name, **context)

@@ -84,12 +84,12 @@ def checkout(payment_id: int):
         result_url=external_url("payments.came_back", payment_id=payment.id),
         save_card=payment.save_card,
     )
-    return render_template(
+    return flow.checkout_page(
         "payments/checkout.html",
+        provider,
+        order,
         payment=payment,
         account=account,
-        checkout=provider.checkout(order),
-        provider=provider.name,
     )
 
 
