@@ -11,9 +11,8 @@ at the same moment credit once. The amount's limits and the form key are the hou
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -22,7 +21,6 @@ from vez.companies.access import member_contract
 from vez.companies.ledger import recompute_contract_balances
 from vez.extensions import db
 from vez.models import (
-    RETRYABLE,
     UNFINISHED,
     CompanyPayment,
     CompanyPaymentEntry,
@@ -179,15 +177,7 @@ def _credit(payment: CompanyPayment, contract: Contract, result: GatewayResult, 
     from vez.payments import settle
 
     now = utcnow()
-    if not _cas(
-        payment.id,
-        (*UNFINISHED, *RETRYABLE),
-        PaymentStatus.paid,
-        paid_at=now,
-        settled_at=now,
-        gateway_status=result.status[:40],
-        gateway_payment_id=result.payment_id,
-    ):
+    if not settle.mark_paid(CompanyPayment, payment.id, result, now):
         return _repeated(payment, contract, result, ip=ip, via=via)
     try:
         _entry(payment, EntryKind.credit, -payment.amount, now)
@@ -219,14 +209,7 @@ def _close(
 ):
     from vez.payments import settle
 
-    if not _cas(
-        payment.id,
-        UNFINISHED,
-        state,
-        settled_at=utcnow(),
-        gateway_status=result.status[:40],
-        gateway_payment_id=result.payment_id,
-    ):
+    if not settle.mark_closed(CompanyPayment, payment.id, result, state, utcnow()):
         return _repeated(payment, contract, result, ip=ip, via=via)
     _event(f"company.payment_{state.value}", payment, contract, result, ip=ip, via=via)
     return settle.CLOSED[state]
@@ -282,19 +265,12 @@ def reconcile(now: datetime | None = None, limit: int = 500) -> Counter:
     """Company orders unfinished for longer than PAYMENT_PENDING_TTL_SECONDS: asked about and closed as the gateway
     says (settle.reconcile's company hook); one it does not know expires."""
     now = now or utcnow()
-    before = now - timedelta(seconds=current_app.config["PAYMENT_PENDING_TTL_SECONDS"])
-    ids = db.session.scalars(
-        select(CompanyPayment.id)
-        .where(
-            CompanyPayment.source == CompanyPaymentSource.online,
-            CompanyPayment.status.in_(UNFINISHED),
-            CompanyPayment.created_at <= before,
-        )
-        .order_by(CompanyPayment.id)
-        .limit(limit)
-    ).all()
     from vez.payments import settle
 
     return settle.ask_each(
-        CompanyPayment, ids, now, lambda payment: ask(payment, unknown=PaymentStatus.expired, via="reconcile")
+        CompanyPayment,
+        now,
+        limit,
+        lambda payment: ask(payment, unknown=PaymentStatus.expired, via="reconcile"),
+        CompanyPayment.source == CompanyPaymentSource.online,
     )

@@ -14,7 +14,7 @@ import secrets
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -303,7 +303,7 @@ def close(
 
     now = utcnow()
     values = dict(settled_at=now, gateway_status=result.status[:40])
-    if not _batch_cas(batch.id, UNFINISHED, to, gateway_payment_id=result.payment_id, **values):
+    if not settle.mark_closed(PaymentBatch, batch.id, result, to, now):
         return _repeated(batch, result, ip=ip, via=via)
     db.session.execute(
         update(Payment)
@@ -403,15 +403,8 @@ def reconcile(now: datetime | None = None, limit: int = 500) -> Counter:
     and settle all of its orders as it says; one it does not know expires. Safe on two hosts at once: each
     batch is claimed before it is asked about, and every move is a compare-and-set."""
     now = now or utcnow()
-    before = now - timedelta(seconds=current_app.config["PAYMENT_PENDING_TTL_SECONDS"])
-    ids = db.session.scalars(
-        select(PaymentBatch.id)
-        .where(PaymentBatch.status.in_(UNFINISHED), PaymentBatch.created_at <= before)
-        .order_by(PaymentBatch.id)
-        .limit(limit)
-    ).all()
     from vez.payments import settle
 
     return settle.ask_each(
-        PaymentBatch, ids, now, lambda batch: ask(batch, unknown=PaymentStatus.expired, via="reconcile")
+        PaymentBatch, now, limit, lambda batch: ask(batch, unknown=PaymentStatus.expired, via="reconcile")
     )

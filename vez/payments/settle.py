@@ -206,6 +206,34 @@ def compare_and_set(model, row_id: int, from_: tuple[PaymentStatus, ...], to: Pa
     return done.rowcount == 1
 
 
+def mark_paid(model, row_id: int, result: GatewayResult, now: datetime) -> bool:
+    """A verified success moves an order (a Payment, a CompanyPayment) to paid, once: from an unfinished state, or
+    from a declined, cancelled or expired one that the gateway still paid (the money did arrive)."""
+    return compare_and_set(
+        model,
+        row_id,
+        (*UNFINISHED, *RETRYABLE),
+        PaymentStatus.paid,
+        paid_at=now,
+        settled_at=now,
+        gateway_status=result.status[:40],
+        gateway_payment_id=result.payment_id,
+    )
+
+
+def mark_closed(model, row_id: int, result: GatewayResult, state: PaymentStatus, now: datetime) -> bool:
+    """An unfinished order (of any kind) ends unpaid as `state` (declined, cancelled, expired), once."""
+    return compare_and_set(
+        model,
+        row_id,
+        UNFINISHED,
+        state,
+        settled_at=now,
+        gateway_status=result.status[:40],
+        gateway_payment_id=result.payment_id,
+    )
+
+
 def _compare_and_set(payment_id: int, from_: tuple[PaymentStatus, ...], to: PaymentStatus, **values) -> bool:
     return compare_and_set(Payment, payment_id, from_, to, **values)
 
@@ -247,16 +275,7 @@ def credit(payment: Payment, result: GatewayResult, *, ip: str | None, via: str,
     """`receipt=False`: the caller sends one letter for several (a batch, docs/payments.md)."""
     payment_id, account_id, amount, user_id = payment.id, payment.account_id, payment.amount, payment.user_id
     now = utcnow()
-    # A declined, cancelled or expired order that the gateway still paid is credited too: the money did arrive.
-    if not _compare_and_set(
-        payment_id,
-        (*UNFINISHED, *RETRYABLE),
-        PaymentStatus.paid,
-        paid_at=now,
-        settled_at=now,
-        gateway_status=result.status[:40],
-        gateway_payment_id=result.payment_id,
-    ):
+    if not mark_paid(Payment, payment_id, result, now):
         return _repeated(payment, result, ip=ip, via=via)
     try:
         ledger_entry(payment_id, account_id, EntryKind.credit, -amount, now)
@@ -304,15 +323,7 @@ CLOSED = {
 
 def close(payment: Payment, result: GatewayResult, state: PaymentStatus, *, ip: str | None, via: str) -> Settled:
     """An unfinished order ends unpaid (`declined`, `cancelled` or `expired`), once, audited as payment.<state>."""
-    now = utcnow()
-    if not _compare_and_set(
-        payment.id,
-        UNFINISHED,
-        state,
-        settled_at=now,
-        gateway_status=result.status[:40],
-        gateway_payment_id=result.payment_id,
-    ):
+    if not mark_closed(Payment, payment.id, result, state, utcnow()):
         return _repeated(payment, result, ip=ip, via=via)
     audit.record(
         f"payment.{state.value}",
@@ -487,11 +498,23 @@ def ask_about(order, *, unknown: PaymentStatus, via: str, ip: str | None = None,
     return apply(order.provider, result, ip=ip, via=via, unknown=unknown)
 
 
-def ask_each(model, ids, now: datetime, ask_one) -> Counter:
-    """Reconcile's round over unfinished orders of one kind: each claimed (skipped when settled meanwhile or
-    asked just now by another run), committed, then asked about with `ask_one`; the answers counted."""
+def stale_ids(model, now: datetime, limit: int, *where) -> list[int]:
+    """Orders of one kind (`where` narrows them) unfinished for longer than PAYMENT_PENDING_TTL_SECONDS, oldest
+    first: what reconcile asks the gateway about."""
+    before = now - timedelta(seconds=current_app.config["PAYMENT_PENDING_TTL_SECONDS"])
+    return db.session.scalars(
+        select(model.id)
+        .where(*where, model.status.in_(UNFINISHED), model.created_at <= before)
+        .order_by(model.id)
+        .limit(limit)
+    ).all()
+
+
+def ask_each(model, now: datetime, limit: int, ask_one, *where) -> Counter:
+    """Reconcile's round over one kind of order (stale_ids): each claimed (skipped when settled meanwhile or asked
+    just now by another run), committed, then asked about with `ask_one`; the answers counted."""
     counts: Counter = Counter()
-    for row_id in ids:
+    for row_id in stale_ids(model, now, limit, *where):
         if not claim(model, row_id, now):
             db.session.rollback()
             counts["skipped"] += 1
@@ -507,34 +530,20 @@ def reconcile(now: datetime | None = None, limit: int = 500) -> Counter:
     """Ask the gateway about orders unfinished for longer than PAYMENT_PENDING_TTL_SECONDS and close them as it
     says: paid, declined, or expired when it knows nothing; a waiting word leaves the order pending."""
     now = now or utcnow()
-    ask_before = now - timedelta(seconds=current_app.config["PAYMENT_PENDING_TTL_SECONDS"])
-    ids = db.session.scalars(
-        select(Payment.id)
-        .where(
-            Payment.source == PaymentSource.online,
-            Payment.status.in_(UNFINISHED),
-            Payment.created_at <= ask_before,
-            Payment.batch_id.is_(None),  # a batch's orders are settled by their batch's reference
-        )
-        .order_by(Payment.id)
-        .limit(limit)
-    ).all()
-    counts: Counter = Counter()
-    for payment_id in ids:
-        if not claim_check(payment_id, now):  # settled meanwhile, or asked just now by another run
-            db.session.rollback()
-            counts["skipped"] += 1
-            continue
-        db.session.commit()
-        payment = db.session.get(Payment, payment_id)
+    late: Counter = Counter()
+
+    def ask_one(payment: Payment) -> Settled | Asked:
         answer = ask(payment, unknown=PaymentStatus.expired, via="reconcile")
-        counts[answer.value] += 1
         if answer is Settled.waiting and payment.created_at <= now - STILL_WAITING_WARNING:
             # Decision (docs/payments.md, "Reconciliation"): money may still come, so it stays pending and is
             # asked about at every run; staff see it in the log.
-            log.warning("order %s still waiting for the gateway after 24 h (%s)", payment.reference, payment_id)
-            counts["still waiting after 24 h"] += 1
-        db.session.expire_all()
+            log.warning("order %s still waiting for the gateway after 24 h (%s)", payment.reference, payment.id)
+            late["still waiting after 24 h"] += 1
+        return answer
+
+    # A batch's orders are settled by their batch's reference (the batch hook below).
+    counts = ask_each(Payment, now, limit, ask_one, Payment.source == PaymentSource.online, Payment.batch_id.is_(None))
+    counts.update(late)
     # ---- several accounts in one payment: unfinished batches are asked about as one order (batch hook) ----
     from vez.payments import batches
 
