@@ -4,6 +4,8 @@ gateway's callback is the household one (/payments/callback/<provider>), whose s
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -30,18 +32,7 @@ def pay(contract_id: int):
     provider = providers.active()
     if provider is None:
         return render_template("company/payment_pay.html", form=None, contract=contract), 503
-    filled = flow.pay_form(
-        current_user.id,
-        contract.balance,
-        lambda form: paying.create_order(
-            user_id=current_user.id,
-            contract=contract,
-            amount=form.kopiykas,
-            key=form.key.data,
-            provider=provider.name,
-            ip=request.remote_addr,
-        ),
-    )
+    filled = flow.pay_form(current_user.id, contract.balance, provider, partial(paying.create_order, contract=contract))
     if filled.order is not None:
         return htmx.redirect(url_for("company.checkout", payment_id=filled.order.id))
     body = render("company/payment_pay.html", "company/_payment_form.html", form=filled.form, contract=contract)
@@ -102,11 +93,7 @@ def payment_return(payment_id: int):
     """Where the gateway sends the browser back. The return proves nothing: the gateway is asked once (throttled)
     about an order still unfinished; "no such payment" means the payer left without paying (cancelled)."""
     payment = _member_payment(payment_id)
-    if payment.status in (PaymentStatus.created, PaymentStatus.pending) and paying.claim_check(payment.id):
-        db.session.commit()
-        paying.ask(payment, unknown=PaymentStatus.cancelled, via="return", ip=request.remote_addr)
-    else:
-        db.session.rollback()
+    flow.ask_on_return(payment, paying.claim_check, paying.ask)
     return redirect(url_for("company.payment", payment_id=payment_id), code=303)
 
 

@@ -10,7 +10,7 @@ from vez import htmx, paylink
 from vez.extensions import db
 from vez.htmx import is_partial_request, render
 from vez.identity.limits import PAY_LINK_PER_ADDRESS
-from vez.models import PaymentChannel, PaymentStatus
+from vez.models import PaymentChannel
 from vez.paylink import LinkState
 from vez.paylinks import bp
 from vez.paylinks.forms import PayLinkForm
@@ -113,11 +113,7 @@ def came_back(token: str, reference: str):
     link, payment = _order(token, reference)
     if payment is None:
         return _page(link, token)
-    if payment.unfinished and settle.claim_check(payment.id):
-        db.session.commit()
-        settle.ask(payment, unknown=PaymentStatus.cancelled, via="return", ip=request.remote_addr)
-    else:
-        db.session.rollback()
+    flow.ask_on_return(payment, settle.claim_check, settle.ask)
     return redirect(url_for("paylinks.order", token=token, reference=reference), code=303)
 
 

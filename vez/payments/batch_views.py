@@ -115,11 +115,7 @@ def batch_came_back(batch_id: int):
     (claim_check throttles it) about a batch still unfinished; "no such payment" means the consumer left
     without paying (cancelled)."""
     batch = _owned(batch_id)
-    if batch.status in UNFINISHED and batches.claim_check(batch.id):
-        db.session.commit()
-        batches.ask(batch, unknown=PaymentStatus.cancelled, via="return", ip=request.remote_addr)
-    else:
-        db.session.rollback()
+    flow.ask_on_return(batch, batches.claim_check, batches.ask)
     return redirect(url_for("payments.batch_show", batch_id=batch_id), code=303)
 
 

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from vez import caps, htmx, money
 from vez.extensions import db
+from vez.models import UNFINISHED, PaymentStatus
 from vez.payments import orders, settle
 from vez.payments.forms import PayForm, amount_again
 from vez.payments.providers import Order, Provider
@@ -59,10 +60,10 @@ class Filled:
     order: object | None = None
 
 
-def pay_form(user_id: int, balance: int, make_order: Callable[[PayForm], object | None]) -> Filled:
+def pay_form(user_id: int, balance: int, provider: Provider, make_order: Callable[..., object | None]) -> Filled:
     """The pay form's round trip: GET proposes the amount ("Try again"'s or the debt) with a new key; a valid
-    POST under the cap makes the one order of its key (`make_order`) and commits it. A key that is another
-    login's (make_order's None) is as if the page did not exist."""
+    POST under the cap makes the one order of its key and commits it. `make_order` is a create_order with its
+    subject bound (the account, the contract); its None (another login's key) is as if the page did not exist."""
     form = PayForm()
     if request.method == "GET":
         config = current_app.config
@@ -77,7 +78,9 @@ def pay_form(user_id: int, balance: int, make_order: Callable[[PayForm], object 
         return Filled(form, 422)
     if refused_over_cap(form, user_id):
         return Filled(form, htmx.wait_status())
-    order = make_order(form)
+    order = make_order(
+        user_id=user_id, amount=form.kopiykas, key=form.key.data, provider=provider.name, ip=request.remote_addr
+    )
     if order is None:
         db.session.rollback()
         abort(404)
@@ -113,3 +116,13 @@ def gateway_order(
 def checkout_page(template: str, provider: Provider, order: Order, **context) -> str:
     """A checkout page: the order signed for the gateway's form (payments/_checkout_form.html) and whose it is."""
     return render_template(template, checkout=provider.checkout(order), provider=provider.name, **context)
+
+
+def ask_on_return(order, claim_check: Callable[[int], bool], ask: Callable[..., object]) -> None:
+    """The browser back from the gateway proves nothing: the gateway is asked once (claim_check throttles it) about
+    an order (of any kind) still unfinished; "no such payment" means the payer left without paying (cancelled)."""
+    if order.status in UNFINISHED and claim_check(order.id):
+        db.session.commit()
+        ask(order, unknown=PaymentStatus.cancelled, via="return", ip=request.remote_addr)
+    else:
+        db.session.rollback()

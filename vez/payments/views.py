@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from urllib.parse import urlsplit
 
 from flask import abort, jsonify, redirect, render_template, request, url_for
@@ -41,18 +42,7 @@ def pay(number: str):
     provider = providers.active()
     if provider is None:
         return render_template("payments/pay.html", form=None, account=account), 503
-    filled = flow.pay_form(
-        current_user.id,
-        account.balance,
-        lambda form: orders.create_order(
-            user_id=current_user.id,
-            account=account,
-            amount=form.kopiykas,
-            key=form.key.data,
-            provider=provider.name,
-            ip=request.remote_addr,
-        ),
-    )
+    filled = flow.pay_form(current_user.id, account.balance, provider, partial(orders.create_order, account=account))
     if filled.order is not None:
         return htmx.redirect(url_for("payments.checkout", payment_id=filled.order.id))
     return render("payments/pay.html", "payments/_pay_form.html", form=filled.form, account=account), filled.status
@@ -107,11 +97,7 @@ def came_back(payment_id: int):
     is asked once (claim_check throttles it) about an order still unfinished: "no such payment" means the
     consumer left without paying (cancelled); an unreachable gateway changes nothing."""
     payment = _owned(payment_id)
-    if payment.unfinished and settle.claim_check(payment.id):
-        db.session.commit()
-        settle.ask(payment, unknown=PaymentStatus.cancelled, via="return", ip=request.remote_addr)
-    else:
-        db.session.rollback()
+    flow.ask_on_return(payment, settle.claim_check, settle.ask)
     return redirect(url_for("payments.show", payment_id=payment_id), code=303)
 
 
