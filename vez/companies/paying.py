@@ -31,7 +31,7 @@ from vez.models import (
     utcnow,
 )
 from vez.payments import orders
-from vez.payments.providers import GatewayOutcome, GatewayResult
+from vez.payments.providers import GatewayResult
 
 PREFIX = "vez-c-"  # a company order's id at the gateway: never a household order's (vez-<hex>) or a batch's
 
@@ -118,27 +118,17 @@ def apply(
 
     facts = dict(order_id=result.order_id, via=via, gateway_status=result.status, company_payment=payment.id)
     contract = db.session.get(Contract, payment.contract_id)
-    if payment.provider != provider_name:
-        return settle.reject(provider_name, "provider_mismatch", ip, **facts)
-    if result.account_number is not None and result.account_number != contract.number:
-        return settle.reject(provider_name, "account_mismatch", ip, account=result.account_number, **facts)
-    if result.amount is not None and result.amount != payment.amount:
-        return settle.reject(provider_name, "amount_mismatch", ip, amount=result.amount, **facts)
-    if result.currency is not None and result.currency != settle.CURRENCY:
-        return settle.reject(provider_name, "currency_mismatch", ip, currency=result.currency, **facts)
-
-    if result.outcome is GatewayOutcome.success:
-        return _credit(payment, contract, result, ip=ip, via=via)
-    if result.outcome is GatewayOutcome.failure:
-        return _close(payment, contract, result, PaymentStatus.declined, ip=ip, via=via)
-    if result.outcome is GatewayOutcome.reversed:
-        return _reverse(payment, contract, result, ip=ip, via=via)
-    if result.outcome is GatewayOutcome.not_found:
-        if unknown is None:
-            return settle.Settled.waiting
-        return _close(payment, contract, result, unknown, ip=ip, via=via)
-    _cas(payment.id, UNFINISHED, PaymentStatus.pending, gateway_status=result.status[:40])
-    return settle.Settled.waiting
+    refused = settle.mismatch(provider_name, result, payment, contract.number, ip, **facts)
+    if refused is not None:
+        return refused
+    return settle.decide(
+        result,
+        unknown,
+        credit=lambda: _credit(payment, contract, result, ip=ip, via=via),
+        close=lambda state: _close(payment, contract, result, state, ip=ip, via=via),
+        reverse=lambda: _reverse(payment, contract, result, ip=ip, via=via),
+        wait=lambda: _cas(payment.id, UNFINISHED, PaymentStatus.pending, gateway_status=result.status[:40]),
+    )
 
 
 def _cas(payment_id: int, from_: tuple[PaymentStatus, ...], to: PaymentStatus, **values) -> bool:

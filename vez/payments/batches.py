@@ -39,7 +39,7 @@ from vez.models import (
     utcnow,
 )
 from vez.payments import orders
-from vez.payments.providers import GatewayOutcome, GatewayResult
+from vez.payments.providers import GatewayResult
 
 # A later verified success still credits a batch that was declined or expired: the money did arrive
 # (the same decision as for one order, docs/payments.md "Crediting").
@@ -193,27 +193,23 @@ def apply(
 
     facts = dict(order_id=result.order_id, via=via, gateway_status=result.status, batch=batch.id)
     payments = members(batch.id)
-    if batch.provider != provider_name:
-        return settle.reject(provider_name, "provider_mismatch", ip, **facts)
-    if result.account_number is not None and result.account_number != info_of(p.account.number for p in payments):
-        return settle.reject(batch.provider, "account_mismatch", ip, account=result.account_number, **facts)
-    if result.amount is not None and result.amount != batch.amount:
-        return settle.reject(batch.provider, "amount_mismatch", ip, amount=result.amount, **facts)
-    if result.currency is not None and result.currency != settle.CURRENCY:
-        return settle.reject(batch.provider, "currency_mismatch", ip, currency=result.currency, **facts)
+    refused = settle.mismatch(provider_name, result, batch, info_of(p.account.number for p in payments), ip, **facts)
+    if refused is not None:
+        return refused
+    return settle.decide(
+        result,
+        unknown,
+        credit=lambda: _credit(batch, payments, result, ip=ip, via=via),
+        close=lambda state: close(batch, payments, result, state, ip=ip, via=via),
+        reverse=lambda: _reverse(batch, payments, result, ip=ip, via=via),
+        wait=lambda: _to_pending(batch, result),
+    )
 
-    if result.outcome is GatewayOutcome.success:
-        return _credit(batch, payments, result, ip=ip, via=via)
-    if result.outcome is GatewayOutcome.failure:
-        return close(batch, payments, result, PaymentStatus.declined, ip=ip, via=via)
-    if result.outcome is GatewayOutcome.reversed:
-        return _reverse(batch, payments, result, ip=ip, via=via)
-    if result.outcome is GatewayOutcome.not_found:
-        return settle.Settled.waiting if unknown is None else close(batch, payments, result, unknown, ip=ip, via=via)
-    # Still working on it: the gateway has taken it (created → pending); a settled batch stays as it is.
+
+def _to_pending(batch: PaymentBatch, result: GatewayResult) -> None:
+    """The gateway has taken the batch (created → pending); a settled batch stays as it is."""
     if _batch_cas(batch.id, UNFINISHED, PaymentStatus.pending, gateway_status=result.status[:40]):
         _members_to_pending(batch.id, UNFINISHED)
-    return settle.Settled.waiting
 
 
 def _batch_cas(batch_id: int, from_: tuple[PaymentStatus, ...], to: PaymentStatus, **values) -> bool:

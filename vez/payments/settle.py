@@ -164,34 +164,51 @@ def _apply(
     facts = dict(order_id=result.order_id, via=via, gateway_status=result.status)
     if payment.batch_id is not None:  # a batch's own order: the gateway never saw its id (batch hook)
         return reject(provider_name, "batch_member", ip, payment=payment, **facts)
-    if payment.provider != provider_name:
-        return reject(provider_name, "provider_mismatch", ip, payment=payment, **facts)
-    if result.account_number is not None and result.account_number != payment.account.number:
-        return reject(provider_name, "account_mismatch", ip, payment=payment, account=result.account_number, **facts)
-    if result.amount is not None and result.amount != payment.amount:
-        return reject(provider_name, "amount_mismatch", ip, payment=payment, amount=result.amount, **facts)
-    if result.currency is not None and result.currency != CURRENCY:
-        return reject(provider_name, "currency_mismatch", ip, payment=payment, currency=result.currency, **facts)
-
-    if result.outcome is GatewayOutcome.success:
-        return credit(payment, result, ip=ip, via=via)
-    if result.outcome is GatewayOutcome.failure:
-        return close(payment, result, PaymentStatus.declined, ip=ip, via=via)
-    if result.outcome is GatewayOutcome.reversed:
-        return reverse(payment, result, ip=ip, via=via)
-    if result.outcome is GatewayOutcome.not_found and unknown is not None:
-        return close(payment, result, unknown, ip=ip, via=via)
-    if result.outcome is GatewayOutcome.not_found:
-        return Settled.waiting
-    # Still working on it: the gateway took the order (created -> pending) and its word is remembered;
-    # the WHERE leaves a settled order alone.
-    db.session.execute(
-        update(Payment)
-        .where(Payment.id == payment.id, Payment.status.in_(UNFINISHED))
-        .values(status=PaymentStatus.pending, gateway_status=result.status[:40])
-        .execution_options(synchronize_session=False)
+    refused = mismatch(provider_name, result, payment, payment.account.number, ip, payment=payment, **facts)
+    if refused is not None:
+        return refused
+    return decide(
+        result,
+        unknown,
+        credit=lambda: credit(payment, result, ip=ip, via=via),
+        close=lambda state: close(payment, result, state, ip=ip, via=via),
+        reverse=lambda: reverse(payment, result, ip=ip, via=via),
+        # The WHERE leaves a settled order alone.
+        wait=lambda: compare_and_set(
+            Payment, payment.id, UNFINISHED, PaymentStatus.pending, gateway_status=result.status[:40]
+        ),
     )
+
+
+def decide(result: GatewayResult, unknown: PaymentStatus | None, *, credit, close, reverse, wait) -> Settled:
+    """What a checked word does to any kind of order (docs/payments.md, "States"): a success credits, a failure
+    declines, a reversal takes the money back, "no such payment" closes it as `unknown` (or waits without one);
+    any other word means the gateway is still working on it (`wait`: created -> pending, its word remembered)."""
+    if result.outcome is GatewayOutcome.success:
+        return credit()
+    if result.outcome is GatewayOutcome.failure:
+        return close(PaymentStatus.declined)
+    if result.outcome is GatewayOutcome.reversed:
+        return reverse()
+    if result.outcome is GatewayOutcome.not_found:
+        return Settled.waiting if unknown is None else close(unknown)
+    wait()
     return Settled.waiting
+
+
+def mismatch(provider_name: str, result: GatewayResult, order, account_number: str, ip: str | None, **facts):
+    """The checks a verified word passes before it moves any kind of order: the gateway the order went to, the
+    account (accounts, contract) it pays, its amount and the currency; the first that fails is rejected and
+    audited with `facts` (Settled.rejected), else None."""
+    if order.provider != provider_name:
+        return reject(provider_name, "provider_mismatch", ip, **facts)
+    if result.account_number is not None and result.account_number != account_number:
+        return reject(provider_name, "account_mismatch", ip, account=result.account_number, **facts)
+    if result.amount is not None and result.amount != order.amount:
+        return reject(provider_name, "amount_mismatch", ip, amount=result.amount, **facts)
+    if result.currency is not None and result.currency != CURRENCY:
+        return reject(provider_name, "currency_mismatch", ip, currency=result.currency, **facts)
+    return None
 
 
 def compare_and_set(model, row_id: int, from_: tuple[PaymentStatus, ...], to: PaymentStatus, **values) -> bool:
