@@ -219,6 +219,19 @@ def test_unfinished_company_orders_count_under_the_logins_cap(app, client, auth,
     assert _db.session.scalar(select(func.count(CompanyPayment.id)).where(CompanyPayment.idempotency_key == key)) == 0
 
 
+def test_the_refusal_at_the_cap_reaches_an_htmx_form_as_422(app, client, auth, acme):
+    auth.login("acme_admin")
+    contract = acme.contracts[0]
+    for _ in range(app.config["PAYMENT_PENDING_ORDERS_MAX"]):
+        place_order(client, contract.id)
+    path = f"/company/contracts/{contract.id}/pay"
+    key = KEY.search(client.get(path).get_data(as_text=True)).group(1)
+    data = {"amount": "100.00", "key": key, "csrf_token": csrf_token(client, path)}
+    response = client.post(path, data=data, headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    assert "Досягнуто ліміту незавершених онлайн-оплат" in response.get_data(as_text=True)
+
+
 def test_a_crash_mid_credit_leaves_nothing_and_the_redelivery_credits_once(app, client, auth, acme, monkeypatch):
     from vez.companies import paying
 

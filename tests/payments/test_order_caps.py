@@ -49,6 +49,16 @@ def test_review17c_the_next_order_past_the_cap_is_refused_with_a_message_in_both
     assert orders() == cap
 
 
+def test_the_refusal_at_the_cap_reaches_an_htmx_form_as_422_which_htmx_swaps(app, client, payer):
+    """As autopay's and several accounts' forms (htmx.wait_status): htmx swaps no 429, so the message would be lost."""
+    for _ in range(app.config["PAYMENT_PENDING_ORDERS_MAX"]):
+        place_order(client)
+    response = client.post(f"/cabinet/accounts/{NUMBER}/pay", data=_form(client), headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    assert "Досягнуто ліміту незавершених онлайн-оплат" in response.get_data(as_text=True)
+    assert orders() == app.config["PAYMENT_PENDING_ORDERS_MAX"]
+
+
 def test_review17c_a_form_sent_again_at_the_cap_finds_its_order(app, client, payer):
     cap = app.config["PAYMENT_PENDING_ORDERS_MAX"]
     for _ in range(cap - 1):

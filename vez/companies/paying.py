@@ -11,10 +11,9 @@ at the same moment credit once. The amount's limits and the form key are the hou
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from vez import audit
@@ -22,7 +21,6 @@ from vez.companies.access import member_contract
 from vez.companies.ledger import recompute_contract_balances
 from vez.extensions import db
 from vez.models import (
-    RETRYABLE,
     UNFINISHED,
     CompanyPayment,
     CompanyPaymentEntry,
@@ -32,8 +30,8 @@ from vez.models import (
     PaymentStatus,
     utcnow,
 )
-from vez.payments import orders, providers
-from vez.payments.providers import CallbackRejected, GatewayOutcome, GatewayResult
+from vez.payments import orders
+from vez.payments.providers import GatewayResult
 
 PREFIX = "vez-c-"  # a company order's id at the gateway: never a household order's (vez-<hex>) or a batch's
 
@@ -48,23 +46,20 @@ def create_order(
     """The one order of a form key, made now (`created`) or by the same form before; None when the key is another
     login's or another contract's order. The view commits."""
     now = utcnow()
-    inserted = db.session.execute(
-        orders._insert(CompanyPayment)
-        .values(
-            contract_id=contract.id,
-            amount=amount,
-            paid_at=now,
-            created_at=now,
-            source=CompanyPaymentSource.online,
-            status=PaymentStatus.created,
-            reference=new_order_id(),
-            user_id=user_id,
-            provider=provider,
-            idempotency_key=key,
-        )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(CompanyPayment.id)
-    ).scalar()
+    inserted = orders.insert_once(
+        CompanyPayment,
+        "idempotency_key",
+        contract_id=contract.id,
+        amount=amount,
+        paid_at=now,
+        created_at=now,
+        source=CompanyPaymentSource.online,
+        status=PaymentStatus.created,
+        reference=new_order_id(),
+        user_id=user_id,
+        provider=provider,
+        idempotency_key=key,
+    )
     if inserted is not None:
         payment = db.session.get(CompanyPayment, inserted)
         audit.record(
@@ -123,37 +118,23 @@ def apply(
 
     facts = dict(order_id=result.order_id, via=via, gateway_status=result.status, company_payment=payment.id)
     contract = db.session.get(Contract, payment.contract_id)
-    if payment.provider != provider_name:
-        return settle.reject(provider_name, "provider_mismatch", ip, **facts)
-    if result.account_number is not None and result.account_number != contract.number:
-        return settle.reject(provider_name, "account_mismatch", ip, account=result.account_number, **facts)
-    if result.amount is not None and result.amount != payment.amount:
-        return settle.reject(provider_name, "amount_mismatch", ip, amount=result.amount, **facts)
-    if result.currency is not None and result.currency != settle.CURRENCY:
-        return settle.reject(provider_name, "currency_mismatch", ip, currency=result.currency, **facts)
-
-    if result.outcome is GatewayOutcome.success:
-        return _credit(payment, contract, result, ip=ip, via=via)
-    if result.outcome is GatewayOutcome.failure:
-        return _close(payment, contract, result, PaymentStatus.declined, ip=ip, via=via)
-    if result.outcome is GatewayOutcome.reversed:
-        return _reverse(payment, contract, result, ip=ip, via=via)
-    if result.outcome is GatewayOutcome.not_found:
-        if unknown is None:
-            return settle.Settled.waiting
-        return _close(payment, contract, result, unknown, ip=ip, via=via)
-    _cas(payment.id, UNFINISHED, PaymentStatus.pending, gateway_status=result.status[:40])
-    return settle.Settled.waiting
+    refused = settle.mismatch(provider_name, result, payment, contract.number, ip, **facts)
+    if refused is not None:
+        return refused
+    return settle.decide(
+        result,
+        unknown,
+        credit=lambda: _credit(payment, contract, result, ip=ip, via=via),
+        close=lambda state: _close(payment, contract, result, state, ip=ip, via=via),
+        reverse=lambda: _reverse(payment, contract, result, ip=ip, via=via),
+        wait=lambda: _cas(payment.id, UNFINISHED, PaymentStatus.pending, gateway_status=result.status[:40]),
+    )
 
 
 def _cas(payment_id: int, from_: tuple[PaymentStatus, ...], to: PaymentStatus, **values) -> bool:
-    done = db.session.execute(
-        update(CompanyPayment)
-        .where(CompanyPayment.id == payment_id, CompanyPayment.status.in_(from_))
-        .values(status=to, **values)
-        .execution_options(synchronize_session=False)
-    )
-    return done.rowcount == 1
+    from vez.payments import settle
+
+    return settle.compare_and_set(CompanyPayment, payment_id, from_, to, **values)
 
 
 def _event(action: str, payment: CompanyPayment, contract: Contract, result: GatewayResult | None, **data) -> None:
@@ -176,29 +157,8 @@ def _repeated(payment: CompanyPayment, contract: Contract, result: GatewayResult
     """Settled already (a replay, a late duplicate): nothing changes; the gateway is told OK."""
     from vez.payments import settle
 
-    db.session.rollback()
-    payment_id, company_id, number = payment.id, contract.company_id, contract.number
-    db.session.expire_all()
-    current = db.session.get(CompanyPayment, payment_id).status
-    repeated = {
-        GatewayOutcome.success: (PaymentStatus.paid,),
-        GatewayOutcome.failure: (PaymentStatus.declined,),
-        GatewayOutcome.reversed: (PaymentStatus.reversed, PaymentStatus.declined),
-        GatewayOutcome.not_found: RETRYABLE,
-    }.get(result.outcome, ())
-    action = "payment.callback_repeated" if current in repeated else "payment.callback_ignored"
-    audit.record(
-        action,
-        ip=ip,
-        target_type="company_payments",
-        target_id=payment_id,
-        company_id=company_id,
-        order_id=result.order_id,
-        via=via,
-        gateway_status=result.status,
-        contract=number,
-    )
-    return settle.Settled.repeated
+    facts = dict(company_id=contract.company_id, contract=contract.number)
+    return settle.repeated(CompanyPayment, payment.id, result, ip=ip, via=via, **facts)
 
 
 def _credit(payment: CompanyPayment, contract: Contract, result: GatewayResult, *, ip: str | None, via: str):
@@ -207,15 +167,7 @@ def _credit(payment: CompanyPayment, contract: Contract, result: GatewayResult, 
     from vez.payments import settle
 
     now = utcnow()
-    if not _cas(
-        payment.id,
-        (*UNFINISHED, *RETRYABLE),
-        PaymentStatus.paid,
-        paid_at=now,
-        settled_at=now,
-        gateway_status=result.status[:40],
-        gateway_payment_id=result.payment_id,
-    ):
+    if not settle.mark_paid(CompanyPayment, payment.id, result, now):
         return _repeated(payment, contract, result, ip=ip, via=via)
     try:
         _entry(payment, EntryKind.credit, -payment.amount, now)
@@ -247,14 +199,7 @@ def _close(
 ):
     from vez.payments import settle
 
-    if not _cas(
-        payment.id,
-        UNFINISHED,
-        state,
-        settled_at=utcnow(),
-        gateway_status=result.status[:40],
-        gateway_payment_id=result.payment_id,
-    ):
+    if not settle.mark_closed(CompanyPayment, payment.id, result, state, utcnow()):
         return _repeated(payment, contract, result, ip=ip, via=via)
     _event(f"company.payment_{state.value}", payment, contract, result, ip=ip, via=via)
     return settle.CLOSED[state]
@@ -291,22 +236,11 @@ def cancel_by_payer(payment: CompanyPayment, *, user_id: int, ip: str | None) ->
 
 
 def claim_check(payment_id: int, now: datetime | None = None) -> bool:
-    """The right to ask the gateway about an unfinished order now, at most once per settle.CHECK_EVERY; the
-    caller commits it before asking."""
+    """The right to ask the gateway about an unfinished order now (settle.claim: at most once per
+    settle.CHECK_EVERY); the caller commits it before asking."""
     from vez.payments import settle
 
-    now = now or utcnow()
-    done = db.session.execute(
-        update(CompanyPayment)
-        .where(
-            CompanyPayment.id == payment_id,
-            CompanyPayment.status.in_(UNFINISHED),
-            (CompanyPayment.checked_at.is_(None)) | (CompanyPayment.checked_at <= now - settle.CHECK_EVERY),
-        )
-        .values(checked_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return done.rowcount == 1
+    return settle.claim(CompanyPayment, payment_id, now)
 
 
 def ask(payment: CompanyPayment, *, unknown: PaymentStatus, via: str, ip: str | None = None):
@@ -314,44 +248,19 @@ def ask(payment: CompanyPayment, *, unknown: PaymentStatus, via: str, ip: str | 
     settle.Settled or a settle.Asked."""
     from vez.payments import settle
 
-    provider = providers.get(payment.provider)
-    if provider is None:
-        return settle.Asked.no_provider
-    try:
-        result = provider.query_status(payment.reference)
-    except CallbackRejected as rejected:
-        settle.reject(payment.provider, rejected.reason, ip, order_id=payment.reference, via=via)
-        db.session.commit()
-        return settle.Asked.rejected
-    except (OSError, ValueError) as error:
-        settle.log.warning("status of %s unknown: %s", payment.reference, error)
-        return settle.Asked.unreachable
-    return settle.apply(payment.provider, result, ip=ip, via=via, unknown=unknown)
+    return settle.ask_about(payment, unknown=unknown, via=via, ip=ip)
 
 
 def reconcile(now: datetime | None = None, limit: int = 500) -> Counter:
     """Company orders unfinished for longer than PAYMENT_PENDING_TTL_SECONDS: asked about and closed as the gateway
     says (settle.reconcile's company hook); one it does not know expires."""
     now = now or utcnow()
-    before = now - timedelta(seconds=current_app.config["PAYMENT_PENDING_TTL_SECONDS"])
-    ids = db.session.scalars(
-        select(CompanyPayment.id)
-        .where(
-            CompanyPayment.source == CompanyPaymentSource.online,
-            CompanyPayment.status.in_(UNFINISHED),
-            CompanyPayment.created_at <= before,
-        )
-        .order_by(CompanyPayment.id)
-        .limit(limit)
-    ).all()
-    counts: Counter = Counter()
-    for payment_id in ids:
-        if not claim_check(payment_id, now):
-            db.session.rollback()
-            counts["skipped"] += 1
-            continue
-        db.session.commit()
-        answer = ask(db.session.get(CompanyPayment, payment_id), unknown=PaymentStatus.expired, via="reconcile")
-        counts[answer.value] += 1
-        db.session.expire_all()
-    return counts
+    from vez.payments import settle
+
+    return settle.ask_each(
+        CompanyPayment,
+        now,
+        limit,
+        lambda payment: ask(payment, unknown=PaymentStatus.expired, via="reconcile"),
+        CompanyPayment.source == CompanyPaymentSource.online,
+    )

@@ -4,12 +4,13 @@ gateway's callback is the household one (/payments/callback/<provider>), whose s
 
 from __future__ import annotations
 
-from flask import abort, current_app, g, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from functools import partial
+
+from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from vez import caps, htmx, money
+from vez import htmx, money
 from vez.companies import paying
 from vez.companies.access import Can, can
 from vez.company import bp
@@ -17,9 +18,7 @@ from vez.company.access import contract_or_404
 from vez.extensions import db
 from vez.htmx import is_partial_request, render
 from vez.models import CompanyPayment, PaymentStatus
-from vez.payments import orders, providers, settle
-from vez.payments.forms import PayForm, amount_again
-from vez.payments.providers import Order
+from vez.payments import flow, providers
 from vez.urls import external_url
 
 STOP_POLLING = 286  # htmx stops an `every` trigger on this status
@@ -31,48 +30,13 @@ def pay(contract_id: int):
     contract, member = contract_or_404(contract_id, Can.pay)
     g.company_member = member
     provider = providers.active()
-    config = current_app.config
-    form = PayForm()
     if provider is None:
         return render_template("company/payment_pay.html", form=None, contract=contract), 503
-    if request.method == "GET":
-        proposed = amount_again(request.args.get("amount")) or orders.proposed_amount(
-            contract.balance, config["PAYMENT_MIN_AMOUNT"], config["PAYMENT_MAX_AMOUNT"]
-        )
-        form.amount.data = money.format_plain(proposed)
-        form.key.data = orders.new_key()
-    elif form.validate_on_submit():
-        # docs/security.md, "Per-login caps": household and company orders of the login counted together.
-        cap = caps.pending_orders_cap(current_user.id, form.key.data)
-        if cap is not None:
-            db.session.rollback()
-            form.key.errors = [
-                _(
-                    "The limit of unfinished online payments (%(max)s) is reached. Finish one of the payments "
-                    "you started, or try again in %(minutes)s min.",
-                    max=cap.limit,
-                    minutes=cap.minutes,
-                )
-            ]
-            form.key.data = orders.new_key()
-            return render("company/payment_pay.html", "company/_payment_form.html", form=form, contract=contract), 429
-        payment = paying.create_order(
-            user_id=current_user.id,
-            contract=contract,
-            amount=form.kopiykas,
-            key=form.key.data,
-            provider=provider.name,
-            ip=request.remote_addr,
-        )
-        if payment is None:  # another login's or contract's form key: as if the page did not exist
-            db.session.rollback()
-            abort(404)
-        db.session.commit()
-        return htmx.redirect(url_for("company.checkout", payment_id=payment.id))
-    if form.key.errors or not form.key.data:
-        form.key.data = orders.new_key()
-    status = 422 if request.method == "POST" else 200
-    return render("company/payment_pay.html", "company/_payment_form.html", form=form, contract=contract), status
+    filled = flow.pay_form(current_user.id, contract.balance, provider, partial(paying.create_order, contract=contract))
+    if filled.order is not None:
+        return htmx.redirect(url_for("company.checkout", payment_id=filled.order.id))
+    body = render("company/payment_pay.html", "company/_payment_form.html", form=filled.form, contract=contract)
+    return body, filled.status
 
 
 def _member_payment(payment_id: int, capability: Can = Can.view) -> CompanyPayment:
@@ -99,22 +63,20 @@ def checkout(payment_id: int):
     if provider is None:
         abort(503)
     contract = payment.contract
-    order = Order(
-        order_id=payment.reference,
+    order = flow.gateway_order(
+        provider,
+        reference=payment.reference,
         amount=payment.amount,
-        currency=settle.CURRENCY,
         description=description(contract),
         account_number=contract.number,
         result_url=external_url("company.payment_return", payment_id=payment.id),
-        server_url=external_url("payments.callback", provider=provider.name),
-        language=str(get_locale()),
     )
-    return render_template(
+    return flow.checkout_page(
         "company/payment_checkout.html",
+        provider,
+        order,
         payment=payment,
         contract=contract,
-        checkout=provider.checkout(order),
-        provider=provider.name,
     )
 
 
@@ -131,11 +93,7 @@ def payment_return(payment_id: int):
     """Where the gateway sends the browser back. The return proves nothing: the gateway is asked once (throttled)
     about an order still unfinished; "no such payment" means the payer left without paying (cancelled)."""
     payment = _member_payment(payment_id)
-    if payment.status in (PaymentStatus.created, PaymentStatus.pending) and paying.claim_check(payment.id):
-        db.session.commit()
-        paying.ask(payment, unknown=PaymentStatus.cancelled, via="return", ip=request.remote_addr)
-    else:
-        db.session.rollback()
+    flow.ask_on_return(payment, paying.claim_check, paying.ask)
     return redirect(url_for("company.payment", payment_id=payment_id), code=303)
 
 

@@ -4,19 +4,17 @@ the signed token in the path is the only key, and it opens one bill of one accou
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from vez import htmx, paylink
 from vez.extensions import db
 from vez.htmx import is_partial_request, render
 from vez.identity.limits import PAY_LINK_PER_ADDRESS
-from vez.models import PaymentChannel, PaymentStatus
+from vez.models import PaymentChannel
 from vez.paylink import LinkState
 from vez.paylinks import bp
 from vez.paylinks.forms import PayLinkForm
-from vez.payments import orders, providers, settle
-from vez.payments.providers import Order
+from vez.payments import flow, orders, providers, settle
 from vez.urls import external_url
 
 STOP_POLLING = 286  # htmx stops an `every` trigger on this status
@@ -90,22 +88,20 @@ def checkout(token: str, reference: str):
         return redirect(url_for("paylinks.order", token=token, reference=reference), code=303)
     provider = providers.get(payment.provider) or abort(503)
     account = payment.account
-    order = Order(
-        order_id=payment.reference,
+    order = flow.gateway_order(
+        provider,
+        reference=payment.reference,
         amount=payment.amount,
-        currency=settle.CURRENCY,
         description=paylink.order_description(account),
         account_number=account.number,
         result_url=external_url("paylinks.came_back", token=token, reference=reference),
-        server_url=external_url("payments.callback", provider=provider.name),
-        language=str(get_locale()),
     )
-    return render_template(
+    return flow.checkout_page(
         "paylinks/checkout.html",
+        provider,
+        order,
         payment=payment,
         account=account,
-        checkout=provider.checkout(order),
-        provider=provider.name,
         token=token,
     )
 
@@ -117,11 +113,7 @@ def came_back(token: str, reference: str):
     link, payment = _order(token, reference)
     if payment is None:
         return _page(link, token)
-    if payment.unfinished and settle.claim_check(payment.id):
-        db.session.commit()
-        settle.ask(payment, unknown=PaymentStatus.cancelled, via="return", ip=request.remote_addr)
-    else:
-        db.session.rollback()
+    flow.ask_on_return(payment, settle.claim_check, settle.ask)
     return redirect(url_for("paylinks.order", token=token, reference=reference), code=303)
 
 

@@ -91,17 +91,15 @@ def switch_on(user_id: int, account: PersonalAccount, max_amount: int, consent_v
     """The consent and the cap, without a card yet (the card-saving order brings the token). Switching on again
     while waiting for the card, or with a card, changes the cap and renews the consent."""
     now = utcnow()
-    db.session.execute(
-        orders._insert(Autopay)
-        .values(
-            account_id=account.id,
-            user_id=user_id,
-            max_amount=max_amount,
-            consent_version=consent_version,
-            consented_at=now,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["account_id"])
+    orders.insert_once(
+        Autopay,
+        "account_id",
+        account_id=account.id,
+        user_id=user_id,
+        max_amount=max_amount,
+        consent_version=consent_version,
+        consented_at=now,
+        created_at=now,
     )
     db.session.execute(
         update(Autopay)
@@ -284,21 +282,18 @@ def _claim(autopay_id: int, bill_id: int, number: int, today: date) -> int | str
     amount = min(bill.amount_due, max(account.balance, 0), autopay.max_amount)
     skip = amount < current_app.config["PAYMENT_MIN_AMOUNT"]  # paid already (or less than a gateway takes)
     now = utcnow()
-    attempt_id = db.session.execute(
-        orders._insert(AutopayAttempt)
-        .values(
-            bill_id=bill.id,
-            account_id=account.id,
-            attempt=number,
-            amount=max(amount, 0),
-            outcome="skipped" if skip else None,
-            finished_at=now if skip else None,
-            run_on=today,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["bill_id", "attempt"])
-        .returning(AutopayAttempt.id)
-    ).scalar()
+    attempt_id = orders.insert_once(
+        AutopayAttempt,
+        ("bill_id", "attempt"),
+        bill_id=bill.id,
+        account_id=account.id,
+        attempt=number,
+        amount=max(amount, 0),
+        outcome="skipped" if skip else None,
+        finished_at=now if skip else None,
+        run_on=today,
+        created_at=now,
+    )
     if attempt_id is None:
         return "lost"  # another runner claimed this bill's attempt: it charges, we do not
     if skip:

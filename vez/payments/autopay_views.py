@@ -6,11 +6,11 @@ from flask import abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from vez import caps, htmx
+from vez import htmx
 from vez.extensions import db
 from vez.holdings import account_of
 from vez.htmx import render
-from vez.payments import autopay, bp, orders, providers
+from vez.payments import autopay, bp, flow, orders, providers
 from vez.payments.forms import AutopayForm, AutopayOffForm, autopay_context
 
 
@@ -30,22 +30,10 @@ def autopay_on(number: str):
         return _page(account)
     form = AutopayForm()
     if not form.validate_on_submit():
-        if form.key.errors or not form.key.data:
-            form.key.data = orders.new_key()
+        flow.renew_key(form)
         return _page(account, form, 422)
     # docs/security.md, "Per-login caps": the card-saving order is an unfinished order like any other.
-    cap = caps.pending_orders_cap(current_user.id, form.key.data)
-    if cap is not None:
-        db.session.rollback()
-        form.key.errors = [
-            _(
-                "The limit of unfinished online payments (%(max)s) is reached. Finish one of the payments "
-                "you started, or try again in %(minutes)s min.",
-                max=cap.limit,
-                minutes=cap.minutes,
-            )
-        ]
-        form.key.data = orders.new_key()
+    if flow.refused_over_cap(form, current_user.id):
         return _page(account, form, htmx.wait_status())
     autopay.switch_on(current_user.id, account, form.kopiykas, autopay.CONSENT_VERSION, ip=request.remote_addr)
     config = current_app.config

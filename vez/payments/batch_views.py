@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from vez import caps, htmx
+from vez import htmx
 from vez.extensions import db
 from vez.htmx import is_partial_request, render
 from vez.models import UNFINISHED, PaymentBatch, PaymentStatus, Service
-from vez.payments import batches, bp, orders, providers, settle
+from vez.payments import batches, bp, flow, orders, providers
 from vez.payments.forms import BatchForm
-from vez.payments.providers import Order
 from vez.urls import external_url
 
 STOP_POLLING = 286  # htmx stops an `every` trigger on this status
@@ -52,17 +50,10 @@ def batch_new():
             form, plan, 409, _("The amounts due have changed since the page was shown. Check them and pay again.")
         )
     # docs/security.md, "Per-login caps": a batch counts as one order, under the login's row lock.
-    cap = caps.pending_orders_cap(current_user.id, form.key.data)
-    if cap is not None:
-        db.session.rollback()
+    problem = flow.cap_problem(current_user.id, form.key.data)
+    if problem is not None:
         form.key.data = orders.new_key()
-        message = _(
-            "The limit of unfinished online payments (%(max)s) is reached. Finish one of the payments "
-            "you started, or try again in %(minutes)s min.",
-            max=cap.limit,
-            minutes=cap.minutes,
-        )
-        return _form_page(form, plan, htmx.wait_status(), message)
+        return _form_page(form, plan, htmx.wait_status(), problem)
     batch = batches.create_batch(
         user_id=current_user.id, plan=plan, key=form.key.data, provider=provider.name, ip=request.remote_addr
     )
@@ -88,23 +79,21 @@ def batch_checkout(batch_id: int):
     if provider is None:
         abort(503)
     payments = batches.members(batch.id)
-    order = Order(
-        order_id=batch.reference,
+    order = flow.gateway_order(
+        provider,
+        reference=batch.reference,
         amount=batch.amount,
-        currency=settle.CURRENCY,
         description=_description([payment.account for payment in payments]),
         # The gateway's `info`, echoed back: every account of the batch, checked against the batch.
         account_number=batches.info_of(payment.account.number for payment in payments),
         result_url=external_url("payments.batch_came_back", batch_id=batch.id),
-        server_url=external_url("payments.callback", provider=provider.name),
-        language=str(get_locale()),
     )
-    return render_template(
+    return flow.checkout_page(
         "payments/batch_checkout.html",
+        provider,
+        order,
         batch=batch,
         payments=payments,
-        checkout=provider.checkout(order),
-        provider=provider.name,
     )
 
 
@@ -126,11 +115,7 @@ def batch_came_back(batch_id: int):
     (claim_check throttles it) about a batch still unfinished; "no such payment" means the consumer left
     without paying (cancelled)."""
     batch = _owned(batch_id)
-    if batch.status in UNFINISHED and batches.claim_check(batch.id):
-        db.session.commit()
-        batches.ask(batch, unknown=PaymentStatus.cancelled, via="return", ip=request.remote_addr)
-    else:
-        db.session.rollback()
+    flow.ask_on_return(batch, batches.claim_check, batches.ask)
     return redirect(url_for("payments.batch_show", batch_id=batch_id), code=303)
 
 

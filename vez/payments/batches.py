@@ -14,7 +14,7 @@ import secrets
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -38,19 +38,12 @@ from vez.models import (
     User,
     utcnow,
 )
-from vez.payments import orders, providers
-from vez.payments.providers import CallbackRejected, GatewayOutcome, GatewayResult
+from vez.payments import orders
+from vez.payments.providers import GatewayResult
 
 # A later verified success still credits a batch that was declined or expired: the money did arrive
 # (the same decision as for one order, docs/payments.md "Crediting").
 CREDITABLE = (*UNFINISHED, *RETRYABLE)
-# The states a repeated word finds its batch in when it changed it before (a replay, not a contradiction).
-FINAL_OF = {
-    GatewayOutcome.success: (PaymentStatus.paid,),
-    GatewayOutcome.failure: (PaymentStatus.declined,),
-    GatewayOutcome.reversed: (PaymentStatus.reversed, PaymentStatus.declined),
-    GatewayOutcome.not_found: RETRYABLE,
-}
 
 
 @dataclass(frozen=True)
@@ -122,20 +115,17 @@ def create_batch(*, user_id: int, plan: Offer, key: str, provider: str, ip: str 
     """The one batch of a form key with one created order per account, made now or by the same form before;
     None when the key is another login's batch. The view commits (and has taken the cap first)."""
     now = utcnow()
-    inserted = db.session.execute(
-        orders._insert(PaymentBatch)
-        .values(
-            reference=new_reference(),
-            user_id=user_id,
-            provider=provider,
-            amount=plan.total,
-            status=PaymentStatus.created,
-            idempotency_key=key,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(PaymentBatch.id)
-    ).scalar()
+    inserted = orders.insert_once(
+        PaymentBatch,
+        "idempotency_key",
+        reference=new_reference(),
+        user_id=user_id,
+        provider=provider,
+        amount=plan.total,
+        status=PaymentStatus.created,
+        idempotency_key=key,
+        created_at=now,
+    )
     if inserted is None:  # the same form again: the batch it made
         existing = db.session.scalar(select(PaymentBatch).where(PaymentBatch.idempotency_key == key))
         return existing if existing.user_id == user_id else None
@@ -203,37 +193,29 @@ def apply(
 
     facts = dict(order_id=result.order_id, via=via, gateway_status=result.status, batch=batch.id)
     payments = members(batch.id)
-    if batch.provider != provider_name:
-        return settle.reject(provider_name, "provider_mismatch", ip, **facts)
-    if result.account_number is not None and result.account_number != info_of(p.account.number for p in payments):
-        return settle.reject(batch.provider, "account_mismatch", ip, account=result.account_number, **facts)
-    if result.amount is not None and result.amount != batch.amount:
-        return settle.reject(batch.provider, "amount_mismatch", ip, amount=result.amount, **facts)
-    if result.currency is not None and result.currency != settle.CURRENCY:
-        return settle.reject(batch.provider, "currency_mismatch", ip, currency=result.currency, **facts)
+    refused = settle.mismatch(provider_name, result, batch, info_of(p.account.number for p in payments), ip, **facts)
+    if refused is not None:
+        return refused
+    return settle.decide(
+        result,
+        unknown,
+        credit=lambda: _credit(batch, payments, result, ip=ip, via=via),
+        close=lambda state: close(batch, payments, result, state, ip=ip, via=via),
+        reverse=lambda: _reverse(batch, payments, result, ip=ip, via=via),
+        wait=lambda: _to_pending(batch, result),
+    )
 
-    if result.outcome is GatewayOutcome.success:
-        return _credit(batch, payments, result, ip=ip, via=via)
-    if result.outcome is GatewayOutcome.failure:
-        return close(batch, payments, result, PaymentStatus.declined, ip=ip, via=via)
-    if result.outcome is GatewayOutcome.reversed:
-        return _reverse(batch, payments, result, ip=ip, via=via)
-    if result.outcome is GatewayOutcome.not_found:
-        return settle.Settled.waiting if unknown is None else close(batch, payments, result, unknown, ip=ip, via=via)
-    # Still working on it: the gateway has taken it (created → pending); a settled batch stays as it is.
+
+def _to_pending(batch: PaymentBatch, result: GatewayResult) -> None:
+    """The gateway has taken the batch (created → pending); a settled batch stays as it is."""
     if _batch_cas(batch.id, UNFINISHED, PaymentStatus.pending, gateway_status=result.status[:40]):
         _members_to_pending(batch.id, UNFINISHED)
-    return settle.Settled.waiting
 
 
 def _batch_cas(batch_id: int, from_: tuple[PaymentStatus, ...], to: PaymentStatus, **values) -> bool:
-    done = db.session.execute(
-        update(PaymentBatch)
-        .where(PaymentBatch.id == batch_id, PaymentBatch.status.in_(from_))
-        .values(status=to, **values)
-        .execution_options(synchronize_session=False)
-    )
-    return done.rowcount == 1
+    from vez.payments import settle
+
+    return settle.compare_and_set(PaymentBatch, batch_id, from_, to, **values)
 
 
 def _members_to_pending(batch_id: int, from_: tuple[PaymentStatus, ...]) -> None:
@@ -250,21 +232,7 @@ def _repeated(batch: PaymentBatch, result: GatewayResult, *, ip: str | None, via
     """The batch was settled already (a replay, a duplicate at the same moment): nothing changes."""
     from vez.payments import settle
 
-    db.session.rollback()
-    batch_id = batch.id
-    db.session.expire_all()
-    current = db.session.get(PaymentBatch, batch_id).status
-    action = "payment.callback_repeated" if current in FINAL_OF.get(result.outcome, ()) else "payment.callback_ignored"
-    audit.record(
-        action,
-        ip=ip,
-        target_type="payment_batches",
-        target_id=batch_id,
-        order_id=result.order_id,
-        via=via,
-        gateway_status=result.status,
-    )
-    return settle.Settled.repeated
+    return settle.repeated(PaymentBatch, batch.id, result, ip=ip, via=via)
 
 
 def _credit(batch: PaymentBatch, payments: list[Payment], result: GatewayResult, *, ip: str | None, via: str):
@@ -331,7 +299,7 @@ def close(
 
     now = utcnow()
     values = dict(settled_at=now, gateway_status=result.status[:40])
-    if not _batch_cas(batch.id, UNFINISHED, to, gateway_payment_id=result.payment_id, **values):
+    if not settle.mark_closed(PaymentBatch, batch.id, result, to, now):
         return _repeated(batch, result, ip=ip, via=via)
     db.session.execute(
         update(Payment)
@@ -385,23 +353,11 @@ def _reverse(batch: PaymentBatch, payments: list[Payment], result: GatewayResult
 
 
 def claim_check(batch_id: int, now: datetime | None = None) -> bool:
-    """The right to ask the gateway about an unfinished batch now, at most once per settle.CHECK_EVERY, whoever
-    asks (the return page, reconcile on any host): a compare-and-set on `checked_at`; the caller commits it
-    before asking."""
+    """The right to ask the gateway about an unfinished batch now (settle.claim: at most once per
+    settle.CHECK_EVERY, whoever asks); the caller commits it before asking."""
     from vez.payments import settle
 
-    now = now or utcnow()
-    done = db.session.execute(
-        update(PaymentBatch)
-        .where(
-            PaymentBatch.id == batch_id,
-            PaymentBatch.status.in_(UNFINISHED),
-            (PaymentBatch.checked_at.is_(None)) | (PaymentBatch.checked_at <= now - settle.CHECK_EVERY),
-        )
-        .values(checked_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return done.rowcount == 1
+    return settle.claim(PaymentBatch, batch_id, now)
 
 
 def ask(batch: PaymentBatch, *, unknown: PaymentStatus, via: str, ip: str | None = None):
@@ -409,19 +365,7 @@ def ask(batch: PaymentBatch, *, unknown: PaymentStatus, via: str, ip: str | None
     "no such payment" closes the batch as `unknown`. Returns a settle.Settled or a settle.Asked."""
     from vez.payments import settle
 
-    provider = providers.get(batch.provider)
-    if provider is None:
-        return settle.Asked.no_provider
-    try:
-        result = provider.query_status(batch.reference)
-    except CallbackRejected as rejected:
-        settle.reject(batch.provider, rejected.reason, ip, order_id=batch.reference, via=via, batch=batch.id)
-        db.session.commit()
-        return settle.Asked.rejected
-    except (OSError, ValueError) as error:  # unreachable or garbled: ask again later
-        settle.log.warning("status of %s unknown: %s", batch.reference, error)
-        return settle.Asked.unreachable
-    return settle.apply(batch.provider, result, ip=ip, via=via, unknown=unknown)
+    return settle.ask_about(batch, unknown=unknown, via=via, ip=ip, batch=batch.id)
 
 
 def cancel_by_consumer(batch: PaymentBatch, *, ip: str | None) -> bool:
@@ -455,21 +399,8 @@ def reconcile(now: datetime | None = None, limit: int = 500) -> Counter:
     and settle all of its orders as it says; one it does not know expires. Safe on two hosts at once: each
     batch is claimed before it is asked about, and every move is a compare-and-set."""
     now = now or utcnow()
-    before = now - timedelta(seconds=current_app.config["PAYMENT_PENDING_TTL_SECONDS"])
-    ids = db.session.scalars(
-        select(PaymentBatch.id)
-        .where(PaymentBatch.status.in_(UNFINISHED), PaymentBatch.created_at <= before)
-        .order_by(PaymentBatch.id)
-        .limit(limit)
-    ).all()
-    counts: Counter = Counter()
-    for batch_id in ids:
-        if not claim_check(batch_id, now):  # settled meanwhile, or asked just now by another run
-            db.session.rollback()
-            counts["skipped"] += 1
-            continue
-        db.session.commit()
-        answer = ask(db.session.get(PaymentBatch, batch_id), unknown=PaymentStatus.expired, via="reconcile")
-        counts[answer.value] += 1
-        db.session.expire_all()
-    return counts
+    from vez.payments import settle
+
+    return settle.ask_each(
+        PaymentBatch, now, limit, lambda batch: ask(batch, unknown=PaymentStatus.expired, via="reconcile")
+    )

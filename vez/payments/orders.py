@@ -67,26 +67,23 @@ def create_order(
     now = utcnow()
     # The same form sent twice at the same moment: the second INSERT waits for the first and adds
     # nothing, so neither request rolls anything back (docs/payments.md).
-    inserted = db.session.execute(
-        _insert(Payment)
-        .values(
-            account_id=account.id,
-            amount=amount,
-            paid_at=now,
-            created_at=now,
-            source=PaymentSource.online,
-            status=PaymentStatus.created,
-            reference=new_order_id(),
-            user_id=user_id,
-            provider=provider,
-            idempotency_key=key,
-            channel=channel,
-            bill_id=bill_id,
-            save_card=save_card,  # autopay's card-saving order (vez/payments/autopay.py)
-        )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(Payment.id)
-    ).scalar()
+    inserted = insert_once(
+        Payment,
+        "idempotency_key",
+        account_id=account.id,
+        amount=amount,
+        paid_at=now,
+        created_at=now,
+        source=PaymentSource.online,
+        status=PaymentStatus.created,
+        reference=new_order_id(),
+        user_id=user_id,
+        provider=provider,
+        idempotency_key=key,
+        channel=channel,
+        bill_id=bill_id,
+        save_card=save_card,  # autopay's card-saving order (vez/payments/autopay.py)
+    )
     if inserted is not None:
         payment = db.session.get(Payment, inserted)
         audit.record(
@@ -105,6 +102,15 @@ def create_order(
     if existing.user_id != user_id or existing.account_id != account.id or existing.bill_id != bill_id:
         return None
     return existing
+
+
+def insert_once(model, unique: str | tuple[str, ...], **values) -> int | None:
+    """INSERT the row unless one with the same `unique` column(s) is there (or being written: the INSERT waits for
+    it and adds nothing); the new row's id, or None."""
+    columns = [unique] if isinstance(unique, str) else list(unique)
+    return db.session.execute(
+        _insert(model).values(**values).on_conflict_do_nothing(index_elements=columns).returning(model.id)
+    ).scalar()
 
 
 def _insert(model):

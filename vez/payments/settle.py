@@ -164,85 +164,135 @@ def _apply(
     facts = dict(order_id=result.order_id, via=via, gateway_status=result.status)
     if payment.batch_id is not None:  # a batch's own order: the gateway never saw its id (batch hook)
         return reject(provider_name, "batch_member", ip, payment=payment, **facts)
-    if payment.provider != provider_name:
-        return reject(provider_name, "provider_mismatch", ip, payment=payment, **facts)
-    if result.account_number is not None and result.account_number != payment.account.number:
-        return reject(provider_name, "account_mismatch", ip, payment=payment, account=result.account_number, **facts)
-    if result.amount is not None and result.amount != payment.amount:
-        return reject(provider_name, "amount_mismatch", ip, payment=payment, amount=result.amount, **facts)
-    if result.currency is not None and result.currency != CURRENCY:
-        return reject(provider_name, "currency_mismatch", ip, payment=payment, currency=result.currency, **facts)
-
-    if result.outcome is GatewayOutcome.success:
-        return credit(payment, result, ip=ip, via=via)
-    if result.outcome is GatewayOutcome.failure:
-        return close(payment, result, PaymentStatus.declined, ip=ip, via=via)
-    if result.outcome is GatewayOutcome.reversed:
-        return reverse(payment, result, ip=ip, via=via)
-    if result.outcome is GatewayOutcome.not_found and unknown is not None:
-        return close(payment, result, unknown, ip=ip, via=via)
-    if result.outcome is GatewayOutcome.not_found:
-        return Settled.waiting
-    # Still working on it: the gateway took the order (created -> pending) and its word is remembered;
-    # the WHERE leaves a settled order alone.
-    db.session.execute(
-        update(Payment)
-        .where(Payment.id == payment.id, Payment.status.in_(UNFINISHED))
-        .values(status=PaymentStatus.pending, gateway_status=result.status[:40])
-        .execution_options(synchronize_session=False)
+    refused = mismatch(provider_name, result, payment, payment.account.number, ip, payment=payment, **facts)
+    if refused is not None:
+        return refused
+    return decide(
+        result,
+        unknown,
+        credit=lambda: credit(payment, result, ip=ip, via=via),
+        close=lambda state: close(payment, result, state, ip=ip, via=via),
+        reverse=lambda: reverse(payment, result, ip=ip, via=via),
+        # The WHERE leaves a settled order alone.
+        wait=lambda: compare_and_set(
+            Payment, payment.id, UNFINISHED, PaymentStatus.pending, gateway_status=result.status[:40]
+        ),
     )
+
+
+def decide(result: GatewayResult, unknown: PaymentStatus | None, *, credit, close, reverse, wait) -> Settled:
+    """What a checked word does to any kind of order (docs/payments.md, "States"): a success credits, a failure
+    declines, a reversal takes the money back, "no such payment" closes it as `unknown` (or waits without one);
+    any other word means the gateway is still working on it (`wait`: created -> pending, its word remembered)."""
+    if result.outcome is GatewayOutcome.success:
+        return credit()
+    if result.outcome is GatewayOutcome.failure:
+        return close(PaymentStatus.declined)
+    if result.outcome is GatewayOutcome.reversed:
+        return reverse()
+    if result.outcome is GatewayOutcome.not_found:
+        return Settled.waiting if unknown is None else close(unknown)
+    wait()
     return Settled.waiting
 
 
-def _compare_and_set(payment_id: int, from_: tuple[PaymentStatus, ...], to: PaymentStatus, **values) -> bool:
+def mismatch(provider_name: str, result: GatewayResult, order, account_number: str, ip: str | None, **facts):
+    """The checks a verified word passes before it moves any kind of order: the gateway the order went to, the
+    account (accounts, contract) it pays, its amount and the currency; the first that fails is rejected and
+    audited with `facts` (Settled.rejected), else None."""
+    if order.provider != provider_name:
+        return reject(provider_name, "provider_mismatch", ip, **facts)
+    if result.account_number is not None and result.account_number != account_number:
+        return reject(provider_name, "account_mismatch", ip, account=result.account_number, **facts)
+    if result.amount is not None and result.amount != order.amount:
+        return reject(provider_name, "amount_mismatch", ip, amount=result.amount, **facts)
+    if result.currency is not None and result.currency != CURRENCY:
+        return reject(provider_name, "currency_mismatch", ip, currency=result.currency, **facts)
+    return None
+
+
+def compare_and_set(model, row_id: int, from_: tuple[PaymentStatus, ...], to: PaymentStatus, **values) -> bool:
+    """One move of an order's state (a Payment, a PaymentBatch, a CompanyPayment), only from `from_`: the
+    decision "Payment credit" for every kind of order."""
     done = db.session.execute(
-        update(Payment)
-        .where(Payment.id == payment_id, Payment.status.in_(from_))
+        update(model)
+        .where(model.id == row_id, model.status.in_(from_))
         .values(status=to, **values)
         .execution_options(synchronize_session=False)
     )
     return done.rowcount == 1
 
 
-def _repeated(payment: Payment, result: GatewayResult, *, ip: str | None, via: str) -> Settled:
-    """The order was settled already: a replay or a late duplicate (the gateway is told OK, so it stops)."""
-    db.session.rollback()  # this unit's own failed step (apply's transaction), then the order as it stands
-    payment_id = payment.id
-    db.session.expire_all()
-    current = db.session.get(Payment, payment_id).status
-    repeated = {
-        GatewayOutcome.success: (PaymentStatus.paid,),
-        GatewayOutcome.failure: (PaymentStatus.declined,),
-        GatewayOutcome.reversed: (PaymentStatus.reversed, PaymentStatus.declined),
-        GatewayOutcome.not_found: RETRYABLE,
-    }.get(result.outcome, ())
-    action = "payment.callback_repeated" if current in repeated else "payment.callback_ignored"
-    audit.record(
-        action,
-        ip=ip,
-        target_type="payments",
-        target_id=payment.id,
-        order_id=result.order_id,
-        via=via,
-        gateway_status=result.status,
-    )
-    return Settled.repeated
-
-
-def credit(payment: Payment, result: GatewayResult, *, ip: str | None, via: str, receipt: bool = True) -> Settled:
-    """`receipt=False`: the caller sends one letter for several (a batch, docs/payments.md)."""
-    payment_id, account_id, amount, user_id = payment.id, payment.account_id, payment.amount, payment.user_id
-    now = utcnow()
-    # A declined, cancelled or expired order that the gateway still paid is credited too: the money did arrive.
-    if not _compare_and_set(
-        payment_id,
+def mark_paid(model, row_id: int, result: GatewayResult, now: datetime) -> bool:
+    """A verified success moves an order (a Payment, a CompanyPayment) to paid, once: from an unfinished state, or
+    from a declined, cancelled or expired one that the gateway still paid (the money did arrive)."""
+    return compare_and_set(
+        model,
+        row_id,
         (*UNFINISHED, *RETRYABLE),
         PaymentStatus.paid,
         paid_at=now,
         settled_at=now,
         gateway_status=result.status[:40],
         gateway_payment_id=result.payment_id,
-    ):
+    )
+
+
+def mark_closed(model, row_id: int, result: GatewayResult, state: PaymentStatus, now: datetime) -> bool:
+    """An unfinished order (of any kind) ends unpaid as `state` (declined, cancelled, expired), once."""
+    return compare_and_set(
+        model,
+        row_id,
+        UNFINISHED,
+        state,
+        settled_at=now,
+        gateway_status=result.status[:40],
+        gateway_payment_id=result.payment_id,
+    )
+
+
+def _compare_and_set(payment_id: int, from_: tuple[PaymentStatus, ...], to: PaymentStatus, **values) -> bool:
+    return compare_and_set(Payment, payment_id, from_, to, **values)
+
+
+# The states a repeated word finds its order in when it changed it before (a replay, not a contradiction).
+FINAL_OF = {
+    GatewayOutcome.success: (PaymentStatus.paid,),
+    GatewayOutcome.failure: (PaymentStatus.declined,),
+    GatewayOutcome.reversed: (PaymentStatus.reversed, PaymentStatus.declined),
+    GatewayOutcome.not_found: RETRYABLE,
+}
+
+
+def repeated(model, row_id: int, result: GatewayResult, *, ip: str | None, via: str, **facts) -> Settled:
+    """The order was settled already: a replay or a late duplicate (the gateway is told OK, so it stops); any kind
+    of order, `facts` added to its audit event."""
+    db.session.rollback()  # this unit's own failed step (apply's transaction), then the order as it stands
+    db.session.expire_all()
+    current = db.session.get(model, row_id).status
+    action = "payment.callback_repeated" if current in FINAL_OF.get(result.outcome, ()) else "payment.callback_ignored"
+    audit.record(
+        action,
+        ip=ip,
+        target_type=model.__tablename__,
+        target_id=row_id,
+        order_id=result.order_id,
+        via=via,
+        gateway_status=result.status,
+        **facts,
+    )
+    return Settled.repeated
+
+
+def _repeated(payment: Payment, result: GatewayResult, *, ip: str | None, via: str) -> Settled:
+    return repeated(Payment, payment.id, result, ip=ip, via=via)
+
+
+def credit(payment: Payment, result: GatewayResult, *, ip: str | None, via: str, receipt: bool = True) -> Settled:
+    """`receipt=False`: the caller sends one letter for several (a batch, docs/payments.md)."""
+    payment_id, account_id, amount, user_id = payment.id, payment.account_id, payment.amount, payment.user_id
+    now = utcnow()
+    if not mark_paid(Payment, payment_id, result, now):
         return _repeated(payment, result, ip=ip, via=via)
     try:
         ledger_entry(payment_id, account_id, EntryKind.credit, -amount, now)
@@ -290,15 +340,7 @@ CLOSED = {
 
 def close(payment: Payment, result: GatewayResult, state: PaymentStatus, *, ip: str | None, via: str) -> Settled:
     """An unfinished order ends unpaid (`declined`, `cancelled` or `expired`), once, audited as payment.<state>."""
-    now = utcnow()
-    if not _compare_and_set(
-        payment.id,
-        UNFINISHED,
-        state,
-        settled_at=now,
-        gateway_status=result.status[:40],
-        gateway_payment_id=result.payment_id,
-    ):
+    if not mark_closed(Payment, payment.id, result, state, utcnow()):
         return _repeated(payment, result, ip=ip, via=via)
     audit.record(
         f"payment.{state.value}",
@@ -419,22 +461,26 @@ def _receipt_letter(payment_id: int, user_id: int | None) -> None:
     )
 
 
-def claim_check(payment_id: int, now: datetime | None = None) -> bool:
-    """The right to ask the gateway about an unfinished order now: at most once per CHECK_EVERY, whoever asks
-    (the return page, reconcile on any host). A compare-and-set on `checked_at`; the caller commits it
-    before asking, so no transaction stays open across the network call."""
+def claim(model, row_id: int, now: datetime | None = None) -> bool:
+    """The right to ask the gateway about an unfinished order (of any kind) now: at most once per CHECK_EVERY,
+    whoever asks (the return page, reconcile on any host). A compare-and-set on `checked_at`; the caller commits
+    it before asking, so no transaction stays open across the network call."""
     now = now or utcnow()
     done = db.session.execute(
-        update(Payment)
+        update(model)
         .where(
-            Payment.id == payment_id,
-            Payment.status.in_(UNFINISHED),
-            (Payment.checked_at.is_(None)) | (Payment.checked_at <= now - CHECK_EVERY),
+            model.id == row_id,
+            model.status.in_(UNFINISHED),
+            (model.checked_at.is_(None)) | (model.checked_at <= now - CHECK_EVERY),
         )
         .values(checked_at=now)
         .execution_options(synchronize_session=False)
     )
     return done.rowcount == 1
+
+
+def claim_check(payment_id: int, now: datetime | None = None) -> bool:
+    return claim(Payment, payment_id, now)
 
 
 class Asked(str, enum.Enum):
@@ -446,57 +492,75 @@ class Asked(str, enum.Enum):
 
 
 def ask(payment: Payment, *, unknown: PaymentStatus, via: str, ip: str | None = None) -> Settled | Asked:
-    """Ask the gateway once about an order (claimed with claim_check and committed) and apply its answer.
+    """Ask the gateway once about an order (claimed with claim_check and committed) and apply its answer."""
+    return ask_about(payment, unknown=unknown, via=via, ip=ip, payment=payment)
 
-    "No such payment" closes the order as `unknown`; an unreachable or garbled gateway changes nothing.
-    """
-    provider = providers.get(payment.provider)
+
+def ask_about(order, *, unknown: PaymentStatus, via: str, ip: str | None = None, **facts) -> Settled | Asked:
+    """Ask the gateway once about any kind of order (its `provider` and `reference`; claimed and committed) and
+    apply its answer. "No such payment" closes the order as `unknown`; an unreachable or garbled gateway changes
+    nothing; a rejected answer is audited with `facts`."""
+    provider = providers.get(order.provider)
     if provider is None:
         return Asked.no_provider
     try:
-        result = provider.query_status(payment.reference)
+        result = provider.query_status(order.reference)
     except CallbackRejected as rejected:
-        reject(payment.provider, rejected.reason, ip, order_id=payment.reference, payment=payment, via=via)
+        reject(order.provider, rejected.reason, ip, order_id=order.reference, via=via, **facts)
         db.session.commit()
         return Asked.rejected
     except (OSError, ValueError) as error:  # unreachable or garbled: ask again later
-        log.warning("status of %s unknown: %s", payment.reference, error)
+        log.warning("status of %s unknown: %s", order.reference, error)
         return Asked.unreachable
-    return apply(payment.provider, result, ip=ip, via=via, unknown=unknown)
+    return apply(order.provider, result, ip=ip, via=via, unknown=unknown)
+
+
+def stale_ids(model, now: datetime, limit: int, *where) -> list[int]:
+    """Orders of one kind (`where` narrows them) unfinished for longer than PAYMENT_PENDING_TTL_SECONDS, oldest
+    first: what reconcile asks the gateway about."""
+    before = now - timedelta(seconds=current_app.config["PAYMENT_PENDING_TTL_SECONDS"])
+    return db.session.scalars(
+        select(model.id)
+        .where(*where, model.status.in_(UNFINISHED), model.created_at <= before)
+        .order_by(model.id)
+        .limit(limit)
+    ).all()
+
+
+def ask_each(model, now: datetime, limit: int, ask_one, *where) -> Counter:
+    """Reconcile's round over one kind of order (stale_ids): each claimed (skipped when settled meanwhile or asked
+    just now by another run), committed, then asked about with `ask_one`; the answers counted."""
+    counts: Counter = Counter()
+    for row_id in stale_ids(model, now, limit, *where):
+        if not claim(model, row_id, now):
+            db.session.rollback()
+            counts["skipped"] += 1
+            continue
+        db.session.commit()
+        answer = ask_one(db.session.get(model, row_id))
+        counts[answer.value] += 1
+        db.session.expire_all()
+    return counts
 
 
 def reconcile(now: datetime | None = None, limit: int = 500) -> Counter:
     """Ask the gateway about orders unfinished for longer than PAYMENT_PENDING_TTL_SECONDS and close them as it
     says: paid, declined, or expired when it knows nothing; a waiting word leaves the order pending."""
     now = now or utcnow()
-    ask_before = now - timedelta(seconds=current_app.config["PAYMENT_PENDING_TTL_SECONDS"])
-    ids = db.session.scalars(
-        select(Payment.id)
-        .where(
-            Payment.source == PaymentSource.online,
-            Payment.status.in_(UNFINISHED),
-            Payment.created_at <= ask_before,
-            Payment.batch_id.is_(None),  # a batch's orders are settled by their batch's reference
-        )
-        .order_by(Payment.id)
-        .limit(limit)
-    ).all()
-    counts: Counter = Counter()
-    for payment_id in ids:
-        if not claim_check(payment_id, now):  # settled meanwhile, or asked just now by another run
-            db.session.rollback()
-            counts["skipped"] += 1
-            continue
-        db.session.commit()
-        payment = db.session.get(Payment, payment_id)
+    late: Counter = Counter()
+
+    def ask_one(payment: Payment) -> Settled | Asked:
         answer = ask(payment, unknown=PaymentStatus.expired, via="reconcile")
-        counts[answer.value] += 1
         if answer is Settled.waiting and payment.created_at <= now - STILL_WAITING_WARNING:
             # Decision (docs/payments.md, "Reconciliation"): money may still come, so it stays pending and is
             # asked about at every run; staff see it in the log.
-            log.warning("order %s still waiting for the gateway after 24 h (%s)", payment.reference, payment_id)
-            counts["still waiting after 24 h"] += 1
-        db.session.expire_all()
+            log.warning("order %s still waiting for the gateway after 24 h (%s)", payment.reference, payment.id)
+            late["still waiting after 24 h"] += 1
+        return answer
+
+    # A batch's orders are settled by their batch's reference (the batch hook below).
+    counts = ask_each(Payment, now, limit, ask_one, Payment.source == PaymentSource.online, Payment.batch_id.is_(None))
+    counts.update(late)
     # ---- several accounts in one payment: unfinished batches are asked about as one order (batch hook) ----
     from vez.payments import batches
 

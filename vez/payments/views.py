@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from vez import caps, htmx, money
+from vez import htmx, money
 from vez.extensions import csrf, db
 from vez.holdings import account_of
 from vez.htmx import is_partial_request, render
 from vez.models import PaymentStatus
-from vez.payments import bp, orders, providers, settle
-from vez.payments.forms import PayForm, amount_again
+from vez.payments import bp, flow, orders, providers, settle
 from vez.payments.providers import CallbackRejected, Order, sandbox_bank
 from vez.payments.providers.sandbox import SandboxProvider
 from vez.urls import external_url
@@ -41,48 +40,12 @@ CALLBACK_ANSWERS = {
 def pay(number: str):
     account = account_of(current_user.id, number) or abort(404)
     provider = providers.active()
-    config = current_app.config
-    form = PayForm()
     if provider is None:
         return render_template("payments/pay.html", form=None, account=account), 503
-    if request.method == "GET":
-        proposed = amount_again(request.args.get("amount")) or orders.proposed_amount(
-            account.balance, config["PAYMENT_MIN_AMOUNT"], config["PAYMENT_MAX_AMOUNT"]
-        )
-        form.amount.data = money.format_plain(proposed)
-        form.key.data = orders.new_key()
-    elif form.validate_on_submit():
-        # docs/security.md, "Per-login caps": counted under the login's row lock, held until the commit.
-        cap = caps.pending_orders_cap(current_user.id, form.key.data)
-        if cap is not None:
-            db.session.rollback()
-            form.key.errors = [
-                _(
-                    "The limit of unfinished online payments (%(max)s) is reached. Finish one of the payments "
-                    "you started, or try again in %(minutes)s min.",
-                    max=cap.limit,
-                    minutes=cap.minutes,
-                )
-            ]
-            form.key.data = orders.new_key()
-            return render("payments/pay.html", "payments/_pay_form.html", form=form, account=account), 429
-        payment = orders.create_order(
-            user_id=current_user.id,
-            account=account,
-            amount=form.kopiykas,
-            key=form.key.data,
-            provider=provider.name,
-            ip=request.remote_addr,
-        )
-        if payment is None:  # another login's form key: as if the page did not exist
-            db.session.rollback()
-            abort(404)
-        db.session.commit()
-        return htmx.redirect(url_for("payments.checkout", payment_id=payment.id))
-    if form.key.errors or not form.key.data:
-        form.key.data = orders.new_key()
-    status = 422 if request.method == "POST" else 200
-    return render("payments/pay.html", "payments/_pay_form.html", form=form, account=account), status
+    filled = flow.pay_form(current_user.id, account.balance, provider, partial(orders.create_order, account=account))
+    if filled.order is not None:
+        return htmx.redirect(url_for("payments.checkout", payment_id=filled.order.id))
+    return render("payments/pay.html", "payments/_pay_form.html", form=filled.form, account=account), filled.status
 
 
 def _owned(payment_id: int):
@@ -102,23 +65,21 @@ def checkout(payment_id: int):
     if provider is None:
         abort(503)
     account = payment.account
-    order = Order(
-        order_id=payment.reference,
+    order = flow.gateway_order(
+        provider,
+        reference=payment.reference,
         amount=payment.amount,
-        currency=settle.CURRENCY,
         description=_description(account),
         account_number=account.number,
         result_url=external_url("payments.came_back", payment_id=payment.id),
-        server_url=external_url("payments.callback", provider=provider.name),
-        language=str(get_locale()),
         save_card=payment.save_card,
     )
-    return render_template(
+    return flow.checkout_page(
         "payments/checkout.html",
+        provider,
+        order,
         payment=payment,
         account=account,
-        checkout=provider.checkout(order),
-        provider=provider.name,
     )
 
 
@@ -136,11 +97,7 @@ def came_back(payment_id: int):
     is asked once (claim_check throttles it) about an order still unfinished: "no such payment" means the
     consumer left without paying (cancelled); an unreachable gateway changes nothing."""
     payment = _owned(payment_id)
-    if payment.unfinished and settle.claim_check(payment.id):
-        db.session.commit()
-        settle.ask(payment, unknown=PaymentStatus.cancelled, via="return", ip=request.remote_addr)
-    else:
-        db.session.rollback()
+    flow.ask_on_return(payment, settle.claim_check, settle.ask)
     return redirect(url_for("payments.show", payment_id=payment_id), code=303)
 
 
