@@ -51,20 +51,34 @@ def _cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER.fullmatch(text) else text
 
 
+class SheetWriter:
+    """A CSV for a spreadsheet set to `language` (`uk`, `en`; anything else as English): the byte-order mark,
+    its delimiter and decimal mark, and no cell that starts a formula."""
+
+    def __init__(self, language: str) -> None:
+        self.sheet = SPREADSHEETS.get(language, ENGLISH)
+        self._out = io.StringIO()
+        self._out.write("\ufeff")
+        self._writer = csv.writer(self._out, delimiter=self.sheet.delimiter, lineterminator="\r\n")
+
+    def number(self, value: Decimal | None) -> str:
+        return "" if value is None else f"{value.normalize():f}".replace(".", self.sheet.decimal_mark)
+
+    def money(self, kopiykas: int) -> str:
+        return format_plain(kopiykas).replace(".", self.sheet.decimal_mark)
+
+    def row(self, values) -> None:
+        self._writer.writerow([_cell(v) for v in values])
+
+    def text(self) -> str:
+        return self._out.getvalue()
+
+
 def account_csv(account: PersonalAccount, language: str) -> str:
     """The export in `language` (`uk`, `en`; anything else as English)."""
-    sheet = SPREADSHEETS.get(language, ENGLISH)
-
-    def number(value: Decimal | None) -> str:
-        return "" if value is None else f"{value.normalize():f}".replace(".", sheet.decimal_mark)
-
-    def money(kopiykas: int) -> str:
-        return format_plain(kopiykas).replace(".", sheet.decimal_mark)
-
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, delimiter=sheet.delimiter, lineterminator="\r\n")
-    writer.writerow(
+    sheet = SheetWriter(language)
+    number, money = sheet.number, sheet.money
+    sheet.row(
         [
             _("Record"),
             _("Personal account"),
@@ -83,10 +97,10 @@ def account_csv(account: PersonalAccount, language: str) -> str:
         unit = UNITS.get(c.unit, c.unit)
         row = (_("charge"), account.number, f"{c.month:%Y-%m}", number(c.volume), unit, number(c.tariff))
         row += (number(c.reading_start), number(c.reading_end), money(c.amount), "", "")
-        writer.writerow([_cell(v) for v in row])
+        sheet.row(row)
     for p in queries.all_payments(account):
         paid_at = to_user_timezone(p.paid_at)  # Kyiv time, as the cabinet shows it
         row = (_("payment"), account.number, f"{paid_at:%Y-%m-%d %H:%M}", "", "", "", "", "")
         row += (money(p.amount), CHANNELS[p.source], STATES[p.status])
-        writer.writerow([_cell(v) for v in row])
-    return out.getvalue()
+        sheet.row(row)
+    return sheet.text()
