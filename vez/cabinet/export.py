@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import to_user_timezone
 
 from vez.cabinet import queries
+from vez.labels import UNITS  # keyed as the charges store the unit: kWh, m3
 from vez.models import PaymentSource, PaymentStatus, PersonalAccount
 from vez.money import format_plain
 
@@ -31,7 +32,6 @@ class Spreadsheet:
 
 SPREADSHEETS = {"uk": Spreadsheet(";", ","), "en": Spreadsheet(",", ".")}
 ENGLISH = SPREADSHEETS["en"]  # any other interface language (the testers' pseudo-locale) reads as English
-UNITS = {"kWh": _l("kWh"), "m³": _l("m³")}
 CHANNELS = {PaymentSource.bank: _l("bank"), PaymentSource.post: _l("post office"), PaymentSource.online: _l("online")}
 STATES = {
     PaymentStatus.created: _l("not completed"),

@@ -100,7 +100,7 @@ def contract_csv(contract: Contract, language: str) -> str:
     points = {p.id: p.eic for p in queries.points_of(contract)}
     charges = sorted(queries.all_charges(contract), key=lambda c: (c.month, points.get(c.point_id, "")))
     for c in charges:  # the oldest month first, as the household file; a month's points by EIC
-        unit = UNITS.get("m³" if c.unit == "m3" else c.unit, c.unit)
+        unit = UNITS.get(c.unit, c.unit)
         row = (_("charge"), contract.number, points.get(c.point_id, ""), f"{c.month:%Y-%m}", number(c.volume), unit)
         row += (number(c.tariff), number(c.reading_start), number(c.reading_end), money(c.amount), "", "", "")
         sheet.row(row)
