@@ -317,12 +317,32 @@ def payments_parser() -> Callable[[list[str], int], tuple]:
     return parse
 
 
+# The staging columns that more than one file has: a row's line, a charge's month and measures, a payment's.
+LINE = ("line", "INTEGER", "integer")
+MEASURED = ("month", "volume", "unit", "tariff", "amount", "reading_start", "reading_end")
+MEASURED_STAGE = (
+    ("month", "TEXT", "date"),
+    ("volume", "INTEGER", "bigint"),
+    ("unit", "TEXT", "varchar(8)"),
+    ("tariff", "INTEGER", "bigint"),
+    ("amount", "INTEGER", "bigint"),
+    ("reading_start", "INTEGER", "bigint"),
+    ("reading_end", "INTEGER", "bigint"),
+)
+PAYMENT_STAGE = (
+    ("paid_at", "TEXT", "timestamp"),
+    ("amount", "INTEGER", "bigint"),
+    ("source", "TEXT", "varchar(16)"),
+    ("status", "TEXT", "varchar(16)"),
+    ("reference", "TEXT", "varchar(120)"),
+)
+
 FORMATS = {
     "accounts": Format(
         "accounts",
         ("number", "subdivision_code", "service", "holder_name", "address", "meter_number"),
         (
-            ("line", "INTEGER", "integer"),
+            LINE,
             ("number", "TEXT", "varchar(9)"),
             ("subdivision_id", "INTEGER", "integer"),
             ("service", "TEXT", "varchar(16)"),
@@ -334,32 +354,14 @@ FORMATS = {
     ),
     "charges": Format(
         "charges",
-        ("number", "month", "volume", "unit", "tariff", "amount", "reading_start", "reading_end"),
-        (
-            ("line", "INTEGER", "integer"),
-            ("account_id", "INTEGER", "integer"),
-            ("month", "TEXT", "date"),
-            ("volume", "INTEGER", "bigint"),
-            ("unit", "TEXT", "varchar(8)"),
-            ("tariff", "INTEGER", "bigint"),
-            ("amount", "INTEGER", "bigint"),
-            ("reading_start", "INTEGER", "bigint"),
-            ("reading_end", "INTEGER", "bigint"),
-        ),
+        ("number", *MEASURED),
+        (LINE, ("account_id", "INTEGER", "integer"), *MEASURED_STAGE),
         charges_parser,
     ),
     "payments": Format(
         "payments",
         ("number", "paid_at", "amount", "source", "reference"),
-        (
-            ("line", "INTEGER", "integer"),
-            ("account_id", "INTEGER", "integer"),
-            ("paid_at", "TEXT", "timestamp"),
-            ("amount", "INTEGER", "bigint"),
-            ("source", "TEXT", "varchar(16)"),
-            ("status", "TEXT", "varchar(16)"),
-            ("reference", "TEXT", "varchar(120)"),
-        ),
+        (LINE, ("account_id", "INTEGER", "integer"), *PAYMENT_STAGE),
         payments_parser,
     ),
 }
@@ -571,7 +573,7 @@ FORMATS.update(
             "companies",
             ("code", "kind", "name", "address"),
             (
-                ("line", "INTEGER", "integer"),
+                LINE,
                 ("code", "TEXT", "varchar(10)"),
                 ("kind", "TEXT", "varchar(16)"),
                 ("name", "TEXT", "varchar(300)"),
@@ -583,7 +585,7 @@ FORMATS.update(
             "contracts",
             ("number", "company_code", "service", "subdivision_code", "starts_on", "payment_form"),
             (
-                ("line", "INTEGER", "integer"),
+                LINE,
                 ("number", "TEXT", "varchar(32)"),
                 ("company_id", "INTEGER", "integer"),
                 ("service", "TEXT", "varchar(16)"),
@@ -597,7 +599,7 @@ FORMATS.update(
             "points",
             ("eic", "contract_number", "address", "meter_number", "voltage_class", "gas_pressure"),
             (
-                ("line", "INTEGER", "integer"),
+                LINE,
                 ("eic", "TEXT", "varchar(16)"),
                 ("contract_id", "INTEGER", "integer"),
                 ("address", "TEXT", "varchar(300)"),
@@ -609,32 +611,17 @@ FORMATS.update(
         ),
         "company-charges": Format(
             "company-charges",
-            ("eic", "month", "volume", "unit", "tariff", "amount", "reading_start", "reading_end"),
-            (
-                ("line", "INTEGER", "integer"),
-                ("point_id", "INTEGER", "integer"),
-                ("contract_id", "INTEGER", "integer"),
-                ("month", "TEXT", "date"),
-                ("volume", "INTEGER", "bigint"),
-                ("unit", "TEXT", "varchar(8)"),
-                ("tariff", "INTEGER", "bigint"),
-                ("amount", "INTEGER", "bigint"),
-                ("reading_start", "INTEGER", "bigint"),
-                ("reading_end", "INTEGER", "bigint"),
-            ),
+            ("eic", *MEASURED),
+            (LINE, ("point_id", "INTEGER", "integer"), ("contract_id", "INTEGER", "integer"), *MEASURED_STAGE),
             company_charges_parser,
         ),
         "company-payments": Format(
             "company-payments",
             ("reference", "contract_number", "amount", "paid_at", "purpose", "payer_code"),
             (
-                ("line", "INTEGER", "integer"),
+                LINE,
                 ("contract_id", "INTEGER", "integer"),
-                ("paid_at", "TEXT", "timestamp"),
-                ("amount", "INTEGER", "bigint"),
-                ("source", "TEXT", "varchar(16)"),
-                ("status", "TEXT", "varchar(16)"),
-                ("reference", "TEXT", "varchar(120)"),
+                *PAYMENT_STAGE,
                 ("purpose", "TEXT", "varchar(300)"),
                 ("payer_code", "TEXT", "varchar(10)"),
             ),
