@@ -42,6 +42,18 @@ STATES = {
     PaymentStatus.expired: _l("time ran out"),
     PaymentStatus.reversed: _l("reversed"),
 }
+# The columns of a charge or a payment, after what the record is and whose (an account; a contract and a point).
+RECORD_HEADERS = (
+    _l("Month or date"),
+    _l("Volume"),
+    _l("Unit"),
+    _l("Tariff, UAH"),
+    _l("Reading at start"),
+    _l("Reading at end"),
+    _l("Amount, UAH"),
+    _l("Channel"),
+    _l("State"),
+)
 _NUMBER = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?", re.ASCII)
 
 
@@ -67,6 +79,17 @@ class SheetWriter:
     def money(self, kopiykas: int) -> str:
         return format_plain(kopiykas).replace(".", self.sheet.decimal_mark)
 
+    def charge(self, c) -> tuple:
+        """A charge's cells under RECORD_HEADERS (no channel or state)."""
+        month, unit = f"{c.month:%Y-%m}", UNITS.get(c.unit, c.unit)
+        readings = (self.number(c.reading_start), self.number(c.reading_end))
+        return (month, self.number(c.volume), unit, self.number(c.tariff), *readings, self.money(c.amount), "", "")
+
+    def payment(self, p, channel: str) -> tuple:
+        """A payment's cells under RECORD_HEADERS: its time in Kyiv, as the cabinet shows it, amount, channel, state."""
+        paid_at = to_user_timezone(p.paid_at)
+        return (f"{paid_at:%Y-%m-%d %H:%M}", "", "", "", "", "", self.money(p.amount), channel, STATES[p.status])
+
     def row(self, values) -> None:
         self._writer.writerow([_cell(v) for v in values])
 
@@ -77,30 +100,9 @@ class SheetWriter:
 def account_csv(account: PersonalAccount, language: str) -> str:
     """The export in `language` (`uk`, `en`; anything else as English)."""
     sheet = SheetWriter(language)
-    number, money = sheet.number, sheet.money
-    sheet.row(
-        [
-            _("Record"),
-            _("Personal account"),
-            _("Month or date"),
-            _("Volume"),
-            _("Unit"),
-            _("Tariff, UAH"),
-            _("Reading at start"),
-            _("Reading at end"),
-            _("Amount, UAH"),
-            _("Channel"),
-            _("State"),
-        ]
-    )
+    sheet.row((_("Record"), _("Personal account"), *RECORD_HEADERS))
     for c in queries.all_charges(account):
-        unit = UNITS.get(c.unit, c.unit)
-        row = (_("charge"), account.number, f"{c.month:%Y-%m}", number(c.volume), unit, number(c.tariff))
-        row += (number(c.reading_start), number(c.reading_end), money(c.amount), "", "")
-        sheet.row(row)
+        sheet.row((_("charge"), account.number, *sheet.charge(c)))
     for p in queries.all_payments(account):
-        paid_at = to_user_timezone(p.paid_at)  # Kyiv time, as the cabinet shows it
-        row = (_("payment"), account.number, f"{paid_at:%Y-%m-%d %H:%M}", "", "", "", "", "")
-        row += (money(p.amount), CHANNELS[p.source], STATES[p.status])
-        sheet.row(row)
+        sheet.row((_("payment"), account.number, *sheet.payment(p, CHANNELS[p.source])))
     return sheet.text()

@@ -4,14 +4,14 @@ the 12-month chart per point, CSV export (docs/companies.md, "The company cabine
 from __future__ import annotations
 
 from flask import Response, current_app, g, render_template
-from flask_babel import get_locale, to_user_timezone
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from vez import i18n
 from vez.cabinet.chart import chart
 from vez.cabinet.documents import Supplier
-from vez.cabinet.export import STATES, UNITS, SheetWriter
+from vez.cabinet.export import RECORD_HEADERS, SheetWriter
 from vez.companies import access, queries
 from vez.companies.access import Can
 from vez.companies.ledger import company_balance
@@ -78,35 +78,12 @@ def contract_csv(contract: Contract, language: str) -> str:
     """A contract's charges per point and month and its payments, as vez.cabinet.export writes a household
     account's: the same spreadsheet conventions, the same cell guard, the same names of units and states."""
     sheet = SheetWriter(language)
-    number, money = sheet.number, sheet.money
     sources = {CompanyPaymentSource.bank: _("bank"), CompanyPaymentSource.online: _("online")}
-    sheet.row(
-        [
-            _("Record"),
-            _("Contract"),
-            _("EIC code"),
-            _("Month or date"),
-            _("Volume"),
-            _("Unit"),
-            _("Tariff, UAH"),
-            _("Reading at start"),
-            _("Reading at end"),
-            _("Amount, UAH"),
-            _("Channel"),
-            _("State"),
-            _("Payment purpose"),
-        ]
-    )
+    sheet.row((_("Record"), _("Contract"), _("EIC code"), *RECORD_HEADERS, _("Payment purpose")))
     points = {p.id: p.eic for p in queries.points_of(contract)}
     charges = sorted(queries.all_charges(contract), key=lambda c: (c.month, points.get(c.point_id, "")))
     for c in charges:  # the oldest month first, as the household file; a month's points by EIC
-        unit = UNITS.get(c.unit, c.unit)
-        row = (_("charge"), contract.number, points.get(c.point_id, ""), f"{c.month:%Y-%m}", number(c.volume), unit)
-        row += (number(c.tariff), number(c.reading_start), number(c.reading_end), money(c.amount), "", "", "")
-        sheet.row(row)
+        sheet.row((_("charge"), contract.number, points.get(c.point_id, ""), *sheet.charge(c), ""))
     for p in reversed(queries.all_payments(contract)):
-        paid_at = to_user_timezone(p.paid_at)
-        row = (_("payment"), contract.number, "", f"{paid_at:%Y-%m-%d %H:%M}", "", "", "", "", "")
-        row += (money(p.amount), sources[p.source], STATES[p.status], p.purpose or "")
-        sheet.row(row)
+        sheet.row((_("payment"), contract.number, "", *sheet.payment(p, sources[p.source]), p.purpose or ""))
     return sheet.text()
