@@ -12,10 +12,17 @@ from vez.models import Charge, Payment, PaymentStatus, PersonalAccount
 
 def last_payment(account_id: int) -> Payment | None:
     """The payment the identification checks: the newest one received for the account."""
+    return newest_paid(Payment.account_id, account_id)
+
+
+def newest_paid(payment_owner, owner_id: int):
+    """The newest paid payment whose column `payment_owner` (an account's, a contract's) is `owner_id`; of two at
+    the same time, the later row."""
+    payment = payment_owner.class_
     return db.session.scalar(
-        select(Payment)
-        .where(Payment.account_id == account_id, Payment.status == PaymentStatus.paid)
-        .order_by(Payment.paid_at.desc(), Payment.id.desc())
+        select(payment)
+        .where(payment_owner == owner_id, payment.status == PaymentStatus.paid)
+        .order_by(payment.paid_at.desc(), payment.id.desc())
         .limit(1)
     )
 

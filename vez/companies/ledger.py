@@ -8,18 +8,13 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 
 from vez.extensions import db
-from vez.ledger import recompute_ledger
-from vez.models import CompanyCharge, CompanyPayment, Contract, PaymentStatus
+from vez.ledger import newest_paid, recompute_ledger
+from vez.models import CompanyCharge, CompanyPayment, Contract
 
 
 def last_payment(contract_id: int) -> CompanyPayment | None:
     """The newest paid payment of the contract: what the business identification checks."""
-    return db.session.scalar(
-        select(CompanyPayment)
-        .where(CompanyPayment.contract_id == contract_id, CompanyPayment.status == PaymentStatus.paid)
-        .order_by(CompanyPayment.paid_at.desc(), CompanyPayment.id.desc())
-        .limit(1)
-    )
+    return newest_paid(CompanyPayment.contract_id, contract_id)
 
 
 def company_balance(company_id: int) -> int:
