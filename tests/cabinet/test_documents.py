@@ -4,6 +4,7 @@ import csv
 import io
 import re
 
+import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -141,6 +142,14 @@ def test_the_english_csv_keeps_commas_and_points(logged_in):
     assert ["charge", "529471247", "2026-09", "120", "kWh", "4.32", "1100", "1220", "518.40", "", ""] in rows
     assert ["payment", "529471247", "2026-10-30 20:00", "", "", "", "", "", "100.00", "online", "in transit"] in rows
     assert ";" not in body
+
+
+@pytest.mark.parametrize(("lang", "delimiter", "unit"), [("uk", ";", "м³"), ("en", ",", "m³")])
+def test_a_gas_account_s_csv_names_its_unit_in_the_language(logged_in, lang, delimiter, unit):
+    """The charges store `m3`; the file says м³ (Ukrainian) or m³, as the company contract's export does."""
+    body = logged_in.get(f"/cabinet/accounts/912345678/export.csv?lang={lang}").get_data(as_text=True)
+    charges = [row for row in csv.reader(io.StringIO(body.removeprefix("\ufeff")), delimiter=delimiter)][1:]
+    assert charges and charges[0][4] == unit and "m3" not in body
 
 
 def test_a_negative_number_stays_a_number_and_a_formula_does_not():

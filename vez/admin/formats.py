@@ -33,6 +33,7 @@ DECIMAL3 = re.compile(r"([0-9]{1,12})(?:\.([0-9]{1,3}))?", re.ASCII)
 PAID_AT = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[ T]([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?)?", re.ASCII)
 FIRST_DIGITS = {Service.electricity.value: "345", Service.gas.value: "9"}
 UNITS = {Service.electricity.value: "kWh", Service.gas.value: "m3"}
+SERVICES = tuple(UNITS)
 
 E_FIELDS = _l("%(found)d fields where %(expected)d are expected")
 E_NO_ACCOUNT = _l("personal account %(number)s is not found")
@@ -127,6 +128,81 @@ def text(raw: str, field: str, longest: int, required: bool = True) -> str | Non
     return value
 
 
+def fields(row: list[str], count: int) -> list[str]:
+    """The row's fields, when it has as many as the format has columns."""
+    if len(row) != count:
+        raise BadRow(E_FIELDS, found=len(row), expected=count)
+    return row
+
+
+def one_of(raw: str, allowed: tuple[str, ...], message: Any) -> str:
+    value = raw.strip()
+    if value not in allowed:
+        raise BadRow(message)
+    return value
+
+
+def service_of(raw: str) -> str:
+    return one_of(raw, SERVICES, E_SERVICE)
+
+
+def look_up(table: dict, key: Any, message: Any, **params: Any) -> Any:
+    """What a row's key refers to (an account, a company, a contract, a subdivision), or its "not found"."""
+    value = table.get(key)
+    if value is None:
+        raise BadRow(message, **params)
+    return value
+
+
+class FirstLines:
+    """The first line of each key in the file: a key that comes again is a bad row naming that line."""
+
+    def __init__(self, message: Any) -> None:
+        self.message, self.lines = message, {}
+
+    def add(self, key: Any, line: int) -> None:
+        first = self.lines.get(key)
+        if first is not None:
+            raise BadRow(self.message, line=first)
+        self.lines[key] = line
+
+
+def amount_paid(raw: str) -> int:
+    kop = kopiykas(raw, "amount")
+    if kop <= 0:
+        raise BadRow(E_POSITIVE, field="amount")
+    return kop
+
+
+def metered(volume: str, unit: str, tariff: str, amount: str, start: str, end: str, expected: str, wrong: Any) -> tuple:
+    """The columns that every charge file has: volume, unit (`expected`, else the reason `wrong`), tariff,
+    amount and the readings, as the staging table stores them."""
+    if unit != expected:
+        raise BadRow(wrong, unit=expected)
+    return (
+        thousandths(volume, "volume"),
+        unit,
+        thousandths(tariff, "tariff"),
+        kopiykas(amount, "amount"),
+        thousandths(start, "reading_start") if start else None,
+        thousandths(end, "reading_end") if end else None,
+    )
+
+
+def load_subdivisions() -> dict[str, tuple[int, str]]:
+    """code → (id, service) of every subdivision."""
+    return {s.code: (s.id, s.service.value) for s in db.session.scalars(select(Subdivision))}
+
+
+def subdivision_of(subdivisions: dict, raw: str, service: str) -> int:
+    """The id of the subdivision a row names, which must serve the row's service."""
+    code = raw.strip()
+    sub_id, sub_service = look_up(subdivisions, code, E_SUBDIVISION, code=code)
+    if sub_service != service:
+        raise BadRow(E_SUB_SERVICE, code=code, service=service)
+    return sub_id
+
+
 def load_accounts() -> dict[str, tuple[int, str]]:
     """number → (id, service) of every personal account: the lookup a row check needs."""
     rows = db.session.execute(select(PersonalAccount.number, PersonalAccount.id, PersonalAccount.service))
@@ -184,107 +260,89 @@ class Format:
 
 def accounts_parser() -> Callable[[list[str], int], tuple]:
     known = load_accounts()
-    subdivisions = {s.code: (s.id, s.service.value) for s in db.session.scalars(select(Subdivision))}
-    seen: dict[str, int] = {}
+    subdivisions = load_subdivisions()
+    seen = FirstLines(E_DUP_NUMBER)
 
     def parse(row: list[str], line: int) -> tuple:
-        if len(row) != 6:
-            raise BadRow(E_FIELDS, found=len(row), expected=6)
-        number, code, service, holder, address, meter = row
+        number, code, service, holder, address, meter = fields(row, 6)
         number = number.strip()
         if NUMBER.fullmatch(number) is None:
             raise BadRow(E_NUMBER)
-        service = service.strip()
-        if service not in FIRST_DIGITS:
-            raise BadRow(E_SERVICE)
+        service = service_of(service)
         if number[0] not in FIRST_DIGITS[service]:
             raise BadRow(E_PREFIX, digits=", ".join(FIRST_DIGITS[service]))
-        code = code.strip()
-        sub = subdivisions.get(code)
-        if sub is None:
-            raise BadRow(E_SUBDIVISION, code=code)
-        if sub[1] != service:
-            raise BadRow(E_SUB_SERVICE, code=code, service=service)
+        subdivision_id = subdivision_of(subdivisions, code, service)
         if number in known and known[number][1] != service:
             raise BadRow(E_SERVICE_CHANGE)
         holder_name = text(holder, "holder_name", 200)
         address_ = text(address, "address", 300)
         meter_number = text(meter, "meter_number", 40, required=False)
-        if number in seen:
-            raise BadRow(E_DUP_NUMBER, line=seen[number])
-        seen[number] = line
-        return (line, number, sub[0], service, holder_name, address_, meter_number)
+        seen.add(number, line)
+        return (line, number, subdivision_id, service, holder_name, address_, meter_number)
 
     return parse
 
 
 def charges_parser() -> Callable[[list[str], int], tuple]:
     accounts = load_accounts()
-    seen: dict[int, int] = {}
+    seen = FirstLines(E_DUP_CHARGE)
     month_of = month_parser()
 
     def parse(row: list[str], line: int) -> tuple:
-        if len(row) != 8:
-            raise BadRow(E_FIELDS, found=len(row), expected=8)
-        number, month, volume, unit, tariff, amount, start, end = row
+        number, month, volume, unit, tariff, amount, start, end = fields(row, 8)
         account_id, service = account_of(accounts, number)
         day, month_key = month_of(month)
-        if unit != UNITS[service]:
-            raise BadRow(E_UNIT, unit=UNITS[service])
-        parsed = (
-            line,
-            account_id,
-            day,
-            thousandths(volume, "volume"),
-            unit,
-            thousandths(tariff, "tariff"),
-            kopiykas(amount, "amount"),
-            thousandths(start, "reading_start") if start else None,
-            thousandths(end, "reading_end") if end else None,
-        )
-        key = (account_id << 16) | month_key
-        first = seen.get(key)
-        if first is not None:
-            raise BadRow(E_DUP_CHARGE, line=first)
-        seen[key] = line
-        return parsed
+        values = metered(volume, unit, tariff, amount, start, end, UNITS[service], E_UNIT)
+        seen.add((account_id << 16) | month_key, line)
+        return (line, account_id, day, *values)
 
     return parse
 
 
 def payments_parser() -> Callable[[list[str], int], tuple]:
     accounts = load_accounts()
-    seen: dict[str, int] = {}
+    seen = FirstLines(E_DUP_REF)
     now = utcnow()
 
     def parse(row: list[str], line: int) -> tuple:
-        if len(row) != 5:
-            raise BadRow(E_FIELDS, found=len(row), expected=5)
-        number, paid_at, amount, source, reference = row
+        number, paid_at, amount, source, reference = fields(row, 5)
         account_id, _service = account_of(accounts, number)
         utc = paid_at_of(paid_at, now)
-        kop = kopiykas(amount, "amount")
-        if kop <= 0:
-            raise BadRow(E_POSITIVE, field="amount")
-        source = source.strip()
-        if source not in ("bank", "post"):
-            raise BadRow(E_SOURCE)
+        kop = amount_paid(amount)
+        source = one_of(source, ("bank", "post"), E_SOURCE)
         ref = text(reference, "reference", 120)
-        first = seen.get(ref)
-        if first is not None:
-            raise BadRow(E_DUP_REF, line=first)
-        seen[ref] = line
+        seen.add(ref, line)
         return (line, account_id, utc, kop, source, "paid", ref)
 
     return parse
 
+
+# The staging columns that more than one file has: a row's line, a charge's month and measures, a payment's.
+LINE = ("line", "INTEGER", "integer")
+MEASURED = ("month", "volume", "unit", "tariff", "amount", "reading_start", "reading_end")
+MEASURED_STAGE = (
+    ("month", "TEXT", "date"),
+    ("volume", "INTEGER", "bigint"),
+    ("unit", "TEXT", "varchar(8)"),
+    ("tariff", "INTEGER", "bigint"),
+    ("amount", "INTEGER", "bigint"),
+    ("reading_start", "INTEGER", "bigint"),
+    ("reading_end", "INTEGER", "bigint"),
+)
+PAYMENT_STAGE = (
+    ("paid_at", "TEXT", "timestamp"),
+    ("amount", "INTEGER", "bigint"),
+    ("source", "TEXT", "varchar(16)"),
+    ("status", "TEXT", "varchar(16)"),
+    ("reference", "TEXT", "varchar(120)"),
+)
 
 FORMATS = {
     "accounts": Format(
         "accounts",
         ("number", "subdivision_code", "service", "holder_name", "address", "meter_number"),
         (
-            ("line", "INTEGER", "integer"),
+            LINE,
             ("number", "TEXT", "varchar(9)"),
             ("subdivision_id", "INTEGER", "integer"),
             ("service", "TEXT", "varchar(16)"),
@@ -296,32 +354,14 @@ FORMATS = {
     ),
     "charges": Format(
         "charges",
-        ("number", "month", "volume", "unit", "tariff", "amount", "reading_start", "reading_end"),
-        (
-            ("line", "INTEGER", "integer"),
-            ("account_id", "INTEGER", "integer"),
-            ("month", "TEXT", "date"),
-            ("volume", "INTEGER", "bigint"),
-            ("unit", "TEXT", "varchar(8)"),
-            ("tariff", "INTEGER", "bigint"),
-            ("amount", "INTEGER", "bigint"),
-            ("reading_start", "INTEGER", "bigint"),
-            ("reading_end", "INTEGER", "bigint"),
-        ),
+        ("number", *MEASURED),
+        (LINE, ("account_id", "INTEGER", "integer"), *MEASURED_STAGE),
         charges_parser,
     ),
     "payments": Format(
         "payments",
         ("number", "paid_at", "amount", "source", "reference"),
-        (
-            ("line", "INTEGER", "integer"),
-            ("account_id", "INTEGER", "integer"),
-            ("paid_at", "TEXT", "timestamp"),
-            ("amount", "INTEGER", "bigint"),
-            ("source", "TEXT", "varchar(16)"),
-            ("status", "TEXT", "varchar(16)"),
-            ("reference", "TEXT", "varchar(120)"),
-        ),
+        (LINE, ("account_id", "INTEGER", "integer"), *PAYMENT_STAGE),
         payments_parser,
     ),
 }
@@ -397,22 +437,29 @@ def contract_number_of(raw: str) -> str:
     return number
 
 
+def load_contracts() -> dict[str, tuple[int, int, str]]:
+    """number → (id, company id, service) of every contract."""
+    rows = db.session.execute(select(Contract.number, Contract.id, Contract.company_id, Contract.service))
+    return {number: (id_, company_id, service.value) for number, id_, company_id, service in rows}
+
+
+def contract_of(contracts: dict, raw: str) -> tuple[int, int, str]:
+    number = contract_number_of(raw)
+    return look_up(contracts, number, E_NO_CONTRACT, number=number)
+
+
 def companies_parser() -> Callable[[list[str], int], tuple]:
-    seen: dict[str, int] = {}  # nothing to look up: a code carries its kind
+    seen = FirstLines(E_DUP_CODE)  # nothing to look up: a code carries its kind
 
     def parse(row: list[str], line: int) -> tuple:
-        if len(row) != 4:
-            raise BadRow(E_FIELDS, found=len(row), expected=4)
-        raw_code, raw_kind, name, address = row
+        raw_code, raw_kind, name, address = fields(row, 4)
         code, kind = company_code_of(raw_code)
         given = raw_kind.strip()
         if given and given != kind:
             raise BadRow(E_KIND)
         name_ = text(name, "name", 300)
         address_ = text(address, "address", 300)
-        if code in seen:
-            raise BadRow(E_DUP_CODE, line=seen[code])
-        seen[code] = line
+        seen.add(code, line)
         return (line, code, kind, name_, address_)
 
     return parse
@@ -420,65 +467,36 @@ def companies_parser() -> Callable[[list[str], int], tuple]:
 
 def contracts_parser() -> Callable[[list[str], int], tuple]:
     companies = {code: id_ for code, id_ in db.session.execute(select(Company.code, Company.id))}
-    known = {
-        number: (company_id, service.value)
-        for number, company_id, service in db.session.execute(
-            select(Contract.number, Contract.company_id, Contract.service)
-        )
-    }
-    subdivisions = {s.code: (s.id, s.service.value) for s in db.session.scalars(select(Subdivision))}
-    seen: dict[str, int] = {}
+    known = load_contracts()
+    subdivisions = load_subdivisions()
+    seen = FirstLines(E_DUP_CONTRACT)
 
     def parse(row: list[str], line: int) -> tuple:
-        if len(row) != 6:
-            raise BadRow(E_FIELDS, found=len(row), expected=6)
-        raw_number, raw_code, service, sub_code, starts_on, payment_form = row
+        raw_number, raw_code, service, sub_code, starts_on, payment_form = fields(row, 6)
         number = contract_number_of(raw_number)
         code, _kind = company_code_of(raw_code)
-        company_id = companies.get(code)
-        if company_id is None:
-            raise BadRow(E_NO_COMPANY, code=code)
-        service = service.strip()
-        if service not in UNITS:
-            raise BadRow(E_SERVICE)
-        sub_code = sub_code.strip()
-        sub = subdivisions.get(sub_code)
-        if sub is None:
-            raise BadRow(E_SUBDIVISION, code=sub_code)
-        if sub[1] != service:
-            raise BadRow(E_SUB_SERVICE, code=sub_code, service=service)
-        if number in known and known[number] != (company_id, service):
+        company_id = look_up(companies, code, E_NO_COMPANY, code=code)
+        service = service_of(service)
+        subdivision_id = subdivision_of(subdivisions, sub_code, service)
+        if number in known and known[number][1:] != (company_id, service):
             raise BadRow(E_CONTRACT_MOVED)
         day = date_of(starts_on, "starts_on")
-        payment_form = payment_form.strip()
-        if payment_form not in PAYMENT_FORMS:
-            raise BadRow(E_PAYMENT_FORM)
-        if number in seen:
-            raise BadRow(E_DUP_CONTRACT, line=seen[number])
-        seen[number] = line
-        return (line, number, company_id, service, sub[0], day, payment_form)
+        payment_form = one_of(payment_form, PAYMENT_FORMS, E_PAYMENT_FORM)
+        seen.add(number, line)
+        return (line, number, company_id, service, subdivision_id, day, payment_form)
 
     return parse
 
 
 def points_parser() -> Callable[[list[str], int], tuple]:
-    contracts = {
-        number: (id_, service.value)
-        for number, id_, service in db.session.execute(select(Contract.number, Contract.id, Contract.service))
-    }
+    contracts = load_contracts()
     known = {eic: id_ for eic, id_ in db.session.execute(select(MeteringPoint.eic, MeteringPoint.contract_id))}
-    seen: dict[str, int] = {}
+    seen = FirstLines(E_DUP_EIC)
 
     def parse(row: list[str], line: int) -> tuple:
-        if len(row) != 6:
-            raise BadRow(E_FIELDS, found=len(row), expected=6)
-        raw_eic, raw_number, address, meter, voltage, pressure = row
+        raw_eic, raw_number, address, meter, voltage, pressure = fields(row, 6)
         eic = eic_of(raw_eic)
-        number = contract_number_of(raw_number)
-        found = contracts.get(number)
-        if found is None:
-            raise BadRow(E_NO_CONTRACT, number=number)
-        contract_id, service = found
+        contract_id, _company_id, service = contract_of(contracts, raw_number)
         if eic in known and known[eic] != contract_id:
             raise BadRow(E_POINT_MOVED)
         address_ = text(address, "address", 300)
@@ -494,9 +512,7 @@ def points_parser() -> Callable[[list[str], int], tuple]:
                 raise BadRow(E_NOT_FOR_SERVICE, field="voltage_class", service=service)
             if pressure is not None and pressure not in GAS_PRESSURES:
                 raise BadRow(E_PRESSURE)
-        if eic in seen:
-            raise BadRow(E_DUP_EIC, line=seen[eic])
-        seen[eic] = line
+        seen.add(eic, line)
         return (line, eic, contract_id, address_, meter_number, voltage, pressure)
 
     return parse
@@ -512,58 +528,32 @@ def company_charges_parser() -> Callable[[list[str], int], tuple]:
         )
     }
     month_of = month_parser()
-    seen: dict[int, int] = {}
+    seen = FirstLines(E_DUP_POINT_MONTH)
 
     def parse(row: list[str], line: int) -> tuple:
-        if len(row) != 8:
-            raise BadRow(E_FIELDS, found=len(row), expected=8)
-        raw_eic, month, volume, unit, tariff, amount, start, end = row
-        found = points.get(raw_eic.strip().upper())
-        if found is None:
-            raise BadRow(E_NO_POINT, eic=eic_of(raw_eic))  # a malformed code says so; a valid one is unknown
-        point_id, contract_id, service = found
+        raw_eic, month, volume, unit, tariff, amount, start, end = fields(row, 8)
+        point = points.get(raw_eic.strip().upper())
+        if point is None:  # the reason is worked out on a miss only: a malformed code says so, a valid one is unknown
+            raise BadRow(E_NO_POINT, eic=eic_of(raw_eic))
+        point_id, contract_id, service = point
         day, month_key = month_of(month)
-        if unit != UNITS[service]:
-            raise BadRow(E_UNIT_CONTRACT, unit=UNITS[service])
-        parsed = (
-            line,
-            point_id,
-            contract_id,
-            day,
-            thousandths(volume, "volume"),
-            unit,
-            thousandths(tariff, "tariff"),
-            kopiykas(amount, "amount"),
-            thousandths(start, "reading_start") if start else None,
-            thousandths(end, "reading_end") if end else None,
-        )
-        key = (point_id << 16) | month_key
-        first = seen.get(key)
-        if first is not None:
-            raise BadRow(E_DUP_POINT_MONTH, line=first)
-        seen[key] = line
-        return parsed
+        values = metered(volume, unit, tariff, amount, start, end, UNITS[service], E_UNIT_CONTRACT)
+        seen.add((point_id << 16) | month_key, line)
+        return (line, point_id, contract_id, day, *values)
 
     return parse
 
 
 def company_payments_parser() -> Callable[[list[str], int], tuple]:
-    contracts = {number: id_ for number, id_ in db.session.execute(select(Contract.number, Contract.id))}
-    seen: dict[str, int] = {}
+    contracts = load_contracts()
+    seen = FirstLines(E_DUP_REF)
     now = utcnow()
 
     def parse(row: list[str], line: int) -> tuple:
-        if len(row) != 6:
-            raise BadRow(E_FIELDS, found=len(row), expected=6)
-        reference, raw_number, amount, paid_at, purpose, payer = row
+        reference, raw_number, amount, paid_at, purpose, payer = fields(row, 6)
         ref = text(reference, "reference", 120)
-        number = contract_number_of(raw_number)
-        contract_id = contracts.get(number)
-        if contract_id is None:
-            raise BadRow(E_NO_CONTRACT, number=number)
-        kop = kopiykas(amount, "amount")
-        if kop <= 0:
-            raise BadRow(E_POSITIVE, field="amount")
+        contract_id, _company_id, _service = contract_of(contracts, raw_number)
+        kop = amount_paid(amount)
         utc = paid_at_of(paid_at, now)
         purpose_ = text(purpose, "purpose", 300, required=False)
         payer_code = None
@@ -571,10 +561,7 @@ def company_payments_parser() -> Callable[[list[str], int], tuple]:
             payer_code, _kind, problem = parse_company_code(payer)
             if problem is not None:
                 raise BadRow(E_PAYER_CODE, problem=CODE_PROBLEMS[problem])
-        first = seen.get(ref)
-        if first is not None:
-            raise BadRow(E_DUP_REF, line=first)
-        seen[ref] = line
+        seen.add(ref, line)
         return (line, contract_id, utc, kop, "bank", "paid", ref, purpose_, payer_code)
 
     return parse
@@ -586,7 +573,7 @@ FORMATS.update(
             "companies",
             ("code", "kind", "name", "address"),
             (
-                ("line", "INTEGER", "integer"),
+                LINE,
                 ("code", "TEXT", "varchar(10)"),
                 ("kind", "TEXT", "varchar(16)"),
                 ("name", "TEXT", "varchar(300)"),
@@ -598,7 +585,7 @@ FORMATS.update(
             "contracts",
             ("number", "company_code", "service", "subdivision_code", "starts_on", "payment_form"),
             (
-                ("line", "INTEGER", "integer"),
+                LINE,
                 ("number", "TEXT", "varchar(32)"),
                 ("company_id", "INTEGER", "integer"),
                 ("service", "TEXT", "varchar(16)"),
@@ -612,7 +599,7 @@ FORMATS.update(
             "points",
             ("eic", "contract_number", "address", "meter_number", "voltage_class", "gas_pressure"),
             (
-                ("line", "INTEGER", "integer"),
+                LINE,
                 ("eic", "TEXT", "varchar(16)"),
                 ("contract_id", "INTEGER", "integer"),
                 ("address", "TEXT", "varchar(300)"),
@@ -624,32 +611,17 @@ FORMATS.update(
         ),
         "company-charges": Format(
             "company-charges",
-            ("eic", "month", "volume", "unit", "tariff", "amount", "reading_start", "reading_end"),
-            (
-                ("line", "INTEGER", "integer"),
-                ("point_id", "INTEGER", "integer"),
-                ("contract_id", "INTEGER", "integer"),
-                ("month", "TEXT", "date"),
-                ("volume", "INTEGER", "bigint"),
-                ("unit", "TEXT", "varchar(8)"),
-                ("tariff", "INTEGER", "bigint"),
-                ("amount", "INTEGER", "bigint"),
-                ("reading_start", "INTEGER", "bigint"),
-                ("reading_end", "INTEGER", "bigint"),
-            ),
+            ("eic", *MEASURED),
+            (LINE, ("point_id", "INTEGER", "integer"), ("contract_id", "INTEGER", "integer"), *MEASURED_STAGE),
             company_charges_parser,
         ),
         "company-payments": Format(
             "company-payments",
             ("reference", "contract_number", "amount", "paid_at", "purpose", "payer_code"),
             (
-                ("line", "INTEGER", "integer"),
+                LINE,
                 ("contract_id", "INTEGER", "integer"),
-                ("paid_at", "TEXT", "timestamp"),
-                ("amount", "INTEGER", "bigint"),
-                ("source", "TEXT", "varchar(16)"),
-                ("status", "TEXT", "varchar(16)"),
-                ("reference", "TEXT", "varchar(120)"),
+                *PAYMENT_STAGE,
                 ("purpose", "TEXT", "varchar(300)"),
                 ("payer_code", "TEXT", "varchar(10)"),
             ),

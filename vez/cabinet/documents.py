@@ -107,17 +107,7 @@ def bill_pdf(view: BillView) -> bytes:
         ]
     )
     doc.ln(2)
-    doc.subheading(_("Supplier"))
-    doc.pairs(
-        [
-            (_("Name"), s.name),
-            (_("EDRPOU code"), s.edrpou),
-            (_("Address"), s.address),
-            (_("Account (IBAN)"), s.iban),
-            (_("Bank"), s.bank),
-        ]
-    )
-    doc.ln(2)
+    doc.supplier(s.name, s.edrpou, s.address, s.iban, s.bank)
     doc.subheading(_("Consumer"))
     doc.pairs(
         [
@@ -158,29 +148,9 @@ def bill_pdf(view: BillView) -> bytes:
     ]
     doc.pairs(rows, label_width=80)
     doc.ln(2)
-    doc.set_font(FAMILY, "B", 13)
-    doc.cell(80, 8, _("Amount due"))
-    doc.cell(0, 8, format_money(bill.amount_due), new_x="LMARGIN", new_y="NEXT")
-    doc.set_font(FAMILY, size=10)
+    doc.amount_due(format_money(bill.amount_due))
     doc.pairs([(_("Pay by"), day(bill.due_date)), (_("Payment purpose"), view.purpose)], label_width=80)
-    doc.ln(3)
-    y = doc.get_y()
-    if y > 225:
-        doc.add_page()
-        y = doc.get_y()
-    doc.image(nbu_qr.png_bytes(view.qr_url), x=doc.l_margin, y=y, w=45, h=45)
-    doc.set_xy(doc.l_margin + 50, y + 4)
-    doc.multi_cell(
-        0,
-        5,
-        _(
-            "Scan the code in your banking app: the supplier's details, the amount due and the "
-            "purpose are filled in for you (the National Bank of Ukraine's payment QR code)."
-        ),
-        align="L",
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
+    doc.payment_qr(view.qr_url)
     doc.set_xy(doc.l_margin + 50, doc.get_y() + 2)
     doc.multi_cell(
         0,

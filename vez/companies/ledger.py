@@ -5,20 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from vez.extensions import db
-from vez.models import CompanyCharge, CompanyPayment, Contract, PaymentStatus
+from vez.ledger import newest_paid, recompute_ledger
+from vez.models import CompanyCharge, CompanyPayment, Contract
 
 
 def last_payment(contract_id: int) -> CompanyPayment | None:
     """The newest paid payment of the contract: what the business identification checks."""
-    return db.session.scalar(
-        select(CompanyPayment)
-        .where(CompanyPayment.contract_id == contract_id, CompanyPayment.status == PaymentStatus.paid)
-        .order_by(CompanyPayment.paid_at.desc(), CompanyPayment.id.desc())
-        .limit(1)
-    )
+    return newest_paid(CompanyPayment.contract_id, contract_id)
 
 
 def company_balance(company_id: int) -> int:
@@ -30,26 +26,6 @@ def company_balance(company_id: int) -> int:
 
 
 def recompute_contract_balances(contract_ids: Iterable[int] | None = None) -> None:
-    """Set each contract's balance to its ledger in one UPDATE; on PostgreSQL the rows are locked first, in id
-    order, for the reason vez.ledger.recompute_balances gives (a credit in flight is counted, never lost)."""
-    charged = (
-        select(func.coalesce(func.sum(CompanyCharge.amount), 0))
-        .where(CompanyCharge.contract_id == Contract.id)
-        .scalar_subquery()
-    )
-    paid = (
-        select(func.coalesce(func.sum(CompanyPayment.amount), 0))
-        .where(CompanyPayment.contract_id == Contract.id, CompanyPayment.status == PaymentStatus.paid)
-        .scalar_subquery()
-    )
-    stmt = update(Contract).values(balance=charged - paid)
-    lock = select(Contract.id).order_by(Contract.id).with_for_update()
-    if contract_ids is not None:
-        ids = list(contract_ids)
-        if not ids:
-            return
-        stmt = stmt.where(Contract.id.in_(ids))
-        lock = lock.where(Contract.id.in_(ids))
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(lock).all()
-    db.session.execute(stmt.execution_options(synchronize_session=False))
+    """Set each contract's balance to its ledger in one UPDATE, by the household's rule and locks
+    (vez.ledger.recompute_ledger: a credit in flight is counted, never lost)."""
+    recompute_ledger(Contract, CompanyCharge.contract_id, CompanyPayment.contract_id, contract_ids)

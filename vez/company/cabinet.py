@@ -3,26 +3,21 @@ the 12-month chart per point, CSV export (docs/companies.md, "The company cabine
 
 from __future__ import annotations
 
-import csv
-import io
-from decimal import Decimal
-
 from flask import Response, current_app, g, render_template
-from flask_babel import get_locale, to_user_timezone
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from vez import i18n
 from vez.cabinet.chart import chart
 from vez.cabinet.documents import Supplier
-from vez.cabinet.export import ENGLISH, SPREADSHEETS, STATES, UNITS, _cell
+from vez.cabinet.export import RECORD_HEADERS, SheetWriter
 from vez.companies import access, queries
 from vez.companies.access import Can
 from vez.companies.ledger import company_balance
 from vez.company import bp
 from vez.company.access import contract_or_404, current_member, member_required
 from vez.models import CompanyPaymentSource, Contract
-from vez.money import format_plain
 
 
 @bp.route("/no-company")
@@ -82,45 +77,13 @@ def _safe(number: str) -> str:
 def contract_csv(contract: Contract, language: str) -> str:
     """A contract's charges per point and month and its payments, as vez.cabinet.export writes a household
     account's: the same spreadsheet conventions, the same cell guard, the same names of units and states."""
-    sheet = SPREADSHEETS.get(language, ENGLISH)
-
-    def number(value: Decimal | None) -> str:
-        return "" if value is None else f"{value.normalize():f}".replace(".", sheet.decimal_mark)
-
-    def money(kopiykas: int) -> str:
-        return format_plain(kopiykas).replace(".", sheet.decimal_mark)
-
+    sheet = SheetWriter(language)
     sources = {CompanyPaymentSource.bank: _("bank"), CompanyPaymentSource.online: _("online")}
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, delimiter=sheet.delimiter, lineterminator="\r\n")
-    writer.writerow(
-        [
-            _("Record"),
-            _("Contract"),
-            _("EIC code"),
-            _("Month or date"),
-            _("Volume"),
-            _("Unit"),
-            _("Tariff, UAH"),
-            _("Reading at start"),
-            _("Reading at end"),
-            _("Amount, UAH"),
-            _("Channel"),
-            _("State"),
-            _("Payment purpose"),
-        ]
-    )
+    sheet.row((_("Record"), _("Contract"), _("EIC code"), *RECORD_HEADERS, _("Payment purpose")))
     points = {p.id: p.eic for p in queries.points_of(contract)}
     charges = sorted(queries.all_charges(contract), key=lambda c: (c.month, points.get(c.point_id, "")))
     for c in charges:  # the oldest month first, as the household file; a month's points by EIC
-        unit = UNITS.get("m³" if c.unit == "m3" else c.unit, c.unit)
-        row = (_("charge"), contract.number, points.get(c.point_id, ""), f"{c.month:%Y-%m}", number(c.volume), unit)
-        row += (number(c.tariff), number(c.reading_start), number(c.reading_end), money(c.amount), "", "", "")
-        writer.writerow([_cell(v) for v in row])
+        sheet.row((_("charge"), contract.number, points.get(c.point_id, ""), *sheet.charge(c), ""))
     for p in reversed(queries.all_payments(contract)):
-        paid_at = to_user_timezone(p.paid_at)
-        row = (_("payment"), contract.number, "", f"{paid_at:%Y-%m-%d %H:%M}", "", "", "", "", "")
-        row += (money(p.amount), sources[p.source], STATES[p.status], p.purpose or "")
-        writer.writerow([_cell(v) for v in row])
-    return out.getvalue()
+        sheet.row((_("payment"), contract.number, "", *sheet.payment(p, sources[p.source]), p.purpose or ""))
+    return sheet.text()

@@ -10,7 +10,7 @@ from decimal import Decimal
 from flask import current_app, url_for
 from flask_babel import gettext as _
 
-from vez import i18n, nbu_qr
+from vez import i18n
 from vez.companies.documents import qr_url
 from vez.models import CompanyDocument
 from vez.money import format_money
@@ -96,17 +96,7 @@ def _document(document: CompanyDocument, title: str) -> Document:
 
 def _parties(doc: Document, c: dict) -> None:
     s, b, k = c["supplier"], c["buyer"], c["contract"]
-    doc.subheading(_("Supplier"))
-    doc.pairs(
-        [
-            (_("Name"), s["name"]),
-            (_("EDRPOU code"), s["edrpou"]),
-            (_("Address"), s["address"]),
-            (_("Account (IBAN)"), s["iban"]),
-            (_("Bank"), s["bank"]),
-        ]
-    )
-    doc.ln(2)
+    doc.supplier(s["name"], s["edrpou"], s["address"], s["iban"], s["bank"])
     doc.subheading(_("Buyer"))
     doc.pairs([(_("Name"), b["name"]), (code_label(b["kind"]), b["code"]), (_("Address"), b["address"])])
     doc.ln(2)
@@ -161,29 +151,9 @@ def invoice(document: CompanyDocument) -> bytes:
         label_width=80,
     )
     doc.ln(2)
-    doc.set_font(FAMILY, "B", 13)
-    doc.cell(80, 8, _("Amount due"))
-    doc.cell(0, 8, format_money(c["amount_due"]), new_x="LMARGIN", new_y="NEXT")
-    doc.set_font(FAMILY, size=10)
+    doc.amount_due(format_money(c["amount_due"]))
     doc.pairs([(_("Payment purpose"), c["purpose"])], label_width=80)
-    doc.ln(3)
-    y = doc.get_y()
-    if y > 225:
-        doc.add_page()
-        y = doc.get_y()
-    doc.image(nbu_qr.png_bytes(qr_url(c)), x=doc.l_margin, y=y, w=45, h=45)
-    doc.set_xy(doc.l_margin + 50, y + 4)
-    doc.multi_cell(
-        0,
-        5,
-        _(
-            "Scan the code in your banking app: the supplier's details, the amount due and the "
-            "purpose are filled in for you (the National Bank of Ukraine's payment QR code)."
-        ),
-        align="L",
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
+    doc.payment_qr(qr_url(c))
     return doc.render()
 
 

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flask_babel import gettext as _
 from fpdf import FPDF
+
+from vez import nbu_qr
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FAMILY = "DejaVu"
@@ -56,6 +59,47 @@ class Document(FPDF):
             self.cell(label_width, 5.5, label)
             self.set_text_color(0)
             self.multi_cell(0, 5.5, value, align="L", new_x="LMARGIN", new_y="NEXT")
+
+    def supplier(self, name: str, edrpou: str, address: str, iban: str, bank: str) -> None:
+        """The supplier's requisites under their heading, as a bill and an invoice give them."""
+        self.subheading(_("Supplier"))
+        self.pairs(
+            [
+                (_("Name"), name),
+                (_("EDRPOU code"), edrpou),
+                (_("Address"), address),
+                (_("Account (IBAN)"), iban),
+                (_("Bank"), bank),
+            ]
+        )
+        self.ln(2)
+
+    def amount_due(self, amount: str) -> None:
+        self.set_font(FAMILY, "B", 13)
+        self.cell(80, 8, _("Amount due"))
+        self.cell(0, 8, amount, new_x="LMARGIN", new_y="NEXT")
+        self.set_font(FAMILY, size=10)
+
+    def payment_qr(self, url: str) -> None:
+        """The NBU payment QR code of `url` with its caption beside it (on a new page when it would not fit)."""
+        self.ln(3)
+        y = self.get_y()
+        if y > 225:
+            self.add_page()
+            y = self.get_y()
+        self.image(nbu_qr.png_bytes(url), x=self.l_margin, y=y, w=45, h=45)
+        self.set_xy(self.l_margin + 50, y + 4)
+        self.multi_cell(
+            0,
+            5,
+            _(
+                "Scan the code in your banking app: the supplier's details, the amount due and the "
+                "purpose are filled in for you (the National Bank of Ukraine's payment QR code)."
+            ),
+            align="L",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
 
     def render(self) -> bytes:
         return bytes(self.output())
