@@ -338,13 +338,14 @@ def locked_account_ids() -> list[int]:
     return sorted(int(key) for key in IDENTIFY_PER_ACCOUNT.keys_over() if key.isdigit())  # not "contract:<id>"
 
 
-def unlock_account(account_id: int, *, actor_id: int | None = None, ip: str | None = None) -> int:
-    """Staff unlock: the account's wrong answers stop counting. Returns how many were cleared; audited."""
-    cleared = account_failures(account_id)
-    IDENTIFY_PER_ACCOUNT.reset(str(account_id))  # before the session writes (see `_own_transaction`)
+def _unlock(key: str, column, subject_id: int, target_type: str, *, actor_id, ip, **data) -> int:
+    """Staff unlock of one subject's identification: its wrong answers stop counting (the counter reset, the
+    failure rows marked cleared); audited. How many were cleared."""
+    cleared = IDENTIFY_PER_ACCOUNT.count(key)
+    IDENTIFY_PER_ACCOUNT.reset(key)  # before the session writes (see `_own_transaction`)
     db.session.execute(
         update(IdentificationFailure)
-        .where(IdentificationFailure.account_id == account_id, IdentificationFailure.cleared_at.is_(None))
+        .where(column == subject_id, IdentificationFailure.cleared_at.is_(None))
         .values(cleared_at=utcnow())
         .execution_options(synchronize_session=False)
     )
@@ -352,11 +353,18 @@ def unlock_account(account_id: int, *, actor_id: int | None = None, ip: str | No
         "identify.unlocked",
         actor_id=actor_id,
         ip=ip,
-        target_type="personal_accounts",
-        target_id=account_id,
+        target_type=target_type,
+        target_id=subject_id,
         cleared=cleared,
+        **data,
     )
     return cleared
+
+
+def unlock_account(account_id: int, *, actor_id: int | None = None, ip: str | None = None) -> int:
+    """Staff unlock of a personal account; how many wrong answers were cleared."""
+    column = IdentificationFailure.account_id
+    return _unlock(str(account_id), column, account_id, "personal_accounts", actor_id=actor_id, ip=ip)
 
 
 # ---- a company's contract: the same limit as a personal account, keyed "contract:<id>" ---------------------
@@ -385,27 +393,11 @@ def locked_contract_ids() -> list[int]:
 def unlock_contract(
     contract_id: int, *, actor_id: int | None = None, ip: str | None = None, company_id: int | None = None, **data
 ) -> int:
-    """Staff unlock of a company's identification: the contract's wrong answers stop counting; audited (in the
-    company's own audit list when `company_id` is given; `data`, e.g. the staff's reason, goes with the event)."""
-    cleared = contract_failures(contract_id)
-    IDENTIFY_PER_ACCOUNT.reset(contract_key(contract_id))  # before the session writes (see `_own_transaction`)
-    db.session.execute(
-        update(IdentificationFailure)
-        .where(IdentificationFailure.contract_id == contract_id, IdentificationFailure.cleared_at.is_(None))
-        .values(cleared_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    audit.record(
-        "identify.unlocked",
-        actor_id=actor_id,
-        ip=ip,
-        target_type="contracts",
-        target_id=contract_id,
-        company_id=company_id,
-        cleared=cleared,
-        **data,
-    )
-    return cleared
+    """Staff unlock of a company's identification (in the company's own audit list when `company_id` is given;
+    `data`, e.g. the staff's reason, goes with the event); how many wrong answers were cleared."""
+    column = IdentificationFailure.contract_id
+    key = contract_key(contract_id)
+    return _unlock(key, column, contract_id, "contracts", actor_id=actor_id, ip=ip, company_id=company_id, **data)
 
 
 # ---- letters: counted in the outbox ---------------------------------------------------------------------
