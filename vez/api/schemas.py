@@ -20,6 +20,7 @@ CURRENCY = {"type": "string", "const": "UAH"}
 URL = {"type": "string", "format": "uri"}
 NEXT = {
     "type": ["string", "null"],
+    "pattern": "^[A-Za-z0-9_-]{16}$",
     "description": "The cursor of the next page (pass it as `cursor`), null on the last page.",
 }
 
@@ -134,7 +135,7 @@ SCHEMAS: dict[str, dict] = {
     ),
     "MonthPage": _object(
         {"months": {"type": "array", "items": {"$ref": "#/components/schemas/Month"}}, "next": NEXT},
-        {"months": [MONTH_EXAMPLE], "next": "bTIwMjYtMDk"},
+        {"months": [MONTH_EXAMPLE], "next": "AAAAAAAAF7UAAAAA"},
     ),
     "Bill": _object(
         {

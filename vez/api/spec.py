@@ -106,8 +106,9 @@ def _parameters(rule, op: Operation) -> list[dict]:
             {
                 "name": "cursor",
                 "in": "query",
-                "description": "The `next` of the previous page.",
-                "schema": {"type": "string"},
+                "description": "The `next` of the previous page (opaque).",
+                "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16}$"},
+                "example": "AAAAAAAAF7UAAAAA",
             },
         ]
     return found
@@ -126,7 +127,8 @@ def _responses(op: Operation) -> dict:
     if op.public:
         return answers
     if op.schema is not None:
-        answers["304"] = {"description": "Not modified since the ETag or date sent.", "headers": VALIDATORS}
+        kept = {name: VALIDATORS[name] for name in ("ETag", "Cache-Control")}
+        answers["304"] = {"description": "Not modified since the ETag or date sent.", "headers": kept}
     if op.paged:
         answers["400"] = {"$ref": "#/components/responses/BadRequest"}
     answers["401"] = {"$ref": "#/components/responses/Unauthorized"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from flask import Response, abort, current_app, g, jsonify, request
 
@@ -21,6 +21,7 @@ from vez.problems import for_status
 
 PUBLIC = {"api.openapi"}
 CHALLENGE = 'Bearer realm="vez"'
+EPOCH = datetime(1970, 1, 1)  # stored moments are naive UTC
 
 
 def _bearer() -> str | None:
@@ -100,12 +101,13 @@ def _page(items, key, name: str, row) -> Response:
     return json_answer({name: [row(item) for item in chosen], "next": after}, _token().id)
 
 
-def _month_key(item) -> str:
-    return f"{item.month:%Y-%m}"
+def _month_key(item) -> tuple[int, int]:
+    return item.month.year * 12 + item.month.month - 1, 0
 
 
-def _payment_key(payment: Payment) -> str:
-    return f"{payment.paid_at:%Y-%m-%dT%H:%M:%S.%f}/{payment.id:012d}"
+def _payment_key(payment: Payment) -> tuple[int, int]:
+    moment = payment.paid_at
+    return (moment - EPOCH) // timedelta(microseconds=1), payment.id
 
 
 @operation(
