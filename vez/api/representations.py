@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from vez.models import Bill, Charge, Payment, PersonalAccount
+from vez.models import Bill, Charge, CompanyCharge, Contract, MeteringPoint, Payment, PersonalAccount
 from vez.money import format_plain
 from vez.urls import external_url
 
@@ -106,4 +106,41 @@ def payment_row(payment: Payment) -> dict:
         "status": payment.status.value,
         "source": payment.source.value,
         "settled_at": moment(payment.settled_at),
+    }
+
+
+def contract(contract: Contract, points: list[MeteringPoint], last_month: date | None) -> dict:
+    """A company's contract (a token made by one of its administrators): its balance and its metering points."""
+    return {
+        "id": contract.id,
+        "number": contract.number,
+        "company": {"code": contract.company.code, "name": contract.company.name},
+        "service": contract.service.value,
+        "subdivision": {"code": contract.subdivision.code, "name": contract.subdivision.name_uk},
+        "currency": CURRENCY,
+        "balance": money(contract.balance),
+        "amount_due": money(max(contract.balance, 0)),
+        "last_month": month(last_month),
+        "points": [{"eic": point.eic, "address": point.address} for point in points],
+        "links": {"months": external_url("api.contract_months", contract_id=contract.id)},
+    }
+
+
+def contract_month(when: date, amount: int, charges: list[CompanyCharge]) -> dict:
+    """A contract's billing month: the total and each metering point's charge."""
+    return {
+        "month": month(when),
+        "currency": CURRENCY,
+        "charged": money(amount),
+        "points": [
+            {
+                "eic": charge.point.eic,
+                "volume": thousandths(charge.volume),
+                "unit": charge.unit,
+                "tariff": thousandths(charge.tariff),
+                "charged": money(charge.amount),
+                "readings": {"start": thousandths(charge.reading_start), "end": thousandths(charge.reading_end)},
+            }
+            for charge in charges
+        ],
     }

@@ -92,6 +92,36 @@ PAYMENT_EXAMPLE = {
     "settled_at": None,
 }
 
+CONTRACT_EXAMPLE = {
+    "id": 7,
+    "number": "L-1/26-E",
+    "company": {"code": "32855961", "name": "ТОВ «Волинь-Агро»"},
+    "service": "electricity",
+    "subdivision": {"code": "101", "name": "Луцька міська філія"},
+    "currency": "UAH",
+    "balance": "12840.00",
+    "amount_due": "12840.00",
+    "last_month": "2026-10",
+    "points": [{"eic": "62Z0000000000017", "address": "м. Луцьк, вул. Лесі Українки, 1"}],
+    "links": {"months": "https://cabinet.example/api/v1/contracts/7/months"},
+}
+CONTRACT_MONTH_EXAMPLE = {
+    "month": "2026-10",
+    "currency": "UAH",
+    "charged": "12840.00",
+    "points": [
+        {
+            "eic": "62Z0000000000017",
+            "volume": "2140.000",
+            "unit": "kWh",
+            "tariff": "6.000",
+            "charged": "12840.00",
+            "readings": {"start": "10400.000", "end": "12540.000"},
+        }
+    ],
+}
+READINGS = {"start": THOUSANDTHS_OR_NULL, "end": THOUSANDTHS_OR_NULL}
+
 SCHEMAS: dict[str, dict] = {
     "Account": _object(
         {
@@ -176,6 +206,63 @@ SCHEMAS: dict[str, dict] = {
     "PaymentPage": _object(
         {"payments": {"type": "array", "items": {"$ref": "#/components/schemas/Payment"}}, "next": NEXT},
         {"payments": [PAYMENT_EXAMPLE], "next": None},
+    ),
+    "Contract": _object(
+        {
+            "id": {"type": "integer"},
+            "number": {"type": "string"},
+            "company": _object(
+                {"code": {"type": "string", "description": "EDRPOU or RNOKPP."}, "name": {"type": "string"}},
+                CONTRACT_EXAMPLE["company"],
+            ),
+            "service": {"type": "string", "enum": ["electricity", "gas"]},
+            "subdivision": _object(
+                {"code": {"type": "string"}, "name": {"type": "string"}}, CONTRACT_EXAMPLE["subdivision"]
+            ),
+            "currency": CURRENCY,
+            "balance": {**MONEY, "description": "Above zero a debt, below zero an overpayment."},
+            "amount_due": MONEY,
+            "last_month": {**MONTH_OR_NULL, "description": "The newest month charged."},
+            "points": {
+                "type": "array",
+                "items": _object(
+                    {"eic": {"type": "string"}, "address": {"type": "string"}}, CONTRACT_EXAMPLE["points"][0]
+                ),
+            },
+            "links": _object({"months": URL}, CONTRACT_EXAMPLE["links"]),
+        },
+        CONTRACT_EXAMPLE,
+        "A contract of a company the token's login administers (a token made with that company).",
+    ),
+    "ContractList": _object(
+        {"contracts": {"type": "array", "items": {"$ref": "#/components/schemas/Contract"}}},
+        {"contracts": [CONTRACT_EXAMPLE]},
+    ),
+    "ContractMonth": _object(
+        {
+            "month": MONTH,
+            "currency": CURRENCY,
+            "charged": {**MONEY, "description": "Every point's charge added up (VAT included)."},
+            "points": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "eic": {"type": "string"},
+                        "volume": THOUSANDTHS,
+                        "unit": {"type": "string", "enum": ["kWh", "m3"]},
+                        "tariff": THOUSANDTHS,
+                        "charged": MONEY,
+                        "readings": _object(READINGS, CONTRACT_MONTH_EXAMPLE["points"][0]["readings"]),
+                    },
+                    CONTRACT_MONTH_EXAMPLE["points"][0],
+                ),
+            },
+        },
+        CONTRACT_MONTH_EXAMPLE,
+    ),
+    "ContractMonthPage": _object(
+        {"months": {"type": "array", "items": {"$ref": "#/components/schemas/ContractMonth"}}, "next": NEXT},
+        {"months": [CONTRACT_MONTH_EXAMPLE], "next": None},
     ),
     "Problem": {
         "type": "object",

@@ -23,6 +23,11 @@ PARAMETERS = {
         "schema": {"type": "string", "pattern": "^[0-9]{9}$"},
         "example": "529471247",
     },
+    "contract_id": {
+        "description": "The id of a contract the token may read (from /contracts).",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 9999999999},
+        "example": 7,
+    },
     "month": {
         "description": "A billing month, YYYY-MM.",
         "schema": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
@@ -75,7 +80,9 @@ def _responses_of_problems() -> dict:
             401,
             {"WWW-Authenticate": _header('`Bearer realm="vez"`.')},
         ),
-        "NotFound": _problem("No such account, bill or month, or one this token may not read: all alike.", 404),
+        "NotFound": _problem(
+            "No such account, contract, bill or month, or one this token may not read: all alike.", 404
+        ),
         "TooManyRequests": _problem(
             "The token's request limit is used up (API_LIMIT_PER_TOKEN, 60 a minute by default; 304s count too).",
             429,

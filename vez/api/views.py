@@ -13,9 +13,11 @@ from vez.api.paging import BadPage, page, parse_limit
 from vez.api.spec import openapi, operation
 from vez.billing import parse_month
 from vez.cabinet import documents, queries
+from vez.companies import access
+from vez.companies import queries as company_queries
 from vez.identity import api_tokens
 from vez.identity.limits import API_PER_TOKEN
-from vez.models import ApiToken, Payment, PersonalAccount
+from vez.models import ApiToken, Contract, Payment, PersonalAccount
 from vez.payments import autopay
 from vez.problems import for_status
 
@@ -205,3 +207,47 @@ def bill_pdf(number: str, month: str):
 def payments(number: str):
     rows = list(reversed(queries.all_payments(_account(number))))
     return _page(rows, _payment_key, "payments", representations.payment_row)
+
+
+def _contract(contract_id: int) -> Contract:
+    """A contract of a company this token reads (made with it, its login still administering it); else 404."""
+    token = _token()
+    found = access.member_contract(token.user_id, contract_id)
+    if found is None or found[0].company_id not in api_tokens.readable_company_ids(token):
+        abort(404)
+    return found[0]
+
+
+@operation(
+    bp,
+    "/contracts",
+    "contracts",
+    "The company contracts this token reads",
+    "A token made by a company's administrator with that company: each contract with its balance and points.",
+    schema="ContractList",
+)
+def contracts():
+    cards = [
+        card for company in api_tokens.readable_company_ids(_token()) for card in company_queries.contracts_of(company)
+    ]
+    rows = [representations.contract(card.contract, card.points, card.last_month) for card in cards]
+    return json_answer({"contracts": rows}, _token().id)
+
+
+@operation(
+    bp,
+    "/contracts/<id:contract_id>/months",
+    "contract_months",
+    "A contract's monthly charges",
+    "Per billing month, newest first: the total and each metering point's volume, tariff, charge and readings.",
+    schema="ContractMonthPage",
+    paged=True,
+)
+def contract_months(contract_id: int):
+    history = company_queries.history(_contract(contract_id), i18n.today())
+    return _page(
+        history.months,
+        _month_key,
+        "months",
+        lambda month: representations.contract_month(month.month, month.amount, month.charges),
+    )
