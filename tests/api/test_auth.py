@@ -97,3 +97,10 @@ def test_a_use_is_recorded_with_its_address(api, db, ivan_secret):
 def test_the_description_needs_no_token(api):
     response = api("/api/v1/openapi.json")
     assert response.status_code == 200 and response.get_json()["openapi"] == "3.1.0"
+
+
+def test_a_session_cookie_beside_a_token_changes_nothing(auth, client, ivan, petro, make_token):
+    """The bearer decides whose data it is: ivan's cabinet cookie with petro's token reads petro's accounts only."""
+    auth.login()
+    response = client.get("/api/v1/accounts", headers={"Authorization": f"Bearer {make_token(petro[0])}"})
+    assert [a["number"] for a in response.get_json()["accounts"]] == ["531111111"]
