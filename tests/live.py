@@ -53,6 +53,17 @@ class Live:
         finally:
             conn.close()
 
+    def get(self, path: str, headers: dict | None = None) -> tuple[int, str | None, str | None]:
+        """(status, Retry-After, ETag) of one GET."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            conn.request("GET", path, headers=headers or {})
+            response = conn.getresponse()
+            response.read()
+            return response.status, response.getheader("Retry-After"), response.getheader("ETag")
+        finally:
+            conn.close()
+
     def burst(self, calls: list) -> list[tuple[int, str | None, str | None]]:
         """Run every call at once: each thread waits at a barrier, then posts."""
         barrier = threading.Barrier(len(calls))

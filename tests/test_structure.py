@@ -22,6 +22,7 @@ BLUEPRINTS = (
     "admin",
     "devmail",
     "company",
+    "api",
 )
 
 

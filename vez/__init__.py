@@ -166,6 +166,7 @@ def register_blueprints(app: Flask) -> None:
     from vez import brand, converters
     from vez.activation import bp as activation_bp
     from vez.admin import init_admin
+    from vez.api import bp as api_bp
     from vez.auth import bp as auth_bp
     from vez.cabinet import bp as cabinet_bp
     from vez.company import bp as company_bp
@@ -182,6 +183,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     app.register_blueprint(paylinks_bp)
     app.register_blueprint(company_bp)
+    app.register_blueprint(api_bp)  # the personal API under /api/v1/ (docs/api.md)
     init_admin(app)
 
 

@@ -86,6 +86,10 @@ class Config:
     EMAIL_CHANGE_MAX_AGE = 24 * 3600
     INVITATION_MAX_AGE = 7 * 24 * 3600  # a company invitation letter's link (docs/companies.md)
     INVITATION_LIMIT_PER_COMPANY = "20 per day"  # invitations one company may send (a race-free counter)
+    # The read-only API (docs/api.md): every request of one token counts, 304s too (a race-free counter).
+    API_LIMIT_PER_TOKEN = "60 per minute"
+    API_PAGE_SIZE = 24  # items of a list page when `limit` is not given (two years of months)
+    API_PAGE_MAX = 100  # the largest `limit` a list accepts
     PAY_LINK_MAX_AGE = 45 * 24 * 3600  # the one-tap pay link of a letter (docs/payments.md, "One-tap pay links")
     # Every identification and recovery answer takes at least this long, whatever the outcome
     # (docs/security.md B11, C19).

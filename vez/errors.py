@@ -16,6 +16,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from vez import problems
 from vez.extensions import db, login_manager
 from vez.logs import redact
 
@@ -62,12 +63,16 @@ def render_error(code: int, incident: str | None = None, advice=None):
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
+        if problems.is_api_request():
+            return problems.for_status(400)
         return render_error(400, advice=_l("The form has expired. Reload the page and send it again."))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if problems.is_api_request():
+            return problems.for_error(error)
         return render_error(error.code)
 
     @app.errorhandler(DBAPIError)
@@ -77,6 +82,8 @@ def init_app(app: Flask) -> None:
         log.error(
             "database unavailable, incident %s: %s", incident, error.__class__.__name__, extra={"incident": incident}
         )
+        if problems.is_api_request():
+            return problems.for_status(503, incident=incident)
         return render_error(503, incident)
 
     @app.errorhandler(InternalServerError)
@@ -92,4 +99,6 @@ def init_app(app: Flask) -> None:
             exc_info=original,
             extra={"incident": incident},
         )
+        if problems.is_api_request():
+            return problems.for_status(500, incident=incident)
         return render_error(500, incident)

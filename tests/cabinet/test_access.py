@@ -27,6 +27,7 @@ NOT_OWNED = {
 NOT_OWNED_PREFIXES = (
     "/admin",  # staff only: docs/security.md 31 covers them
     "/company",  # a company's objects belong to its members, not a login: tests/business/test_access_matrix.py
+    "/api/",  # a bearer token's, never a session's (a cookie there is 401): tests/api/test_scope.py
 )
 
 

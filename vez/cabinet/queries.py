@@ -198,6 +198,24 @@ def all_charges(account: PersonalAccount) -> list[Charge]:
     return list(db.session.scalars(select(Charge).where(Charge.account_id == account.id).order_by(Charge.month)))
 
 
+def all_bills(account: PersonalAccount) -> list[Bill]:
+    return list(db.session.scalars(select(Bill).where(Bill.account_id == account.id).order_by(Bill.month)))
+
+
+def newest_charges(account_ids: list[int]) -> dict[int, Charge]:
+    """Each account's newest charge (its current tariff and unit), in one statement."""
+    newest = (
+        select(Charge.account_id, func.max(Charge.month).label("month"))
+        .where(Charge.account_id.in_(account_ids))
+        .group_by(Charge.account_id)
+        .subquery()
+    )
+    rows = db.session.scalars(
+        select(Charge).join(newest, (Charge.account_id == newest.c.account_id) & (Charge.month == newest.c.month))
+    )
+    return {charge.account_id: charge for charge in rows}
+
+
 def all_payments(account: PersonalAccount) -> list[Payment]:
     """Every payment and attempt of the account, as the history lists them (no order only shown: `created`)."""
     return list(

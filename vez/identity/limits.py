@@ -21,6 +21,7 @@ take before their first write (see `_own_transaction`); `refund` and `reset` com
 from __future__ import annotations
 
 import ipaddress
+import math
 import random
 import time
 from collections.abc import Iterator
@@ -170,6 +171,15 @@ class Limit:
         hits = db.session.scalar(select(LimitCounter.hits).where(_row(self.name, key)))
         return sum(1 for moment in _moments(hits) if moment > time.time() - window)
 
+    def retry_after(self, key: str | None) -> int:
+        """Whole seconds until `take` may count again for this key (the oldest attempt leaves the window); 0 now."""
+        key, item, now = self._key(key), self.item, time.time()
+        hits = db.session.scalar(select(LimitCounter.hits).where(_row(self.name, key)))
+        inside = [moment for moment in _moments(hits) if moment > now - item.get_expiry()]
+        if len(inside) < item.amount:
+            return 0
+        return max(1, math.ceil(inside[-item.amount] + item.get_expiry() - now))
+
     def keys_over(self) -> list[str]:
         """Keys that `take` refuses now."""
         item, now = self.item, time.time()
@@ -238,6 +248,8 @@ LETTERS_PER_ADDRESS = Limit("letters-address", "LETTER_LIMIT_PER_ADDRESS", per_a
 # "Pay" on a one-tap pay link (no login to count by): presses per address (docs/payments.md, "One-tap pay links").
 INVITATIONS_PER_COMPANY = Limit("company-invitations", "INVITATION_LIMIT_PER_COMPANY")
 PAY_LINK_PER_ADDRESS = Limit("pay-link-address", "PAY_LINK_LIMIT_PER_ADDRESS", per_address=True)
+# Every request of one personal access token, 304s too (docs/api.md, "Limits"): keyed by the token's id.
+API_PER_TOKEN = Limit("api-token", "API_LIMIT_PER_TOKEN")
 
 
 # ---- the second factor: each time step once -------------------------------------------------------------
