@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from jsonschema import Draft202012Validator
 
-from tests.cabinet.conftest import ivan, pay, petro  # noqa: F401 (the same two logins the cabinet's tests use)
+from tests.cabinet.conftest import ivan, logged_in, pay, petro  # noqa: F401 (the same two logins the cabinet's tests use)
 from vez.api.schemas import SCHEMAS
 from vez.identity import api_tokens
 
