@@ -40,8 +40,8 @@ from vez.models.registration import IdentificationFailure, IdentificationProof, 
 from vez.models.reminder import Disconnection, Reminder
 from vez.models.sandbox import SandboxCard, SandboxPayment
 from vez.models.schedule import ScheduledRun
-from vez.models.token import ApiToken, ApiTokenAccount, ApiTokenCompany
 from vez.models.subdivision import BranchKind, Service, Subdivision
+from vez.models.token import ApiToken, ApiTokenAccount, ApiTokenCompany
 from vez.models.user import Role, User, UserAccount
 
 __all__ = [
