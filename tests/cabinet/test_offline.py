@@ -88,7 +88,7 @@ def test_a_login_starts_on_a_wiped_device_and_a_failed_one_wipes_nothing(client,
 def test_logged_in_pages_carry_the_hidden_note_the_worker_and_the_manifest(logged_in):
     html = logged_in.get("/cabinet").get_data(as_text=True)
     note = re.search(
-        r'<div class="offline-note" id="offline-note" role="status" data-snapshot="live" hidden>'
+        r'<div class="note" id="offline-note" role="status" data-snapshot="live" hidden>'
         r"(.*?)</div>",
         html,
         re.S,
