@@ -30,11 +30,10 @@
     var link = event.target.closest && event.target.closest("a[aria-disabled=true]");
     if (link) event.preventDefault();
   });
+  // A kept copy stays marked (and its forms off) even once the network is back: its data is still old, and the next
+  // page opened comes from the network. It never reloads itself: Chromium may say "online" while a navigation starts.
   window.addEventListener("offline", show);
-  window.addEventListener("online", function () {
-    if (kept) location.reload(); // the network is back: the live page replaces the kept copy
-    else show();
-  });
+  window.addEventListener("online", show);
   show();
 
   function wipe() {
