@@ -10,6 +10,7 @@ pages as `/brand.css` (the CSP allows no inline style) and the letters as inline
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,14 +95,16 @@ class Brand:
     site_url: str
     logo_url: str
     css_url: str
+    manifest_url: str
 
 
 def current() -> Brand:
     config = current_app.config
     version = current_app.extensions["vez.brand"]["version"]
-    logo = css = ""  # letters rendered by a job have no request to build page URLs from, nor need them
+    logo = css = manifest = ""  # letters rendered by a job have no request to build page URLs from, nor need them
     if has_request_context():
         css = url_for("brand.stylesheet", v=version)
+        manifest = url_for("brand.manifest", language=manifest_language(), v=version)
         logo = url_for("brand.logo", v=version) if config["BRAND_LOGO"] else url_for("static", filename="img/logo.svg")
     phone = localized(config["SUPPLIER_PHONE"])
     return Brand(
@@ -115,6 +118,7 @@ def current() -> Brand:
         site_url=localized(config["SUPPLIER_SITE_URL"]),
         logo_url=logo,
         css_url=css,
+        manifest_url=manifest,
     )
 
 
@@ -134,6 +138,46 @@ def logo() -> Response:
     if state["logo"] is None:
         abort(404)
     response = Response(state["logo"], mimetype=state["logo_type"])
+    response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
+    return response
+
+
+def manifest_language() -> str:
+    """The page's language, or the default one for the testers' pseudo-locale (the manifest has no such language)."""
+    language = str(get_locale())
+    return language if language in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@bp.route("/brand/<language>/manifest.webmanifest")
+def manifest(language: str) -> Response:
+    """The web app manifest (docs/offline.md): the cabinet on a phone's home screen, in the brand's names and colour."""
+    config = current_app.config
+    if language not in config["LANGUAGES"]:
+        abort(404)
+    version = current_app.extensions["vez.brand"]["version"]
+    state = current_app.extensions["vez.brand"]
+    if state["logo"] is not None:
+        icons = [{"src": url_for("brand.logo", v=version), "sizes": "any", "type": state["logo_type"]}]
+    else:
+        icons = [{"src": url_for("static", filename="img/logo.svg"), "sizes": "any", "type": "image/svg+xml"}]
+        icons += [
+            {"src": url_for("static", filename=f"img/icon-{size}.png"), "sizes": f"{size}x{size}", "type": "image/png"}
+            for size in (192, 512)
+        ]
+    body = {
+        "id": "/cabinet",
+        "name": localized(config["BRAND_NAME"], language),
+        "short_name": localized(config["BRAND_SHORT_NAME"], language),
+        "lang": language,
+        "dir": "ltr",
+        "start_url": url_for("cabinet.index"),
+        "scope": "/",
+        "display": "standalone",
+        "theme_color": config["BRAND_COLOR"],
+        "background_color": "#ffffff",
+        "icons": icons,
+    }
+    response = Response(json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json")
     response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
     return response
 

@@ -9,7 +9,7 @@ def content_security_policy() -> str:
     form_action = " ".join(["'self'", *current_app.config.get("CSP_FORM_ACTION_EXTRA", [])])
     return (
         "default-src 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'; "
-        f"form-action {form_action}; img-src 'self' data:"
+        f"form-action {form_action}; img-src 'self' data:; worker-src 'self'; manifest-src 'self'"
     )
 
 

@@ -10,6 +10,10 @@ from flask import Flask
 from whitenoise import WhiteNoise
 
 YEAR = 365 * 24 * 3600
+# The offline snapshot's worker lives with the other scripts but controls the cabinet (docs/offline.md): the
+# header lets a file under /static/js/ take the scope /cabinet, and only that scope.
+SERVICE_WORKER = "js/sw.js"
+SERVICE_WORKER_SCOPE = "/cabinet"
 
 
 @cache
@@ -31,6 +35,8 @@ def drop_stale_compressed(folder: str) -> None:
 def add_headers(headers, path: str, url: str) -> None:
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
+    if url.endswith("/" + SERVICE_WORKER):
+        headers["Service-Worker-Allowed"] = SERVICE_WORKER_SCOPE
 
 
 def whitenoise_of(app: Flask) -> WhiteNoise | None:

@@ -23,6 +23,7 @@ NOT_OWNED = {
     "paylinks.checkout": "a pay link's order is reached through its token only (tests/paylinks)",
     "paylinks.order": "a pay link's order is reached through its token only (tests/paylinks)",
     "paylinks.came_back": "a pay link's order is reached through its token only (tests/paylinks)",
+    "brand.manifest": "<language> names a language of the public web app manifest, not an object",
 }
 NOT_OWNED_PREFIXES = (
     "/admin",  # staff only: docs/security.md 31 covers them

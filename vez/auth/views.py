@@ -19,6 +19,10 @@ LOGIN_STATUS = {
     LoginOutcome.not_activated: 403,
     LoginOutcome.locked: 403,
 }
+# docs/offline.md: what this browser keeps of the cabinet for offline reading (Cache Storage and the service
+# worker are "storage") is wiped when the login ends, and before another login begins on the same browser.
+CLEAR_AT_LOGOUT = '"cache", "storage"'
+CLEAR_AT_LOGIN = '"storage"'
 SECOND_FACTOR_STATUS = {
     SecondFactorOutcome.throttled: 429,
     SecondFactorOutcome.wrong_code: 422,
@@ -51,7 +55,9 @@ def login():
         if staff:
             return redirect(url_for("auth.second_factor"), code=303)
         if result.outcome is LoginOutcome.ok:
-            return redirect(safe_next(form.next.data) or url_for("cabinet.index"), code=303)
+            response = redirect(safe_next(form.next.data) or url_for("cabinet.index"), code=303)
+            response.headers["Clear-Site-Data"] = CLEAR_AT_LOGIN
+            return response
         problem, status = result.outcome.value, LOGIN_STATUS[result.outcome]
         if result.outcome is LoginOutcome.not_activated:
             remember_unactivated(result.user)
@@ -102,4 +108,6 @@ def second_factor():
 def logout():
     end_session(current_user if current_user.is_authenticated else None, ip=request.remote_addr)
     db.session.commit()
-    return redirect(url_for("home.index"), code=303)
+    response = redirect(url_for("home.index"), code=303)
+    response.headers["Clear-Site-Data"] = CLEAR_AT_LOGOUT
+    return response

@@ -54,6 +54,7 @@ class BillView:
     purpose: str
     qr_url: str
     days_overdue: int = 0
+    newest: bool = False  # no later bill of the account: the one the offline snapshot keeps
 
     @property
     def qr_image(self) -> str:
@@ -84,6 +85,7 @@ def bill_view(account: PersonalAccount, month: date, today: date) -> BillView | 
         purpose,
         qr_url,
         overdue,
+        newest,
     )
 
 

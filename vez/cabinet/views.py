@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from vez import audit, caps, htmx, i18n
 from vez.billing import parse_month
-from vez.cabinet import bp, documents, queries
+from vez.cabinet import bp, documents, offline, queries
 from vez.cabinet.chart import chart
 from vez.cabinet.export import account_csv
 from vez.cabinet.forms import ConfirmForm, EmailChangeForm, PasswordChangeForm, PhoneForm, PreferencesForm
@@ -62,7 +62,8 @@ def index():
     config = current_app.config  # "pay everything in one payment", from the cards read (no statement)
     owing = ((card.account, card.bill) for card in summary.to_pay)
     batch_offer = batches.offer(owing, config["PAYMENT_MIN_AMOUNT"], config["PAYMENT_MAX_AMOUNT"])
-    return render_template("cabinet/index.html", cards=cards, summary=summary, batch_offer=batch_offer)
+    page = render_template("cabinet/index.html", cards=cards, summary=summary, batch_offer=batch_offer)
+    return offline.keep(Response(page))
 
 
 @bp.route("/accounts/<number>")
@@ -70,7 +71,7 @@ def index():
 def account(number: str):
     account = _account(number)
     history = queries.history(account, request.args.get("year", type=int))
-    return render(
+    page = render(
         "cabinet/account.html",
         "cabinet/_history.html",
         account=account,
@@ -81,6 +82,9 @@ def account(number: str):
         certificate_form=ConfirmForm(),
         **autopay_context(account),  # the autopay section (cabinet/_autopay.html)
     )
+    # The page as it opens, not an htmx partial or another year: that is the copy kept for offline reading.
+    whole = not htmx.is_partial_request() and not request.args
+    return offline.keep(Response(page)) if whole else page
 
 
 @bp.route("/accounts/<number>/bills/<month>")
@@ -89,7 +93,8 @@ def bill(number: str, month: str):
     view = documents.bill_view(_account(number), _month(month), i18n.today())
     if view is None:
         abort(404)
-    return render_template("cabinet/bill.html", view=view)
+    page = Response(render_template("cabinet/bill.html", view=view))
+    return offline.keep(page) if view.newest else page
 
 
 @bp.route("/accounts/<number>/bills/<month>.pdf")
@@ -98,7 +103,8 @@ def bill_pdf(number: str, month: str):
     view = documents.bill_view(_account(number), _month(month), i18n.today())
     if view is None:
         abort(404)
-    return _pdf(documents.bill_pdf(view), f"bill-{number}-{month}.pdf")
+    pdf = _pdf(documents.bill_pdf(view), f"bill-{number}-{month}.pdf")
+    return offline.keep(pdf) if view.newest else pdf
 
 
 @bp.route("/accounts/<number>/export.csv")

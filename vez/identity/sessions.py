@@ -92,6 +92,19 @@ def start_session(user: User, remember: bool = False, *, second_factor: bool = F
     session[LOGIN_ID] = login_id(user, now)  # what the session and the remember cookie carry
 
 
+def login_ends_at(remembered: bool) -> int:
+    """When this browser's login ends if it is not used again (epoch seconds): the session's idle timeout within
+    its absolute lifetime, or the remember cookie's lifetime when the browser holds one (docs/offline.md)."""
+    config, now = current_app.config, int(time.time())
+    started = session.get(AUTH_AT, now)
+    idle, absolute = config["PERMANENT_SESSION_LIFETIME"], config["SESSION_ABSOLUTE_LIFETIME"]
+    ends = min(now + idle.total_seconds(), started + absolute.total_seconds())
+    parsed = _parse(session.get(LOGIN_ID, ""))
+    if remembered and parsed is not None:
+        ends = max(ends, parsed[2] + config["REMEMBER_COOKIE_DURATION"].total_seconds())
+    return int(ends)
+
+
 def second_factor_passed(user: User) -> bool:
     """This session's TOTP code was accepted for this login within STAFF_SECOND_FACTOR_MAX_AGE."""
     state = session.get(SECOND_FACTOR)
