@@ -1,4 +1,5 @@
-"""URL converters: `<id:name>` for every integer id in a path (docs/security.md, ids in URLs).
+"""URL converters: `<id:name>` for every integer id in a path (docs/security.md, ids in URLs), and
+`<month:name>` for a billing month (one URL per bill or document: `2026-10`, never `2026-1` or `2026-13`).
 
 Werkzeug's `<int:>` takes any run of digits (Unicode ones too: `١٠` is 10) of any length, so
 /payments/9223372036854775808 reached the database and overflowed SQLite's 64-bit INTEGER: a 500 (and
@@ -9,8 +10,10 @@ Should a table move to BIGINT ids, ID_MAX follows it.
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Flask
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 ID_MIN, ID_MAX = 1, 2**31 - 1  # the id columns are sa.Integer: PostgreSQL integer
 
@@ -23,6 +26,19 @@ class IdConverter(IntegerConverter):
         super().__init__(map, min=ID_MIN, max=ID_MAX)
 
 
+class MonthConverter(BaseConverter):
+    """`YYYY-MM` exactly → the month's first day; anything else is a 404 before the view runs."""
+
+    regex = r"[1-9][0-9]{3}-(?:0[1-9]|1[0-2])"
+
+    def to_python(self, value: str) -> date:
+        return date(int(value[:4]), int(value[5:7]), 1)
+
+    def to_url(self, value: date | str) -> str:
+        return value if isinstance(value, str) else f"{value:%Y-%m}"
+
+
 def init_app(app: Flask) -> None:
     """Before any blueprint: a rule's converters are looked up when the rule is added."""
     app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["month"] = MonthConverter

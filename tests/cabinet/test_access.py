@@ -105,7 +105,7 @@ def test_E29_every_route_with_an_object_id_refuses_another_logins_ids_with_404(a
             checked.append(f"{method} {rule.rule}")
     for expected in (
         "GET /cabinet/accounts/<number>",
-        "GET /cabinet/accounts/<number>/bills/<month>.pdf",
+        "GET /cabinet/accounts/<number>/bills/<month:month>.pdf",
         "GET /cabinet/accounts/<number>/export.csv",
         "POST /cabinet/accounts/<number>/certificates",
         "GET /cabinet/accounts/<number>/certificates/<code>.pdf",

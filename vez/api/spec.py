@@ -30,7 +30,7 @@ PARAMETERS = {
     },
     "month": {
         "description": "A billing month, YYYY-MM.",
-        "schema": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+        "schema": {"type": "string", "pattern": "^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"},
         "example": "2026-10",
     },
 }

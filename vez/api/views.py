@@ -11,7 +11,6 @@ from vez.api import bp, representations
 from vez.api.conditional import CACHE_CONTROL, json_answer
 from vez.api.paging import BadPage, page, parse_limit
 from vez.api.spec import openapi, operation
-from vez.billing import parse_month
 from vez.cabinet import documents, queries
 from vez.companies import access
 from vez.companies import queries as company_queries
@@ -81,16 +80,6 @@ def _account(number: str) -> PersonalAccount:
     if account is None or account.id not in api_tokens.readable_account_ids(token):
         abort(404)
     return account
-
-
-def _month(text: str) -> date:
-    try:
-        month = parse_month(text)
-    except ValueError:
-        abort(404)
-    if f"{month:%Y-%m}" != text:
-        abort(404)
-    return month
 
 
 def _page(items, key, name: str, row) -> Response:
@@ -180,18 +169,18 @@ def bills(number: str):
 
 @operation(
     bp,
-    "/accounts/<number>/bills/<month>.pdf",
+    "/accounts/<number>/bills/<month:month>.pdf",
     "bill_pdf",
     "A bill as PDF",
     "The bill the cabinet prints, with the NBU payment QR code.",
     schema=None,
 )
-def bill_pdf(number: str, month: str):
-    view = documents.bill_view(_account(number), _month(month), i18n.today())
+def bill_pdf(number: str, month: date):
+    view = documents.bill_view(_account(number), month, i18n.today())
     if view is None:
         abort(404)
     response = Response(documents.bill_pdf(view), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="bill-{number}-{month}.pdf"'
+    response.headers["Content-Disposition"] = f'inline; filename="bill-{number}-{month:%Y-%m}.pdf"'
     return response
 
 

@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from vez import audit, caps, htmx, i18n
-from vez.billing import parse_month
 from vez.cabinet import bp, documents, offline, queries
 from vez.cabinet.chart import chart
 from vez.cabinet.export import account_csv
@@ -31,16 +30,6 @@ def _account(number: str):
     if account is None:
         abort(404)
     return account
-
-
-def _month(text: str) -> date:
-    try:
-        month = parse_month(text)
-    except ValueError:
-        abort(404)
-    if f"{month:%Y-%m}" != text:  # one URL per bill: 2026-1 is not 2026-01
-        abort(404)
-    return month
 
 
 def _pdf(data: bytes, filename: str) -> Response:
@@ -87,23 +76,23 @@ def account(number: str):
     return offline.keep(Response(page)) if whole else page
 
 
-@bp.route("/accounts/<number>/bills/<month>")
+@bp.route("/accounts/<number>/bills/<month:month>")
 @login_required
-def bill(number: str, month: str):
-    view = documents.bill_view(_account(number), _month(month), i18n.today())
+def bill(number: str, month: date):
+    view = documents.bill_view(_account(number), month, i18n.today())
     if view is None:
         abort(404)
     page = Response(render_template("cabinet/bill.html", view=view))
     return offline.keep(page) if view.newest else page
 
 
-@bp.route("/accounts/<number>/bills/<month>.pdf")
+@bp.route("/accounts/<number>/bills/<month:month>.pdf")
 @login_required
-def bill_pdf(number: str, month: str):
-    view = documents.bill_view(_account(number), _month(month), i18n.today())
+def bill_pdf(number: str, month: date):
+    view = documents.bill_view(_account(number), month, i18n.today())
     if view is None:
         abort(404)
-    pdf = _pdf(documents.bill_pdf(view), f"bill-{number}-{month}.pdf")
+    pdf = _pdf(documents.bill_pdf(view), f"bill-{number}-{month:%Y-%m}.pdf")
     return offline.keep(pdf) if view.newest else pdf
 
 

@@ -13,7 +13,6 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 
 from vez import audit, i18n, nbu_qr
-from vez.billing import parse_month
 from vez.companies import access, documents
 from vez.companies.access import Can
 from vez.company import bp
@@ -56,17 +55,6 @@ def _can(member, capability: str) -> bool:
     return access.can(member, Can(capability))
 
 
-def _month(text: str) -> date:
-    """`YYYY-MM` exactly (one URL per document), else 404."""
-    try:
-        month = parse_month(text)
-    except ValueError:
-        abort(404)
-    if f"{month:%Y-%m}" != text:
-        abort(404)
-    return month
-
-
 def _pdf(data: bytes, filename: str) -> Response:
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -93,9 +81,9 @@ def _issued(contract: Contract, kind: DocumentKind, start: date, end: date | Non
     return document
 
 
-def _monthly(contract_id: int, month: str, kind: DocumentKind) -> tuple[Contract, CompanyDocument]:
+def _monthly(contract_id: int, month: date, kind: DocumentKind) -> tuple[Contract, CompanyDocument]:
     contract, _member = contract_or_404(contract_id, Can.documents)
-    return contract, _issued(contract, kind, _month(month))
+    return contract, _issued(contract, kind, month)
 
 
 def _filename(document: CompanyDocument) -> str:
@@ -106,9 +94,9 @@ def _filename(document: CompanyDocument) -> str:
     return f"{document.kind.value}-{safe}-{tail}.pdf"
 
 
-@bp.route("/contracts/<id:contract_id>/invoices/<month>")
+@bp.route("/contracts/<id:contract_id>/invoices/<month:month>")
 @member_required(Can.documents)
-def invoice(contract_id: int, month: str):
+def invoice(contract_id: int, month: date):
     contract, document = _monthly(contract_id, month, DocumentKind.invoice)
     qr_image = nbu_qr.svg_data_uri(documents.qr_url(document.content))
     return render_template(
@@ -116,23 +104,23 @@ def invoice(contract_id: int, month: str):
     )
 
 
-@bp.route("/contracts/<id:contract_id>/invoices/<month>.pdf")
+@bp.route("/contracts/<id:contract_id>/invoices/<month:month>.pdf")
 @member_required(Can.documents)
-def invoice_pdf(contract_id: int, month: str):
+def invoice_pdf(contract_id: int, month: date):
     _contract, document = _monthly(contract_id, month, DocumentKind.invoice)
     return _pdf(company_pdf.invoice(document), _filename(document))
 
 
-@bp.route("/contracts/<id:contract_id>/acts/<month>")
+@bp.route("/contracts/<id:contract_id>/acts/<month:month>")
 @member_required(Can.documents)
-def act(contract_id: int, month: str):
+def act(contract_id: int, month: date):
     contract, document = _monthly(contract_id, month, DocumentKind.act)
     return render_template("company/act.html", contract=contract, document=document, c=document.content)
 
 
-@bp.route("/contracts/<id:contract_id>/acts/<month>.pdf")
+@bp.route("/contracts/<id:contract_id>/acts/<month:month>.pdf")
 @member_required(Can.documents)
-def act_pdf(contract_id: int, month: str):
+def act_pdf(contract_id: int, month: date):
     _contract, document = _monthly(contract_id, month, DocumentKind.act)
     return _pdf(company_pdf.act(document), _filename(document))
 
