@@ -24,6 +24,7 @@ from jinja2 import pass_context
 from vez import pseudo
 from vez.models import utcnow
 from vez.money import format_money, format_plain
+from vez.problems import is_api_request
 
 LANG_COOKIE = "lang"
 
@@ -166,7 +167,8 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def remember_language(response: Response) -> Response:
         chosen = g.get("lang_chosen")
-        if chosen and request.cookies.get(LANG_COOKIE) != chosen:
+        # The API sets no cookie at all (docs/api.md): ?lang= there chooses the language of that answer only.
+        if chosen and request.cookies.get(LANG_COOKIE) != chosen and not is_api_request():
             response.set_cookie(
                 LANG_COOKIE, chosen, max_age=365 * 24 * 3600, secure=True, httponly=True, samesite="Lax"
             )

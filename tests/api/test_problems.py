@@ -65,3 +65,10 @@ def test_the_detail_is_in_the_asked_language(api):
 def test_the_html_site_keeps_its_html_error_pages(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404 and response.mimetype == "text/html"
+
+
+def test_an_api_answer_sets_no_cookie_even_with_lang(api, ivan_secret):
+    answer = api("/api/v1/accounts?lang=en", ivan_secret)
+    assert answer.status_code == 200 and "Set-Cookie" not in answer.headers
+    problem = api("/api/v1/accounts/000000000?lang=en", ivan_secret)
+    assert problem.status_code == 404 and "Set-Cookie" not in problem.headers
