@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+from functools import lru_cache
 
 import segno
 from stdnum import iban as std_iban
@@ -87,8 +88,13 @@ def qr_code(url: str) -> segno.QRCode:
     return segno.make(url, error="m", micro=False, boost_error=False)
 
 
+@lru_cache(maxsize=512)
 def svg_data_uri(url: str) -> str:
-    """The code as an SVG `data:` URI for an <img> (the CSP allows data: images; no inline markup needed)."""
+    """The code as an SVG `data:` URI for an <img> (the CSP allows data: images; no inline markup needed).
+
+    Drawing a code is two thirds of a bill page's time (segno tries all eight masks); the picture is a pure
+    function of its URL (payee, amount, purpose), so each worker draws one bill's code once (512 codes of
+    about 10 KB: some 5 MB a worker at most; issue 16, docs/performance.md)."""
     return qr_code(url).svg_data_uri(scale=4, border=2)
 
 
