@@ -39,6 +39,7 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_REFRESH_EACH_REQUEST = True
+    SESSION_RESIGN_SECONDS = 60  # an unchanged session cookie is signed and sent again once it is this old
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)  # idle timeout
     SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
     REMEMBER_COOKIE_NAME = "__Host-remember"
@@ -216,6 +217,9 @@ class Config:
     CACHE_REDIS_URL = None
     PAGE_CACHE_SECONDS = 60
     PAGE_CACHE_RETRY_SECONDS = 30  # a cache that did not answer is skipped this long (pages are rendered)
+    # vez.rendercache: the logged-in pages rendered once per login, page, language and data, per worker (0: off).
+    RENDER_CACHE_BYTES = 16 * 1024 * 1024
+    RENDER_CACHE_STRICT = False  # a page that reads the database while rendering is an error (the tests)
 
 
 class TestingConfig(Config):
@@ -231,6 +235,7 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     EXTERNAL_URL = "https://cabinet.test"
     SERVER_NAME = None
+    RENDER_CACHE_STRICT = True
 
 
 def is_flag_on(value) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Select, select
+from sqlalchemy import BindParameter, Select, select
 
 from vez.extensions import db
 from vez.models import PersonalAccount, UserAccount
@@ -15,8 +15,8 @@ from vez.models import PersonalAccount, UserAccount
 NUMBER = re.compile(r"[0-9]{9}", re.ASCII)  # a personal account number: 9 ASCII digits
 
 
-def held_by(user_id: int) -> Select[tuple[PersonalAccount]]:
-    """The login's accounts, as a statement to narrow or order further."""
+def held_by(user_id: int | BindParameter) -> Select[tuple[PersonalAccount]]:
+    """The login's accounts, as a statement to narrow or order further (`user_id` may be a bound parameter)."""
     return (
         select(PersonalAccount)
         .join(UserAccount, UserAccount.account_id == PersonalAccount.id)

@@ -23,6 +23,13 @@ def render(page: str, partial: str, **context: Any) -> str:
     return render_template(partial if is_partial_request() else page, **context)
 
 
+def render_kept(page: str, partial: str, **context: Any) -> str:
+    """`render`, through the render cache (vez.rendercache): a logged-in page rendered once for the same data."""
+    from vez.rendercache import render_page
+
+    return render_page(partial if is_partial_request() else page, **context)
+
+
 def redirect(url: str) -> Response:
     """After a state change: `HX-Redirect` for an htmx request (it loads the whole page), 303 otherwise."""
     if request.headers.get("HX-Request") == "true":

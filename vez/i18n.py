@@ -94,20 +94,28 @@ MONTH_FORMATS = {"full": "LLLL yyyy", "short": "LLL yyyy", "label": "LLL"}  # la
 
 def day(value: date | datetime | None) -> str:
     """A date in the locale's medium form: `20 лист. 2026 р.`, `Nov 20, 2026`."""
-    return "" if value is None else format_date(value, "medium")
+    return "" if value is None else _formatted(value, "medium", get_locale(), select_timezone())
 
 
 def moment(value: datetime | None) -> str:
     """A date with its time, where the time matters: `1 груд. 2026 р., 22:09`, `Dec 1, 2026, 10:09 PM`."""
-    if value is None:
-        return ""
-    pattern = get_datetime_format("medium", locale=get_locale())
-    return pattern.replace("{1}", format_date(value, "medium")).replace("{0}", format_time(value, "short"))
+    return "" if value is None else _formatted(value, "moment", get_locale(), select_timezone())
 
 
 def month(value: date | None, style: str = "full") -> str:
     """A billing month: `листопад 2026`, `November 2026` (`short`: `лист. 2026`; `label`: `лист.`)."""
-    return "" if value is None else format_date(value, MONTH_FORMATS[style])
+    return "" if value is None else _formatted(value, MONTH_FORMATS[style], get_locale(), select_timezone())
+
+
+@lru_cache(maxsize=8192)
+def _formatted(value: date | datetime, style: str, locale: Locale, timezone: str) -> str:
+    """One date in one style, locale and time zone, formatted once per process: Babel parses the pattern on
+    every call, and a page repeats its months and days (docs/performance.md). The key carries the locale and
+    the zone, so a letter forced into another language (force_locale) gets its own."""
+    if style == "moment":
+        pattern = get_datetime_format("medium", locale=locale)
+        return pattern.replace("{1}", format_date(value, "medium")).replace("{0}", format_time(value, "short"))
+    return format_date(value, style)
 
 
 def rule_day(value: date | None) -> str:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 from typing import Literal
 
-from flask_babel import format_currency
+from babel.numbers import format_currency
+from flask_babel import get_locale
 
 Grammar = Literal["typed", "bare", "plain"]
 
@@ -84,7 +86,14 @@ def format_money(kopiykas: int | None) -> str:
     """Kopiykas as hryvnias in the current locale: `1 234,50 ₴` (uk), `1,234.50 UAH` (en); `` for None."""
     if kopiykas is None:
         return ""
-    return format_currency(Decimal(kopiykas) / 100, "UAH", format=MONEY_FORMAT)
+    return _money(kopiykas, get_locale())
+
+
+@lru_cache(maxsize=8192)
+def _money(kopiykas: int, locale) -> str:
+    """Babel parses the pattern and looks up the locale's symbols on every call: a page of amounts repeats them,
+    so each amount is formatted once per locale and process (docs/performance.md)."""
+    return format_currency(Decimal(kopiykas) / 100, "UAH", format=MONEY_FORMAT, locale=locale)
 
 
 def format_plain(kopiykas: int | None, *, drop_zero_cents: bool = False) -> str:

@@ -99,6 +99,7 @@ def test_a_logged_in_visitor_gets_the_503_page_when_the_database_is_away(client,
         raise OperationalError("SELECT", {}, Exception("connection refused"))
 
     monkeypatch.setattr(db.session, "get", away)
+    monkeypatch.setattr(db.session, "execute", away)  # the login is loaded by a statement of its own
     response = client.get("/cabinet")
     assert response.status_code == 503
     assert "Сервіс тимчасово недоступний" in response.get_data(as_text=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import date, datetime
 
+import pytest
 from sqlalchemy import event
 
 from vez.billing import generate_bills, next_month
@@ -90,3 +91,23 @@ def test_account_page_statements_do_not_grow_with_charges_and_payments(app, db, 
     large = count_for(app, logged_in, "/cabinet/accounts/550000000")
     assert large == small
     assert large <= 10
+
+
+# The statements behind each page, pinned (docs/performance.md, "Statements per page"): a change that adds one
+# fails here and must say why in this table; one that removes one lowers the figure.
+PAGE_STATEMENTS = {
+    ("/", False): 0,  # the public page cache
+    ("/login", False): 0,
+    ("/registration", False): 0,
+    ("/", True): 1,  # the login (with "belongs to a company?")
+    ("/cabinet", True): 2,  # the login; the cards
+    ("/cabinet/accounts/529471247", True): 7,  # the login, the account, bounds, charges, bills, payments, autopay
+    ("/cabinet/accounts/529471247/bills/2026-10", True): 4,  # the login, the account, bill + charge, payments
+}
+
+
+@pytest.mark.parametrize(("path", "logged"), list(PAGE_STATEMENTS))
+def test_each_page_runs_exactly_its_pinned_statements(app, client, auth, ivan, path, logged):
+    if logged:
+        assert auth.login().status_code == 303
+    assert count_for(app, client, path) == PAGE_STATEMENTS[(path, logged)]

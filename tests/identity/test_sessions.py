@@ -98,3 +98,36 @@ def test_a_password_change_elsewhere_ends_this_session(db, client, auth, make_us
     end_all_sessions(user)
     db.session.commit()
     assert client.get("/cabinet").status_code == 302
+
+
+def test_26_an_unchanged_session_cookie_is_sent_again_only_once_a_minute_old(client, auth, make_user):
+    """docs/performance.md: the same cookie is not signed again on every page; the idle timeout still slides."""
+    make_user("ivan")
+    with time_machine.travel("2030-01-01 10:00", tick=False) as t:
+        auth.login()
+        client.get("/cabinet")  # the first page after the login gives the new session its CSRF token: a change
+        t.shift(timedelta(seconds=30))
+        assert "__Host-session" not in cookies(client.get("/cabinet"))
+        t.shift(timedelta(seconds=31))
+        assert "__Host-session" in cookies(client.get("/cabinet"))  # a minute old: signed again, sliding idleness
+        for _ in range(3):  # 3 × 25 minutes of use, each page within the idle timeout of the cookie's signature
+            t.shift(timedelta(minutes=25))
+            assert client.get("/cabinet").status_code == 200
+        t.shift(timedelta(minutes=30, seconds=1))
+        assert client.get("/cabinet").status_code == 302
+
+
+def test_26_a_changed_session_is_sent_at_once(app, client, auth, make_user):
+    make_user("ivan")
+    auth.login()
+    opened = app.session_interface.open_session(app, _request_with(app, client))
+    assert opened["_user_id"] and not app.session_interface.should_set_cookie(app, opened)
+    opened["changed"] = True
+    assert app.session_interface.should_set_cookie(app, opened)
+
+
+def _request_with(app, client):
+    from flask import Request
+
+    cookie = client.get_cookie("__Host-session").value
+    return Request.from_values("/", headers={"Cookie": f"__Host-session={cookie}"})

@@ -22,6 +22,10 @@ def init_login_manager(manager: LoginManager) -> None:
     manager.user_loader(sessions.load_user)
 
 
+def init_session_cookies(app) -> None:
+    app.session_interface = sessions.SessionCookies()
+
+
 @bp.before_app_request
 def restore_remembered_login() -> None:
     """A remember cookie is read first thing (not at the view's first look at current_user), so its audit event,

@@ -62,9 +62,10 @@ class BillView:
 
 
 def bill_view(account: PersonalAccount, month: date, today: date) -> BillView | None:
-    bill = queries.bill_of(account, month)
-    if bill is None:
+    found = queries.bill_month(account, month)
+    if found is None:
         return None
+    bill, charge, newest = found
     supplier = Supplier.from_config()
     purpose = purpose_line(account, month)
     qr_url = nbu_qr.payment_url(
@@ -74,12 +75,11 @@ def bill_view(account: PersonalAccount, month: date, today: date) -> BillView | 
         code=supplier.edrpou,
         purpose=purpose,
     )
-    newest = not queries.has_bill_after(account, month)
     overdue = days_overdue(bill, balance=account.balance, newest=newest, today=today)
     return BillView(
         bill,
         account,
-        queries.charge_of(account, month),
+        charge,
         queries.received_in(account, month),
         supplier,
         purpose,

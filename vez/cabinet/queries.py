@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from vez.billing import days_overdue, next_month
@@ -30,6 +31,22 @@ class Card:
 def cards_of(user_id: int, today: date) -> list[Card]:
     """The /cabinet cards: each account with its newest bill, newest paid payment and newest unfinished order, in
     one statement."""
+    rows = db.session.execute(_cards_statement(), {"user_id": user_id})
+    return [
+        Card(
+            account,
+            bill,
+            payment,
+            unfinished,
+            days_overdue(bill, balance=account.balance, newest=True, today=today) if bill else 0,
+        )
+        for account, bill, payment, unfinished in rows
+    ]
+
+
+@cache
+def _cards_statement() -> Select:
+    """Built once per process (the login is a bound parameter): building it was a tenth of a /cabinet request."""
     newest_bill = (
         select(Bill.id)
         .where(Bill.account_id == PersonalAccount.id)
@@ -50,24 +67,14 @@ def cards_of(user_id: int, today: date) -> list[Card]:
         )
 
     order = aliased(Payment)
-    rows = db.session.execute(
-        held_by(user_id)
+    return (
+        held_by(bindparam("user_id"))
         .add_columns(Bill, Payment, order)
         .outerjoin(Bill, Bill.id == newest_bill)
         .outerjoin(Payment, Payment.id == newest(PaymentStatus.paid))
         .outerjoin(order, order.id == newest(*UNFINISHED))
         .order_by(PersonalAccount.service, PersonalAccount.number)
     )
-    return [
-        Card(
-            account,
-            bill,
-            payment,
-            unfinished,
-            days_overdue(bill, balance=account.balance, newest=True, today=today) if bill else 0,
-        )
-        for account, bill, payment, unfinished in rows
-    ]
 
 
 @dataclass
@@ -111,10 +118,8 @@ def _year_back(month: date) -> date:
 
 def history(account: PersonalAccount, year: int | None = None) -> History:
     """The calendar year asked for when it has data, else the twelve months up to the newest charge or bill."""
-    first, last = db.session.execute(
-        select(func.min(Charge.month), func.max(Charge.month)).where(Charge.account_id == account.id)
-    ).one()
-    newest_bill = db.session.scalar(select(func.max(Bill.month)).where(Bill.account_id == account.id))
+    statements = _history_statements()
+    first, last, newest_bill = db.session.execute(statements.bounds, {"account": account.id}).one()
     latest = max([m for m in (last, newest_bill) if m is not None], default=None)
     years = sorted(range(first.year, latest.year + 1), reverse=True) if first and latest else []
     if year in years:
@@ -124,13 +129,10 @@ def history(account: PersonalAccount, year: int | None = None) -> History:
         end = next_month(anchor)
         start = date(end.year - 1, end.month, 1)
     result = History(start=start, end=end, years=years, year=year if year in years else None)
+    window = {"account": account.id, "start": start, "end": end}
     by_month = {
         charge.month: charge
-        for charge in db.session.scalars(
-            select(Charge)
-            .where(Charge.account_id == account.id, Charge.month >= _year_back(start), Charge.month < end)
-            .order_by(Charge.month)
-        )
+        for charge in db.session.scalars(statements.charges, {**window, "start": _year_back(start)})
     }
     result.charges = [charge for month, charge in by_month.items() if month >= start]
     result.year_before = {
@@ -138,44 +140,65 @@ def history(account: PersonalAccount, year: int | None = None) -> History:
         for charge in result.charges
         if _year_back(charge.month) in by_month
     }
-    result.bills = list(
-        db.session.scalars(
-            select(Bill)
-            .where(Bill.account_id == account.id, Bill.month >= start, Bill.month < end)
-            .order_by(Bill.month)
-        )
-    )
+    result.bills = list(db.session.scalars(statements.bills, window))
     # Every attempt, marked with its state, except an order whose checkout was only shown (`created`): a consumer
     # expects to see a payment that failed, not a page they opened (docs/payments.md, "States"). The latest
     # twelve months run up to now for payments: this month's (today's, an autopay's) come before its bill does.
-    paid_until = [Payment.paid_at < _at(end)] if result.year else []
-    result.payments = list(
-        db.session.scalars(
-            select(Payment)
-            .where(
-                Payment.account_id == account.id,
-                Payment.status != PaymentStatus.created,
-                Payment.paid_at >= _at(start),
-                *paid_until,
-            )
-            .order_by(Payment.paid_at.desc(), Payment.id.desc())
-        )
-    )
+    until = _at(end) if result.year else datetime.max
+    result.payments = list(db.session.scalars(statements.payments, {**window, "start": _at(start), "until": until}))
     return result
 
 
-def bill_of(account: PersonalAccount, month: date) -> Bill | None:
-    return db.session.scalar(select(Bill).where(Bill.account_id == account.id, Bill.month == month))
+@dataclass(frozen=True)
+class _HistoryStatements:
+    bounds: Select  # the first and last charged month and the newest bill's month
+    charges: Select
+    bills: Select
+    payments: Select
 
 
-def has_bill_after(account: PersonalAccount, month: date) -> bool:
-    return (
-        db.session.scalar(select(Bill.id).where(Bill.account_id == account.id, Bill.month > month).limit(1)) is not None
+@cache
+def _history_statements() -> _HistoryStatements:
+    """Built once per process, the account and the window as bound parameters (building them cost more than
+    running them on an account page)."""
+    account, start, end = bindparam("account"), bindparam("start"), bindparam("end")
+    charged = select(func.min(Charge.month)).where(Charge.account_id == account).scalar_subquery()
+    last = select(func.max(Charge.month)).where(Charge.account_id == account).scalar_subquery()
+    billed = select(func.max(Bill.month)).where(Bill.account_id == account).scalar_subquery()
+    return _HistoryStatements(
+        bounds=select(charged, last, billed),
+        charges=select(Charge)
+        .where(Charge.account_id == account, Charge.month >= start, Charge.month < end)
+        .order_by(Charge.month),
+        bills=select(Bill)
+        .where(Bill.account_id == account, Bill.month >= start, Bill.month < end)
+        .order_by(Bill.month),
+        payments=select(Payment)
+        .where(
+            Payment.account_id == account,
+            Payment.status != PaymentStatus.created,
+            Payment.paid_at >= start,
+            Payment.paid_at < bindparam("until"),
+        )
+        .order_by(Payment.paid_at.desc(), Payment.id.desc()),
     )
 
 
-def charge_of(account: PersonalAccount, month: date) -> Charge | None:
-    return db.session.scalar(select(Charge).where(Charge.account_id == account.id, Charge.month == month))
+def bill_month(account: PersonalAccount, month: date) -> tuple[Bill, Charge | None, bool] | None:
+    """A month's bill, its charge and whether it is the newest bill, in one statement; None without a bill."""
+    row = db.session.execute(_bill_month_statement(), {"account": account.id, "month": month}).first()
+    return None if row is None else (row[0], row[1], not row[2])
+
+
+@cache
+def _bill_month_statement() -> Select:
+    account, month = bindparam("account"), bindparam("month")
+    later = select(Bill.id).where(Bill.account_id == account, Bill.month > month).exists()
+    return (
+        select(Bill, Charge, later)
+        .outerjoin(Charge, (Charge.account_id == Bill.account_id) & (Charge.month == Bill.month))
+        .where(Bill.account_id == account, Bill.month == month)
+    )
 
 
 def received_in(account: PersonalAccount, month: date) -> list[Payment]:

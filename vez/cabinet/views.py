@@ -15,13 +15,14 @@ from vez.cabinet.chart import chart
 from vez.cabinet.export import account_csv
 from vez.cabinet.forms import ConfirmForm, EmailChangeForm, PasswordChangeForm, PhoneForm, PreferencesForm
 from vez.extensions import db
-from vez.htmx import render
+from vez.htmx import render_kept
 from vez.identity import api_tokens, profile
 from vez.identity.passwords import password_message
 from vez.identity.sessions import start_session
 from vez.models import Certificate
 from vez.payments import batches
 from vez.payments.forms import autopay_context
+from vez.rendercache import render_page
 from vez.urls import external_url
 
 
@@ -43,15 +44,15 @@ def _pdf(data: bytes, filename: str) -> Response:
 def index():
     from vez.company.registration import landing  # the business side lands elsewhere (docs/companies.md)
 
-    elsewhere = landing(current_user)
+    cards = queries.cards_of(current_user.id, i18n.today())
+    elsewhere = None if cards else landing(current_user)  # with no account of its own, a login may land elsewhere
     if elsewhere is not None:
         return redirect(elsewhere)
-    cards = queries.cards_of(current_user.id, i18n.today())
     summary = queries.summary_of(cards)
     config = current_app.config  # "pay everything in one payment", from the cards read (no statement)
     owing = ((card.account, card.bill) for card in summary.to_pay)
     batch_offer = batches.offer(owing, config["PAYMENT_MIN_AMOUNT"], config["PAYMENT_MAX_AMOUNT"])
-    page = render_template("cabinet/index.html", cards=cards, summary=summary, batch_offer=batch_offer)
+    page = render_page("cabinet/index.html", cards=cards, summary=summary, batch_offer=batch_offer)
     return offline.keep(Response(page))
 
 
@@ -60,7 +61,7 @@ def index():
 def account(number: str):
     account = _account(number)
     history = queries.history(account, request.args.get("year", type=int))
-    page = render(
+    page = render_kept(
         "cabinet/account.html",
         "cabinet/_history.html",
         account=account,
@@ -82,7 +83,7 @@ def bill(number: str, month: date):
     view = documents.bill_view(_account(number), month, i18n.today())
     if view is None:
         abort(404)
-    page = Response(render_template("cabinet/bill.html", view=view))
+    page = Response(render_page("cabinet/bill.html", view=view))
     return offline.keep(page) if view.newest else page
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import enum
 
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from vez.extensions import db
 from vez.models import Company, CompanyMember, CompanyRole, Contract, MeteringPoint
@@ -32,11 +33,12 @@ def can(member: CompanyMember | None, capability: Can) -> bool:
 
 
 def memberships(user_id: int) -> list[CompanyMember]:
-    """The login's companies, by name."""
+    """The login's companies, by name (each membership with its company: every page's header names it)."""
     return list(
         db.session.scalars(
             select(CompanyMember)
             .join(Company, Company.id == CompanyMember.company_id)
+            .options(contains_eager(CompanyMember.company))
             .where(CompanyMember.user_id == user_id)
             .order_by(Company.name, Company.id)
         )
@@ -45,7 +47,9 @@ def memberships(user_id: int) -> list[CompanyMember]:
 
 def membership(user_id: int, company_id: int) -> CompanyMember | None:
     return db.session.scalar(
-        select(CompanyMember).where(CompanyMember.user_id == user_id, CompanyMember.company_id == company_id)
+        select(CompanyMember)
+        .options(joinedload(CompanyMember.company, innerjoin=True))
+        .where(CompanyMember.user_id == user_id, CompanyMember.company_id == company_id)
     )
 
 

@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import secrets
 import time
+from functools import cache
 
-from flask import current_app, session
+from flask import Flask, Request, current_app, g, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import login_user, logout_user
+from itsdangerous import BadSignature
+from sqlalchemy import bindparam, select
 
 from vez import audit
 from vez.extensions import db
@@ -24,6 +28,39 @@ AUTH_AT = "auth_at"
 SECOND_FACTOR = "second_factor_at"  # {"u": user id, "at": when this session's TOTP code was accepted}
 PENDING_USER = "pending_user_id"  # the not-yet-activated login whose letter /registration/sent can resend
 LOGIN_ID = "_user_id"  # Flask-Login's key
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, re-signed only when it changed or is a minute old (docs/performance.md).
+
+    The idle timeout (PERMANENT_SESSION_LIFETIME) is the signature's age limit: a cookie signed again on every
+    request slides it, and so does this one, to within SESSION_RESIGN_SECONDS of the last request; meanwhile the
+    same cookie is not signed and sent again on every page (one HMAC and a Set-Cookie header less an answer).
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        try:
+            data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        opened = self.session_class(data)
+        opened.signed_at = signed_at.timestamp()  # type: ignore[attr-defined]
+        return opened
+
+    def should_set_cookie(self, app: Flask, session: SecureCookieSession) -> bool:
+        if session.modified:
+            return True
+        signed_at = getattr(session, "signed_at", None)
+        if signed_at is not None and time.time() - signed_at < app.config["SESSION_RESIGN_SECONDS"]:
+            return False
+        return session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]
 
 
 def login_id(user: User, issued: int) -> str:
@@ -43,9 +80,12 @@ def load_user(user_id: str) -> User | None:
     if parsed is None:
         return None
     uid, version, issued = parsed
-    user = db.session.get(User, uid)
+    row = db.session.execute(_user_statement(), {"uid": uid}).first()
+    user = row[0] if row else None
     if user is None or user.session_version != version or not user.is_active:
         return None
+    if not row[1]:
+        g.company_member = None  # known with the login: it belongs to no company (vez.company.access)
     now = int(time.time())
     started = session.get(AUTH_AT)
     if started is None:
@@ -53,6 +93,15 @@ def load_user(user_id: str) -> User | None:
     if now - started > current_app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds():
         return None
     return user
+
+
+@cache
+def _user_statement():
+    """The login and whether it belongs to any company, in one statement (the header asks on every page)."""
+    from vez.models import CompanyMember
+
+    belongs = select(CompanyMember.id).where(CompanyMember.user_id == User.id).exists()
+    return select(User, belongs).where(User.id == bindparam("uid"))
 
 
 def _restore(user: User, issued: int, now: int) -> User | None:

@@ -8,6 +8,7 @@ from vez import i18n, money
 from vez.money import MoneyError, format_money, parse_kopiykas
 from vez.payments import orders
 from vez.payments.orders import KEY, limit_problem
+from vez.rendercache import Fresh
 
 
 def payable_amount(text: str | None) -> int:
@@ -99,7 +100,7 @@ def new_form(account) -> AutopayForm:
     form = AutopayForm(formdata=None)
     proposed = orders.proposed_amount(account.balance, config["PAYMENT_MIN_AMOUNT"], config["PAYMENT_MAX_AMOUNT"])
     form.max_amount.data = money.format_plain(proposed) if proposed else ""
-    form.key.data = orders.new_key()
+    form.key.data = Fresh(orders.new_key())  # new for each page shown (vez.rendercache)
     return form
 
 
