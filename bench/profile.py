@@ -85,7 +85,7 @@ def main(argv: list[str]) -> int:
     app = demo_app(tmp)
     client = login(app)
     for path in wanted or pages(app, client):
-        get = lambda: client.get(path, base_url="https://localhost")  # noqa: E731
+        get = lambda path=path: client.get(path, base_url="https://localhost")  # noqa: E731
         status = get().status_code
         for _ in range(20):
             get()
