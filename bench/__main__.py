@@ -55,6 +55,10 @@ def print_pages(results: dict) -> bool:
         "   req/s, hello req/s: medians of the rounds; ratio: median of the rounds' page/hello; "
         "p99: median of the rounds' p99 (worst round in brackets); errors: non-2xx/3xx + socket errors"
     )
+    print(
+        "   recycled: the page's workers that exited during its rounds (max_requests of deploy/gunicorn.conf.py); "
+        "a recycle costs dropped requests and a 1-2 s tail (bench/README.md)"
+    )
     for label, meta in results["databases"].items():
         cached = "cached" if meta["cached"] else f"built in {meta['build_s']} s"
         held = f"{meta['accounts']:,} accounts, {meta['charges']:,} charges"
@@ -64,7 +68,7 @@ def print_pages(results: dict) -> bool:
     )
     header = (
         f"{'db':5} {'page':{width}} {'conns':>5} {'req/s':>7} {'hello':>7} {'ratio':>6} {'budget':>7}"
-        f" {'p99 ms':>7} {'(worst)':>9} {'budget':>7} {'errors':>6}  verdict"
+        f" {'p99 ms':>7} {'(worst)':>9} {'budget':>7} {'errors':>6} {'recycled':>8}  verdict"
     )
     print(header)
     for label, pages in results["lines"].items():
@@ -75,7 +79,7 @@ def print_pages(results: dict) -> bool:
                     f"{label:5} {line['path']:{width}} {connections:>5} {line['rps']:7.0f} {line['hello_rps']:7.0f}"
                     f" {line['ratio']:6.2f} {'≥' + format(line['budget'], '.2f'):>7} {line['p99_ms']:7.1f}"
                     f" {'(' + format(line['p99_worst_ms'], '.1f') + ')':>9} {'≤' + str(line['p99_budget_ms']):>7}"
-                    f" {line['errors']:6}  {_verdict(line['pass'])}"
+                    f" {line['errors']:6} {line['recycled_workers']:8}  {_verdict(line['pass'])}"
                 )
     if results["scale"]:
         print("== big database against small: req/s big/small, median of the rounds (paired: same round)")

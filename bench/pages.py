@@ -9,11 +9,12 @@ import shutil
 import statistics
 import subprocess
 import tempfile
+import time
 import urllib.parse
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench.server import gunicorn, server_description
+from bench.server import gunicorn, recycles, server_description
 
 ENCODING = "br, gzip"
 
@@ -52,12 +53,17 @@ def page_weight(base: str) -> dict:
     }
 
 
-def wrk(url: str, seconds: float = 3, connections: int = 32, cookie: str | None = None) -> dict:
-    """One wrk run (-t2, --latency): req/s, p50/p99 in ms, non-2xx/3xx answers and socket errors."""
-    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+def wrk(url: str, seconds: int = 3, connections: int = 32, cookie: str | None = None) -> dict:
+    """One wrk run (-t2, --latency): req/s, p50/p99 in ms, non-2xx/3xx answers and socket errors.
+
+    `--timeout 10s`: wrk leaves an answer slower than its timeout (2 s by default) out of the latency figures and
+    only counts it as a "timeout"; with 10 s such an answer is in the p99 it belongs to."""
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency", url]
     if cookie:
         cmd[1:1] = ["-H", f"Cookie: {cookie}"]
+    started = time.time()
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    finished = time.time()
 
     def ms(label: str) -> float:
         value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)\b", out).groups()
@@ -71,6 +77,8 @@ def wrk(url: str, seconds: float = 3, connections: int = 32, cookie: str | None 
         "p99_ms": ms("99%"),
         "non_2xx": int(non2xx.group(1)) if non2xx else 0,
         "socket_errors": sum(int(n) for n in errors.groups()) if errors else 0,
+        "started": started,
+        "finished": finished,
     }
 
 
@@ -155,11 +163,14 @@ def measure(hello: str, servers: dict, urls: dict, cookies: dict) -> dict:
                 for label, base in servers.items():
                     cookie = cookies[label] if logged_in else None
                     one[label] = wrk(base + urls[label][page], ROUND_SECONDS, connections, cookie)
+                for label, base in (("hello", hello), *servers.items()):
+                    one[label]["recycled_workers"] = recycles(base, one[label]["started"], one[label]["finished"] + 1)
                 rounds.append(one)
             for label in servers:
                 ratios = [r[label]["rps"] / r["hello"]["rps"] for r in rounds]
                 p99s = [r[label]["p99_ms"] for r in rounds]
                 errors = sum(r[label]["non_2xx"] + r[label]["socket_errors"] for r in rounds)
+                recycled = sum(r[label]["recycled_workers"] for r in rounds)
                 line = {
                     "path": urls[label][page],
                     "rps": _median([r[label]["rps"] for r in rounds]),
@@ -170,6 +181,7 @@ def measure(hello: str, servers: dict, urls: dict, cookies: dict) -> dict:
                     "p99_worst_ms": max(p99s),
                     "p99_budget_ms": P99_BUDGET_MS,
                     "errors": errors,
+                    "recycled_workers": recycled,
                     "rounds": [
                         {"hello": r["hello"], "page": r[label], "ratio": q} for r, q in zip(rounds, ratios, strict=True)
                     ],

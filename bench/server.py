@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -51,14 +54,13 @@ def server_description() -> str:
 def gunicorn(app: str, env: dict | None = None, workers: int = WORKERS, probe: str = "/"):
     port = free_port()
     worker, threads = _worker()
-    # BENCH_GUNICORN_LOG=<folder>: each server's error log there (info level), to look into a run.
+    # Each server's error log at info level (worker boots and recycles: see recycles()), in a temporary folder or
+    # in BENCH_GUNICORN_LOG=<folder>, kept there to look into a run.
     log_dir = os.environ.get("BENCH_GUNICORN_LOG")
-    logs = ["--log-level", "info"] if log_dir else ["--log-level", "warning"]
-    if log_dir:
-        Path(log_dir).mkdir(parents=True, exist_ok=True)
-        output = open(Path(log_dir) / f"{app.split(':')[0]}-{port}.log", "wb")  # noqa: SIM115 (closed below)
-    else:
-        output = subprocess.DEVNULL
+    folder = Path(log_dir or tempfile.mkdtemp(prefix="vez-bench-log-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    log = folder / f"{app.split(':')[0]}-{port}.log"
+    output = open(log, "wb")  # noqa: SIM115 (closed below)
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -73,7 +75,8 @@ def gunicorn(app: str, env: dict | None = None, workers: int = WORKERS, probe: s
             *threads,
             "-b",
             f"127.0.0.1:{port}",
-            *logs,
+            "--log-level",
+            "info",
             "--backlog",
             "2048",
             app,
@@ -84,11 +87,32 @@ def gunicorn(app: str, env: dict | None = None, workers: int = WORKERS, probe: s
         stderr=output,
     )
     base = f"http://127.0.0.1:{port}"
+    LOGS[base] = log
     try:
         wait_for(base + probe)
         yield base
     finally:
         proc.terminate()
         proc.wait(15)
-        if log_dir:
-            output.close()
+        output.close()
+        del LOGS[base]
+        if not log_dir:
+            log.unlink()
+            folder.rmdir()
+
+
+LOGS: dict[str, Path] = {}  # a running server's error log, by its base URL
+
+
+def recycles(base: str, since: float, until: float) -> int:
+    """Workers of the server at `base` that exited between two time.time() moments (max_requests recycling)."""
+    count = 0
+    for line in LOGS[base].read_text(errors="replace").splitlines():
+        if "Worker exiting" not in line:
+            continue
+        try:
+            at = datetime.datetime.fromisoformat(json.loads(line)["time"]).timestamp()
+        except (ValueError, KeyError):
+            continue  # VEZ_LOG_FORMAT=text: not counted
+        count += since <= at <= until
+    return count
