@@ -57,7 +57,12 @@ def print_pages(results: dict) -> bool:
     )
     print(
         "   recycled: the page's workers that exited during its rounds (max_requests of deploy/gunicorn.conf.py); "
-        "a recycle costs dropped requests and a 1-2 s tail (bench/README.md)"
+        "each costs dropped requests and a tail of up to seconds (bench/README.md)"
+    )
+    load = results["load_average"]
+    print(
+        f"   load average (1/5/15 min) at the start {' '.join(f'{x:.1f}' for x in load['start'])}, at the end "
+        f"{' '.join(f'{x:.1f}' for x in load['end'])} (on {os.cpu_count()} cores: above that, other work shares them)"
     )
     for label, meta in results["databases"].items():
         cached = "cached" if meta["cached"] else f"built in {meta['build_s']} s"

@@ -208,6 +208,7 @@ def run() -> dict:
 
     labels = [label for label in os.environ.get("BENCH_DBS", "small,big").split(",") if label]
     tmp = Path(tempfile.mkdtemp(prefix="vez-bench-"))
+    load = {"start": os.getloadavg()}
     try:
         dbs = {label: databases.prepared(label, tmp) for label in labels}
         with ExitStack() as stack:
@@ -225,6 +226,7 @@ def run() -> dict:
                 for label, base in servers.items():
                     wrk(base + urls[label][page], WARMUP_SECONDS, 32, cookies[label] if logged_in else None)
             measured = measure(hello, servers, urls, cookies)
+            load["end"] = os.getloadavg()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return {
@@ -238,5 +240,6 @@ def run() -> dict:
             "wrk": "-t2 --latency",
             "server": server_description(),
         },
+        "load_average": load,  # the machine's 1/5/15-minute load: other work running skews every figure
         **measured,
     }
