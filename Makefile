@@ -63,6 +63,8 @@ cluster: translations static
 cluster-stop:
 	python3 scripts/cluster stop
 
+# BENCH_ONLY=pages runs only issue 16's page budgets (BENCH_DBS=small: without the 500 000-account database);
+# figures in bench/results.json (BENCH_JSON); exit 1 when a budget fails (bench/__main__.py).
 bench: translations static
 	$(PY) -m bench
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import http.client
+import os
 import re
 import shutil
+import statistics
 import subprocess
 import tempfile
+import time
 import urllib.parse
+from contextlib import ExitStack
 from pathlib import Path
 
-from bench.server import gunicorn
+from bench.server import gunicorn, recycles, server_description
 
 ENCODING = "br, gzip"
 
@@ -49,18 +53,33 @@ def page_weight(base: str) -> dict:
     }
 
 
-def wrk(url: str, seconds: int = 8, connections: int = 32, cookie: str | None = None) -> dict:
-    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+def wrk(url: str, seconds: int = 3, connections: int = 32, cookie: str | None = None) -> dict:
+    """One wrk run (-t2, --latency): req/s, p50/p99 in ms, non-2xx/3xx answers and socket errors.
+
+    `--timeout 10s`: wrk leaves an answer slower than its timeout (2 s by default) out of the latency figures and
+    only counts it as a "timeout"; with 10 s such an answer is in the p99 it belongs to."""
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency", url]
     if cookie:
         cmd[1:1] = ["-H", f"Cookie: {cookie}"]
-    # A short run first, thrown away: the workers' first requests compile templates and open connections.
-    subprocess.run([*cmd[:-3], "-d2s", url], capture_output=True, check=True)
+    started = time.time()
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
-    scale = {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
+    finished = time.time()
+
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)\b", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p99_ms": float(p99.group(1)) * scale, "non_2xx": int(non2xx.group(1)) if non2xx else 0}
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50_ms": ms("50%"),
+        "p99_ms": ms("99%"),
+        "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+        "socket_errors": sum(int(n) for n in errors.groups()) if errors else 0,
+        "started": started,
+        "finished": finished,
+    }
 
 
 def demo_session_cookie(base: str) -> str:
@@ -90,30 +109,137 @@ def demo_session_cookie(base: str) -> str:
     raise RuntimeError("login did not redirect")
 
 
-def run(seconds: int = 8) -> dict:
+# Issue 16's budgets: req/s as a share of the bare Flask app's in the same run, and p99 at both connection counts.
+PAGES = (
+    ("/", 0.5, False),
+    ("/login", 0.5, False),
+    ("/registration", 0.5, False),
+    ("/cabinet", 0.3, True),
+    ("account", 0.15, True),
+    ("bill", 0.2, True),
+)
+P99_BUDGET_MS = 50
+SCALE_TOLERANCE = 0.2  # the big database's req/s within ± 20 % of the small one's
+CONNECTIONS = (16, 32)
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))
+ROUND_SECONDS = int(os.environ.get("BENCH_ROUND_SECONDS", 3))
+WARMUP_SECONDS = 2
+
+
+def page_urls(base: str, cookie: str) -> dict:
+    """The demo login's first account page (linked from /cabinet) and its newest bill (linked from either)."""
+    headers = {"Cookie": cookie, "Accept-Encoding": "identity"}
+    status, cabinet, _, _ = fetch(base, "/cabinet", headers)
+    assert status == 200, f"/cabinet answered {status}: is the demo login logged in?"
+    account = re.search(rb'href="(/cabinet/accounts/\d+)"', cabinet).group(1).decode()
+    status, page, _, _ = fetch(base, account, headers)
+    assert status == 200, f"{account} answered {status}"
+    bills = set(re.findall(rb'href="(' + re.escape(account.encode()) + rb'/bills/\d{4}-\d{2})"', cabinet + page))
+    assert bills, f"no bill is linked from /cabinet or {account}"
+    bill = max(b.decode() for b in bills)  # YYYY-MM: the newest sorts last
+    status, _, _, _ = fetch(base, bill, headers)
+    assert status == 200, f"{bill} answered {status}"
+    return {**{path: path for path in ("/", "/login", "/registration", "/cabinet")}, "account": account, "bill": bill}
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def measure(hello: str, servers: dict, urls: dict, cookies: dict) -> dict:
+    """For each page and connection count, ROUNDS rounds of hello, then the page on each database, in turn.
+
+    A round's ratio is the page's req/s over hello's in the same round; a line's ratio is the median of its rounds'
+    (the machine's speed drifts by 2× over minutes: only neighbouring runs are compared). Its p99 is the median
+    of its rounds' p99 (the worst round is kept too). The big database against the small one is paired the same
+    way: big req/s over small req/s of the same round."""
+    results: dict = {label: {} for label in servers}
+    scale: dict = {}
+    for page, budget, logged_in in PAGES:
+        for connections in CONNECTIONS:
+            rounds = []
+            for _ in range(ROUNDS):
+                one = {"hello": wrk(hello + "/", ROUND_SECONDS, connections)}
+                for label, base in servers.items():
+                    cookie = cookies[label] if logged_in else None
+                    one[label] = wrk(base + urls[label][page], ROUND_SECONDS, connections, cookie)
+                for label, base in (("hello", hello), *servers.items()):
+                    one[label]["recycled_workers"] = recycles(base, one[label]["started"], one[label]["finished"] + 1)
+                rounds.append(one)
+            for label in servers:
+                ratios = [r[label]["rps"] / r["hello"]["rps"] for r in rounds]
+                p99s = [r[label]["p99_ms"] for r in rounds]
+                errors = sum(r[label]["non_2xx"] + r[label]["socket_errors"] for r in rounds)
+                recycled = sum(r[label]["recycled_workers"] for r in rounds)
+                line = {
+                    "path": urls[label][page],
+                    "rps": _median([r[label]["rps"] for r in rounds]),
+                    "hello_rps": _median([r["hello"]["rps"] for r in rounds]),
+                    "ratio": _median(ratios),
+                    "budget": budget,
+                    "p99_ms": _median(p99s),
+                    "p99_worst_ms": max(p99s),
+                    "p99_budget_ms": P99_BUDGET_MS,
+                    "errors": errors,
+                    "recycled_workers": recycled,
+                    "rounds": [
+                        {"hello": r["hello"], "page": r[label], "ratio": q} for r, q in zip(rounds, ratios, strict=True)
+                    ],
+                }
+                line["pass"] = line["ratio"] >= budget and line["p99_ms"] <= P99_BUDGET_MS and errors == 0
+                results[label].setdefault(page, {})[str(connections)] = line
+            if "small" in servers and "big" in servers:
+                pairs = [r["big"]["rps"] / r["small"]["rps"] for r in rounds]
+                ratio = _median(pairs)
+                scale.setdefault(page, {})[str(connections)] = {
+                    "ratio": ratio,
+                    "rounds": pairs,
+                    "p99_small_ms": results["small"][page][str(connections)]["p99_ms"],
+                    "p99_big_ms": results["big"][page][str(connections)]["p99_ms"],
+                    "pass": abs(ratio - 1) <= SCALE_TOLERANCE,
+                }
+    return {"lines": results, "scale": scale}
+
+
+def run() -> dict:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk")
-    tmp = Path(tempfile.mkdtemp(prefix="vez-bench-"))
-    db_url = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    env = {
-        "VEZ_SQLALCHEMY_DATABASE_URI": db_url,
-        "VEZ_WTF_CSRF_SSL_STRICT": "false",
-        "VEZ_SECRET_KEY": "bench-secret-key-0123456789-abcdefghij",
-        "VEZ_MAIL_SEND_INLINE": "false",
-    }
-    flask = [str(Path(__file__).resolve().parent.parent / ".venv/bin/flask"), "--app", "vez"]
-    import os
+    from bench import databases
 
-    subprocess.run(flask + ["db", "upgrade"], env={**os.environ, **env}, check=True, capture_output=True)
-    subprocess.run(flask + ["demo-data"], env={**os.environ, **env}, check=True, capture_output=True)
-    results: dict = {}
-    with gunicorn("bench.hello:app") as hello:
-        results["hello"] = wrk(hello + "/", seconds)
-    with gunicorn("vez:create_app()", env) as vez:
-        results["weight"] = page_weight(vez)
-        cookie = demo_session_cookie(vez)
-        for path in ("/", "/login", "/registration"):
-            results[path] = wrk(vez + path, seconds)
-        results["/cabinet"] = wrk(vez + "/cabinet", seconds, cookie=cookie)
-    shutil.rmtree(tmp, ignore_errors=True)
-    return results
+    labels = [label for label in os.environ.get("BENCH_DBS", "small,big").split(",") if label]
+    tmp = Path(tempfile.mkdtemp(prefix="vez-bench-"))
+    load = {"start": os.getloadavg()}
+    try:
+        dbs = {label: databases.prepared(label, tmp) for label in labels}
+        with ExitStack() as stack:
+            hello = stack.enter_context(gunicorn("bench.hello:app"))
+            servers = {
+                label: stack.enter_context(gunicorn("vez:create_app()", databases.server_env(path)))
+                for label, (path, _) in dbs.items()
+            }
+            weight = page_weight(servers[labels[0]])
+            cookies = {label: demo_session_cookie(base) for label, base in servers.items()}
+            urls = {label: page_urls(base, cookies[label]) for label, base in servers.items()}
+            # Every worker renders every page before anything is measured (templates compiled, caches filled).
+            wrk(hello + "/", WARMUP_SECONDS, 32)
+            for page, _, logged_in in PAGES:
+                for label, base in servers.items():
+                    wrk(base + urls[label][page], WARMUP_SECONDS, 32, cookies[label] if logged_in else None)
+            measured = measure(hello, servers, urls, cookies)
+            load["end"] = os.getloadavg()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {
+        "weight": weight,
+        "databases": {label: meta for label, (_, meta) in dbs.items()},
+        "settings": {
+            "rounds": ROUNDS,
+            "round_seconds": ROUND_SECONDS,
+            "warmup_seconds": WARMUP_SECONDS,
+            "connections": list(CONNECTIONS),
+            "wrk": "-t2 --latency",
+            "server": server_description(),
+        },
+        "load_average": load,  # the machine's 1/5/15-minute load: other work running skews every figure
+        **measured,
+    }
