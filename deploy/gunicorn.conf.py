@@ -23,8 +23,13 @@ threads = int(os.environ.get("VEZ_THREADS", 4))
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-max_requests = 5000
-max_requests_jitter = 500
+# A worker is replaced after this many requests (a guard against slow growth; bench/load.py's soak measures none
+# to speak of). 5 000 ± 500 restarted each worker every few seconds at bill-day rates, both within a second of
+# each other, and a replacement takes 2-3 s to load the app: for that while nobody accepted a connection and the
+# keep-alive connections of the leaving worker were reset (bench/README.md, p99 of 1-3 s). The wide jitter keeps
+# the workers from being replaced together.
+max_requests = 100_000
+max_requests_jitter = 50_000
 accesslog = "-"
 # "json" (the default): the access and error logs are JSON lines like the app's (vez.logs); "text": gunicorn's.
 json_logs = os.environ.get("VEZ_LOG_FORMAT", "json").strip().strip('"') != "text"

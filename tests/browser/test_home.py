@@ -1,5 +1,7 @@
 """The home page in a real browser."""
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import log_in, screenshot
 
 
@@ -13,7 +15,8 @@ def test_home_page_renders_and_tabs_swap_in_place(page, live_server):
     page.get_by_role("link", name="Для компаній").click()
     page.wait_for_url("**/company")
     assert page.evaluate("window.__marker") == 1
-    assert page.locator("#tab-panel .tabs a.active").inner_text() == "Для компаній"
+    # The address changes before htmx settles the swapped tab: wait for the tab, as a person would look for it.
+    expect(page.locator("#tab-panel .tabs a.active")).to_have_text("Для компаній")
     assert page.csp_violations == []
 
 
