@@ -80,6 +80,9 @@ def test_production_starts_with_a_strong_secret_and_no_demo_logins(tmp_path):
         }
     )
     assert not app.debug
+    # Templates are compiled once per worker and never checked for changes on a request (docs/performance.md).
+    assert app.jinja_env.auto_reload is False
+    assert app.config["RENDER_CACHE_BYTES"] > 0 and app.config["RENDER_CACHE_STRICT"] is False
 
 
 def test_health_check_answers_ok(client):
