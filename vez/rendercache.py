@@ -163,7 +163,8 @@ def render_page(template: str, **context: Any) -> str:
     fresh: list[str] = []
     try:
         key = _key(template, context, fresh)
-    except Uncacheable:
+        hash(key)  # a dict key that is no plain value (unhashable) makes the page uncacheable, not an error
+    except (Uncacheable, TypeError):
         return render_template(template, **context)
     pages = _pages()
     entry = pages.get(key)

@@ -152,3 +152,15 @@ def test_off_when_the_setting_is_zero(app, logged_in):
     logged_in.get("/cabinet")
     logged_in.get("/cabinet")
     assert pages(app).hits == 0 and not pages(app).pages
+
+
+def test_nested_plain_values_are_kept_and_a_change_inside_them_is_another_page(app, db, ivan):
+    from flask_login import login_user
+
+    app.jinja_env.loader = ChoiceLoader([DictLoader({"plain.html": "{{ data.k.nested|sum }}"}), app.jinja_loader])
+    with app.test_request_context("/cabinet"):
+        login_user(_db.session.get(User, ivan[0].id))
+        assert render_page("plain.html", data={"k": {"nested": [1, 2]}}) == "3"
+        assert render_page("plain.html", data={"k": {"nested": [1, 2]}}) == "3"
+        assert pages(app).hits == 1
+        assert render_page("plain.html", data={"k": {"nested": [1, 5]}}) == "6"
