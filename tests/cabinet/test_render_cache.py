@@ -26,12 +26,18 @@ def tokens(html: str) -> set[str]:
     return {a or b for a, b in CSRF.findall(html)}
 
 
+def without_tokens(html: str) -> str:
+    for token in tokens(html):
+        html = html.replace(token, "")
+    return html
+
+
 def test_the_cabinet_is_rendered_once_for_the_same_data(app, logged_in):
     first = logged_in.get("/cabinet").get_data(as_text=True)
     hits = pages(app).hits
     again = logged_in.get("/cabinet").get_data(as_text=True)
     assert pages(app).hits == hits + 1
-    assert CSRF.sub("", again) == CSRF.sub("", first)
+    assert without_tokens(again) == without_tokens(first)  # the token is signed with the second it is sent
 
 
 @pytest.mark.parametrize(
