@@ -24,7 +24,7 @@ def render(page: str, partial: str, **context: Any) -> str:
 
 
 def render_kept(page: str, partial: str, **context: Any) -> str:
-    """`render`, through the render cache (vez.rendercache): a logged-in page rendered once for the same data."""
+    """`render`, marked for the render cache when a view's `rendercache.kept` build calls it."""
     from vez.rendercache import render_page
 
     return render_page(partial if is_partial_request() else page, **context)

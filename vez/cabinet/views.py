@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from vez import audit, caps, htmx, i18n
+from vez import audit, caps, htmx, i18n, rendercache
 from vez.cabinet import bp, documents, offline, queries
 from vez.cabinet.chart import chart
 from vez.cabinet.export import account_csv
@@ -42,6 +42,11 @@ def _pdf(data: bytes, filename: str) -> Response:
 @bp.route("")
 @login_required
 def index():
+    page = rendercache.kept(_index)
+    return offline.keep(Response(page)) if isinstance(page, str) else page
+
+
+def _index():
     from vez.company.registration import landing  # the business side lands elsewhere (docs/companies.md)
 
     cards = queries.cards_of(current_user.id, i18n.today())
@@ -52,16 +57,22 @@ def index():
     config = current_app.config  # "pay everything in one payment", from the cards read (no statement)
     owing = ((card.account, card.bill) for card in summary.to_pay)
     batch_offer = batches.offer(owing, config["PAYMENT_MIN_AMOUNT"], config["PAYMENT_MAX_AMOUNT"])
-    page = render_page("cabinet/index.html", cards=cards, summary=summary, batch_offer=batch_offer)
-    return offline.keep(Response(page))
+    return render_page("cabinet/index.html", cards=cards, summary=summary, batch_offer=batch_offer)
 
 
 @bp.route("/accounts/<number>")
 @login_required
 def account(number: str):
+    page = rendercache.kept(lambda: _account_page(number))
+    # The page as it opens, not an htmx partial or another year: that is the copy kept for offline reading.
+    whole = not htmx.is_partial_request() and not request.args
+    return offline.keep(Response(page)) if whole else page
+
+
+def _account_page(number: str) -> str:
     account = _account(number)
     history = queries.history(account, request.args.get("year", type=int))
-    page = render_kept(
+    return render_kept(
         "cabinet/account.html",
         "cabinet/_history.html",
         account=account,
@@ -72,19 +83,19 @@ def account(number: str):
         certificate_form=ConfirmForm(),
         **autopay_context(account),  # the autopay section (cabinet/_autopay.html)
     )
-    # The page as it opens, not an htmx partial or another year: that is the copy kept for offline reading.
-    whole = not htmx.is_partial_request() and not request.args
-    return offline.keep(Response(page)) if whole else page
 
 
 @bp.route("/accounts/<number>/bills/<month:month>")
 @login_required
 def bill(number: str, month: date):
-    view = documents.bill_view(_account(number), month, i18n.today())
-    if view is None:
-        abort(404)
-    page = Response(render_page("cabinet/bill.html", view=view))
-    return offline.keep(page) if view.newest else page
+    def build() -> tuple[str, bool]:
+        view = documents.bill_view(_account(number), month, i18n.today())
+        if view is None:
+            abort(404)
+        return render_page("cabinet/bill.html", view=view), view.newest
+
+    page, newest = rendercache.kept(build)
+    return offline.keep(Response(page)) if newest else Response(page)  # the newest bill is kept for offline reading
 
 
 @bp.route("/accounts/<number>/bills/<month:month>.pdf")

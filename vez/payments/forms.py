@@ -100,7 +100,7 @@ def new_form(account) -> AutopayForm:
     form = AutopayForm(formdata=None)
     proposed = orders.proposed_amount(account.balance, config["PAYMENT_MIN_AMOUNT"], config["PAYMENT_MAX_AMOUNT"])
     form.max_amount.data = money.format_plain(proposed) if proposed else ""
-    form.key.data = Fresh(orders.new_key())  # new for each page shown (vez.rendercache)
+    form.key.data = Fresh.new(orders.new_key)  # new for each page shown (vez.rendercache)
     return form
 
 
