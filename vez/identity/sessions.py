@@ -18,7 +18,9 @@ from flask import Flask, Request, current_app, g, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import login_user, logout_user
 from itsdangerous import BadSignature
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, inspect, select
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from vez import audit
 from vez.extensions import db
@@ -37,6 +39,14 @@ class SessionCookies(SecureCookieSessionInterface):
     request slides it, and so does this one, to within SESSION_RESIGN_SECONDS of the last request; meanwhile the
     same cookie is not signed and sent again on every page (one HMAC and a Set-Cookie header less an answer).
     """
+
+    def get_signing_serializer(self, app: Flask):
+        """Flask's serializer, built once per secret key (and fallbacks) instead of twice a request."""
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        cached = getattr(self, "_serializer", None)
+        if cached is None or cached[0] != keys:
+            cached = self._serializer = (keys, super().get_signing_serializer(app))
+        return cached[1]
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         serializer = self.get_signing_serializer(app)
@@ -80,11 +90,13 @@ def load_user(user_id: str) -> User | None:
     if parsed is None:
         return None
     uid, version, issued = parsed
-    row = db.session.execute(_user_statement(), {"uid": uid}).first()
-    user = row[0] if row else None
-    if user is None or user.session_version != version or not user.is_active:
+    row = db.session.connection().execute(_user_statement(), {"uid": uid}).first()
+    if row is None:
         return None
-    if not row[1]:
+    user = _attached(row)
+    if user.session_version != version or not user.is_active:
+        return None
+    if not row.in_company:
         g.company_member = None  # known with the login: it belongs to no company (vez.company.access)
     now = int(time.time())
     started = session.get(AUTH_AT)
@@ -97,11 +109,27 @@ def load_user(user_id: str) -> User | None:
 
 @cache
 def _user_statement():
-    """The login and whether it belongs to any company, in one statement (the header asks on every page)."""
+    """The login's columns and whether it belongs to any company, in one statement (the header asks on every
+    page); a Core statement: the ORM's loading of one row cost a fifth of a cabinet page (docs/performance.md)."""
     from vez.models import CompanyMember
 
     belongs = select(CompanyMember.id).where(CompanyMember.user_id == User.id).exists()
-    return select(User, belongs).where(User.id == bindparam("uid"))
+    columns = [attribute.columns[0].label(attribute.key) for attribute in inspect(User).column_attrs]
+    return select(*columns, belongs.label("in_company")).where(User.__table__.c.id == bindparam("uid"))
+
+
+def _attached(row) -> User:
+    """The login of `row` as the session's own persistent, unchanged User, as if the ORM had loaded it (or the
+    one the session already holds)."""
+    key = identity_key(User, row.id)
+    held = db.session.identity_map.get(key)
+    if held is not None:
+        return held
+    fields = row._mapping
+    user = User(**{attribute.key: fields[attribute.key] for attribute in inspect(User).column_attrs})
+    make_transient_to_detached(user)  # no pending change: as freshly loaded
+    db.session.add(user)
+    return user
 
 
 def _restore(user: User, issued: int, now: int) -> User | None:
