@@ -224,3 +224,18 @@ def test_off_when_the_setting_is_zero(app, logged_in):
     logged_in.get("/cabinet")
     logged_in.get("/cabinet")
     assert pages(app).hits == 0 and not pages(app).pages
+
+
+def test_a_kept_statement_that_fails_is_a_miss_and_the_page_is_rendered(app, logged_in):
+    """A statement that no longer runs (a column gone in a deploy, a broken connection) is never an error of the
+    cache: the page is built through SQLAlchemy, which reports whatever is wrong itself."""
+    import dataclasses
+
+    first = logged_in.get("/cabinet").get_data(as_text=True)
+    store = pages(app)
+    for key, entry in list(store.pages.items()):
+        store.pages[key] = dataclasses.replace(entry, reads=(("SELECT no_such_column FROM users", (), []),))
+    hits = store.hits
+    again = logged_in.get("/cabinet")
+    assert again.status_code == 200 and store.hits == hits
+    assert without_tokens(again.get_data(as_text=True)) == without_tokens(first)

@@ -1,5 +1,6 @@
 """docs/security.md D: sessions (24-27)."""
 
+import time
 from datetime import timedelta
 
 import time_machine
@@ -131,3 +132,26 @@ def _request_with(app, client):
 
     cookie = client.get_cookie("__Host-session").value
     return Request.from_values("/", headers={"Cookie": f"__Host-session={cookie}"})
+
+
+def test_the_login_is_the_sessions_own_unchanged_user(app, db, make_user):
+    """Read by one Core statement, the login is attached as if the ORM had loaded it: the same object for the
+    session's later reads, nothing to write back, and a change to it is written as usual."""
+    from flask import session
+
+    from vez.extensions import db as _db
+    from vez.identity.sessions import AUTH_AT, load_user, login_id
+    from vez.models import User
+
+    ivan = make_user("ivan")
+
+    with app.test_request_context("/cabinet"):
+        session[AUTH_AT] = int(time.time())
+        user = load_user(login_id(ivan, 0))
+        assert user is not None and user in _db.session and not _db.session.dirty
+        assert _db.session.get(User, ivan.id) is user
+        assert user.login == "ivan" and user.role == ivan.role
+        user.phone = "+380671112233"
+        _db.session.commit()
+    _db.session.expire_all()
+    assert _db.session.get(User, ivan.id).phone == "+380671112233"
