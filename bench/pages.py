@@ -159,6 +159,8 @@ def measure(hello: str, servers: dict, urls: dict, cookies: dict) -> dict:
         for connections in CONNECTIONS:
             rounds = []
             for _ in range(ROUNDS):
+                if logged_in:  # a browser sends the cookie the server last set: a fresh login each round
+                    cookies = {label: demo_session_cookie(base) for label, base in servers.items()}
                 one = {"hello": wrk(hello + "/", ROUND_SECONDS, connections)}
                 for label, base in servers.items():
                     cookie = cookies[label] if logged_in else None

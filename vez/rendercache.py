@@ -317,7 +317,8 @@ def _note_read(_connection, cursor, statement, parameters, context, executemany)
         recording.spoiled = "a statement that is no SELECT"
         return
     fetched = FullyBufferedCursorFetchStrategy(cursor, cursor.description)
-    recording.reads.append((statement, parameters, list(fetched._rowbuffer)))
+    kept_parameters = dict(parameters) if isinstance(parameters, dict) else tuple(parameters or ())
+    recording.reads.append((statement, kept_parameters, list(fetched._rowbuffer)))
     context.cursor_fetch_strategy = fetched
 
 

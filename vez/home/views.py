@@ -2,19 +2,24 @@ from __future__ import annotations
 
 from flask import current_app, url_for
 
-from vez import health
+from vez import health, rendercache
 from vez.auth.forms import LoginForm
 from vez.extensions import db, limiter
 from vez.home import bp
-from vez.htmx import render
+from vez.htmx import render_kept
 from vez.pagecache import cached_page
 
 
 def tab(name: str):
-    form = LoginForm()
-    if name == "company" and "company.cabinet" in current_app.view_functions:
-        form.next.data = url_for("company.cabinet")  # the same login, landing in the company cabinet
-    return render("home/index.html", "home/_tab.html", tab=name, form=form)
+    """Anonymous: from the public page cache (`cached_page`); logged in: kept per login (vez.rendercache)."""
+
+    def build() -> str:
+        form = LoginForm()
+        if name == "company" and "company.cabinet" in current_app.view_functions:
+            form.next.data = url_for("company.cabinet")  # the same login, landing in the company cabinet
+        return render_kept("home/index.html", "home/_tab.html", tab=name, form=form)
+
+    return rendercache.kept(build)
 
 
 @bp.route("/")
