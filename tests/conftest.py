@@ -72,7 +72,8 @@ def postgres_app(suffix: str, purpose: str):
     with app.app_context():
         _db.drop_all()
         _db.create_all()
-        limiter.reset()
+        if limiter.enabled:  # on only when a test configures a Flask-Limiter limit (vez/__init__.py)
+            limiter.reset()
         yield app
         _db.session.remove()
         _db.drop_all()
@@ -134,7 +135,8 @@ def app(database_url, tmp_path):
         if ON_POSTGRES:
             _db.drop_all()
         _db.create_all()
-        limiter.reset()
+        if limiter.enabled:  # on only when a test configures a Flask-Limiter limit (vez/__init__.py)
+            limiter.reset()
         yield app
         _db.session.remove()
         if ON_POSTGRES:

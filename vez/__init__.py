@@ -153,6 +153,11 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     mail.init_app(app)
     compress.init_app(app)
+    # vez's own limits are rows of the database (vez.identity.limits); Flask-Limiter enforces only what an
+    # operator configures (RATELIMIT_APPLICATION, RATELIMIT_DEFAULT, RATELIMIT_META). With none, it is off: its
+    # check ran on every request and found nothing to count (docs/performance.md).
+    configured = any(app.config.get(key) for key in ("RATELIMIT_APPLICATION", "RATELIMIT_DEFAULT", "RATELIMIT_META"))
+    app.config.setdefault("RATELIMIT_ENABLED", configured)
     limiter.init_app(app)
     pagecache.init_app(app)
     rendercache.init_app(app)

@@ -175,9 +175,16 @@ def _key() -> Any:
         str(get_locale()),
         is_pseudo(),
         today(),
-        fingerprint(current_user._get_current_object()),
+        _login(),
         fingerprint(current_member()),
     )
+
+
+def _login() -> Any:
+    """The login's row as its loader read it (vez.identity.sessions), else a fingerprint of the object."""
+    user = current_user._get_current_object()
+    row = g.get("login_row")
+    return row if row is not None and row[0] == user.id else fingerprint(user)
 
 
 def kept(build: Callable[[], T]) -> T | str:

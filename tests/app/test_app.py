@@ -106,3 +106,15 @@ def test_a_logged_in_visitor_gets_the_503_page_when_the_database_is_away(client,
     response = client.get("/cabinet")
     assert response.status_code == 503
     assert "Сервіс тимчасово недоступний" in response.get_data(as_text=True)
+
+
+def test_flask_limiter_checks_requests_only_when_an_operator_configures_a_limit(app):
+    """vez's limits are rows of the database (vez.identity.limits); Flask-Limiter enforces what an operator sets
+    (RATELIMIT_APPLICATION and the like: tests/app/test_health.py shows it live). With none set, it is off and
+    adds no hook to every request; a view that declared a limit of its own would need it on."""
+    from vez.extensions import limiter
+
+    assert app.config["RATELIMIT_ENABLED"] is False
+    hooks = [getattr(f, "__qualname__", repr(f)) for f in app.before_request_funcs[None]]
+    assert not [hook for hook in hooks if "Limiter" in hook], hooks
+    assert not limiter._marked_for_limiting, "a view declares a Flask-Limiter limit: vez/__init__.py turns it off"

@@ -94,6 +94,7 @@ def load_user(user_id: str) -> User | None:
     if row is None:
         return None
     user = _attached(row)
+    g.login_row = (row.id, tuple(row))  # the login as read, for keys (vez.rendercache)
     if user.session_version != version or not user.is_active:
         return None
     if not row.in_company:
