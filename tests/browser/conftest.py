@@ -132,8 +132,20 @@ def screenshot(page, name: str, width: int = 360) -> Path:
     """Save a full-page screenshot at this width as a test artifact."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.set_viewport_size({"width": width, "height": 800})
+    from playwright.sync_api import Error as PlaywrightError
+
     path = ARTIFACTS / f"{name}-{width}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.wait_for_load_state("load")  # a page still navigating has no frame to capture yet
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    except PlaywrightError as error:
+        # Chromium refuses a capture while the compositor re-lays the page out after the viewport
+        # change ("Unable to capture screenshot"); the artifact is a record, not an assertion, so one
+        # more try after the next frame is what a person would do.
+        if "Unable to capture screenshot" not in str(error):
+            raise
+        page.wait_for_timeout(250)
+        page.screenshot(path=str(path), full_page=True)
     return path
 
 
