@@ -19,11 +19,18 @@ from bench.server import gunicorn, recycles, server_description
 ENCODING = "br, gzip"
 
 
+# One browser: every request of the bench (the login's, wrk's, on every server) names the same User-Agent. Flask-Login's
+# session protection ties a session to its address and User-Agent: a session logged in by urllib's "Python-urllib"
+# and then used by wrk (which sends none) was marked not fresh by every request, so each answer re-signed the
+# cookie and sent it again, a cost no browser meets (finding of 2026-12-06, docs/performance.md).
+USER_AGENT = "vez-bench/1 (wrk)"
+
+
 def fetch(base: str, path: str, headers: dict | None = None) -> tuple[int, bytes, dict, int]:
     """(status, body, headers, bytes on the wire: status line + headers + body)."""
     url = urllib.parse.urlsplit(base)
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
-    conn.request("GET", path, headers={"Accept-Encoding": ENCODING, **(headers or {})})
+    conn.request("GET", path, headers={"Accept-Encoding": ENCODING, "User-Agent": USER_AGENT, **(headers or {})})
     response = conn.getresponse()
     body = response.read()
     head = sum(len(k) + len(v) + 4 for k, v in response.getheaders()) + 17
@@ -59,6 +66,7 @@ def wrk(url: str, seconds: int = 3, connections: int = 32, cookie: str | None = 
     `--timeout 10s`: wrk leaves an answer slower than its timeout (2 s by default) out of the latency figures and
     only counts it as a "timeout"; with 10 s such an answer is in the p99 it belongs to."""
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency", url]
+    cmd[1:1] = ["-H", f"User-Agent: {USER_AGENT}"]
     if cookie:
         cmd[1:1] = ["-H", f"Cookie: {cookie}"]
     started = time.time()
@@ -89,12 +97,13 @@ def demo_session_cookie(base: str) -> str:
 
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
     html = opener.open(base + "/login").read().decode()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
     # The session cookie is Secure: the jar will not send it over http, so carry it by hand.
     cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
     data = urllib.parse.urlencode({"login": "demo", "password": "demo12345", "csrf_token": token}).encode()
-    request = urllib.request.Request(base + "/login", data=data, headers={"Cookie": cookie})
+    request = urllib.request.Request(base + "/login", data=data, headers={"Cookie": cookie, "User-Agent": USER_AGENT})
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):

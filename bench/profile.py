@@ -70,14 +70,14 @@ def statements(app, client, path: str) -> int:
 
     with app.app_context():
         engine = db.engine
-    pages = app.extensions["vez.rendercache"]  # a kept page's statements run again on the driver's cursor
-    replayed = pages.replayed
+    replays = app.extensions["vez.replay"]  # statements read again on the driver's cursor (vez.replay)
+    replayed = replays.count
     event.listen(engine, "before_cursor_execute", count)
     try:
         client.get(path, base_url="https://localhost")
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    return len(seen) + pages.replayed - replayed
+    return len(seen) + replays.count - replayed
 
 
 def main(argv: list[str]) -> int:

@@ -144,7 +144,7 @@ def refuse_demo_logins(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from vez import auth, i18n, pagecache, rendercache, static
+    from vez import auth, i18n, pagecache, rendercache, replay, static
     from vez.extensions import babel, compress, csrf, db, limiter, login_manager, mail, migrate
     from vez.resources import resource_dir
 
@@ -161,6 +161,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     pagecache.init_app(app)
     rendercache.init_app(app)
+    replay.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     login_manager.init_app(app)
     auth.init_login_manager(login_manager)

@@ -8,16 +8,16 @@ only where the time matters (payments, receipts); `month` a billing period (`Ğ»Ğ
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlencode
 
 from babel import Locale
-from babel.dates import get_datetime_format
+from babel.dates import get_datetime_format, get_timezone
 from flask import Flask, Response, current_app, g, has_request_context, request
-from flask_babel import Domain, format_date, format_decimal, format_time, get_locale, to_user_timezone
+from flask_babel import Domain, format_date, format_decimal, format_time, get_locale
 from flask_login import current_user
 from jinja2 import pass_context
 
@@ -127,7 +127,15 @@ def rule_day(value: date | None) -> str:
 
 def today() -> date:
     """Today in the supplier's time zone (due dates, certificates)."""
-    return to_user_timezone(utcnow()).date()
+    return _local_date(utcnow().replace(second=0, microsecond=0), select_timezone())
+
+
+@lru_cache(maxsize=4)
+def _local_date(minute: datetime, zone: str) -> date:
+    """The date in `zone` during this UTC minute (every zone's offset is whole minutes, so a local midnight falls
+    on one), worked out once a minute rather than on every request: the time zone's conversion was a quarter of
+    the render cache's key (docs/performance.md)."""
+    return minute.replace(tzinfo=UTC).astimezone(get_timezone(zone)).date()
 
 
 def switch_url(lang: str) -> str:

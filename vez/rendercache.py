@@ -41,11 +41,11 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.engine.cursor import FullyBufferedCursorFetchStrategy
 
 CSRF_MARK = "\x00vez-csrf\x00"  # cannot occur in a rendered page: every text is escaped, no NUL survives it
 RENDERED_AT_MARK = datetime(1901, 1, 1, 0, 0)  # a moment no page shows: replaced by the real one per request
 HTMX_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request", "HX-Target", "HX-Trigger")
+_HTMX_ENVIRON = tuple("HTTP_" + name.upper().replace("-", "_") for name in HTMX_HEADERS)
 _PLAIN = (str, int, float, bool, Decimal, date, enum.Enum, type(None))  # datetime is a date
 
 T = TypeVar("T")
@@ -127,7 +127,6 @@ class _Pages:
         self.size = 0
         self.lock = threading.Lock()
         self.hits = self.misses = 0
-        self.replayed = 0  # statements run again to check kept pages (the tests count them with SQLAlchemy's)
 
     def get(self, key: Any) -> _Entry | None:
         with self.lock:
@@ -152,7 +151,7 @@ class _Pages:
     def clear(self) -> None:
         with self.lock:
             self.pages.clear()
-            self.size = self.hits = self.misses = self.replayed = 0
+            self.size = self.hits = self.misses = 0
 
 
 def _pages() -> _Pages:
@@ -164,16 +163,23 @@ def _key() -> Any:
     from flask_babel import get_locale
 
     from vez.company.access import current_member  # the header's "company cabinet" link and the chosen company
-    from vez.i18n import is_pseudo, today
+    from vez.i18n import today
 
+    environ = request.environ
+    locale = get_locale()
     return (
         request.endpoint,
-        request.host_url,
+        # The address as the request named it (what host_url and url_for build on), read without building it.
+        environ.get("wsgi.url_scheme"),
+        environ.get("HTTP_HOST"),
+        environ.get("SERVER_NAME"),
+        environ.get("SERVER_PORT"),
+        environ.get("SCRIPT_NAME"),
         request.path,
         request.query_string,
-        tuple(request.headers.get(name) for name in HTMX_HEADERS),
-        str(get_locale()),
-        is_pseudo(),
+        tuple(environ.get(name) for name in _HTMX_ENVIRON),
+        str(locale),
+        locale is not None and locale is g.get("pseudo_locale"),  # vez.i18n.is_pseudo, the locale asked once
         today(),
         _login(),
         fingerprint(current_member()),
@@ -234,28 +240,12 @@ def _record(build: Callable[[], T]) -> tuple[_Recording, T]:
 
 
 def _still_read(reads: tuple[tuple[str, Any, list], ...]) -> bool:
-    """Every statement of the kept page returns the rows it returned then: run on the request's own connection
-    (its transaction) as the driver's statements, SQLAlchemy's statement machinery cost more than the SELECTs.
+    """Every statement of the kept page returns the rows it returned then, read again on the driver's cursor
+    (vez.replay: SQLAlchemy's statement machinery cost more than the SELECTs). A statement that fails is a miss:
+    `build` runs through SQLAlchemy, which meets the same failure and reports it."""
+    from vez import replay
 
-    A statement that fails is a miss: the session's transaction is rolled back and `build` runs through
-    SQLAlchemy, which meets the same failure and reports it (the database-down page, a lost connection
-    replaced)."""
-    from vez.extensions import db
-
-    pages = _pages()
-    cursor = db.session.connection().connection.dbapi_connection.cursor()
-    try:
-        for statement, parameters, rows in reads:
-            pages.replayed += 1
-            cursor.execute(statement, parameters)
-            if cursor.fetchall() != rows:
-                return False
-    except Exception:  # noqa: BLE001 (any driver's error: SQLAlchemy reports it when build runs)
-        db.session.rollback()
-        return False
-    finally:
-        cursor.close()
-    return True
+    return all(replay.rows(statement, parameters) == rows for statement, parameters, rows in reads)
 
 
 def _verify(build: Callable[[], Any], entry: _Entry) -> None:
@@ -323,10 +313,9 @@ def _note_read(_connection, cursor, statement, parameters, context, executemany)
     if cursor.description is None or not statement.lstrip()[:6].upper().startswith(("SELECT", "WITH")):
         recording.spoiled = "a statement that is no SELECT"
         return
-    fetched = FullyBufferedCursorFetchStrategy(cursor, cursor.description)
-    kept_parameters = dict(parameters) if isinstance(parameters, dict) else tuple(parameters or ())
-    recording.reads.append((statement, kept_parameters, list(fetched._rowbuffer)))
-    context.cursor_fetch_strategy = fetched
+    from vez import replay
+
+    recording.reads.append(replay.reading(cursor, statement, parameters, context))
 
 
 def init_app(app: Flask) -> None:

@@ -108,6 +108,32 @@ def test_a_logged_in_visitor_gets_the_503_page_when_the_database_is_away(client,
     assert "Сервіс тимчасово недоступний" in response.get_data(as_text=True)
 
 
+def test_a_kept_page_gets_the_503_page_when_the_database_goes_away(client, make_user, auth, monkeypatch):
+    """A login and a page kept by the worker are checked on the driver's own connection (vez.replay), whose
+    errors SQLAlchemy does not wrap: the check gives way to SQLAlchemy, which reports the outage its usual way
+    (the 503 page, not a 500; live: tests/app/test_live_cluster.py with PostgreSQL stopped)."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    make_user("ivan")
+    assert auth.login().status_code == 303
+    assert client.get("/cabinet").status_code == 200
+    assert client.get("/cabinet").status_code == 200  # the login and the page, both checked on the driver
+
+    def driver_away(*args, **kwargs):
+        raise sqlite3.OperationalError("unable to open database file")
+
+    def away(*args, **kwargs):
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(db.engine, "raw_connection", driver_away)
+    monkeypatch.setattr(db.session, "connection", away)
+    response = client.get("/cabinet")
+    assert response.status_code == 503
+    assert "Сервіс тимчасово недоступний" in response.get_data(as_text=True)
+
+
 def test_flask_limiter_checks_requests_only_when_an_operator_configures_a_limit(app):
     """vez's limits are rows of the database (vez.identity.limits); Flask-Limiter enforces what an operator sets
     (RATELIMIT_APPLICATION and the like: tests/app/test_health.py shows it live). With none set, it is off and

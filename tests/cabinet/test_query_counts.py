@@ -23,14 +23,14 @@ def counting(app):
         statements.append(statement)
 
     engine = _db.engine
-    pages = app.extensions["vez.rendercache"]
-    replayed = pages.replayed
+    replays = app.extensions["vez.replay"]
+    replayed = replays.count
     event.listen(engine, "before_cursor_execute", count)
     try:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
-        statements.extend(["(replayed)"] * (pages.replayed - replayed))
+        statements.extend(["(replayed)"] * (replays.count - replayed))
 
 
 def grow(db, user, accounts: int, months: int, start_number: int):

@@ -61,3 +61,23 @@ def test_every_page_letter_and_pdf_prints_dates_through_the_helpers():
             continue
         offenders += [f"{name}: {hit.group(0)}" for hit in OTHER_STYLES.finditer(path.read_text())]
     assert offenders == []
+
+
+@pytest.mark.parametrize(
+    "utc,expected",
+    [
+        (datetime(2026, 3, 28, 21, 59, 59), date(2026, 3, 28)),  # 23:59:59 in Kyiv, winter time
+        (datetime(2026, 3, 28, 22, 0), date(2026, 3, 29)),  # midnight: summer time starts at 01:00 UTC that night
+        (datetime(2026, 3, 29, 20, 59, 59), date(2026, 3, 29)),  # 23:59:59 summer time
+        (datetime(2026, 3, 29, 21, 0), date(2026, 3, 30)),
+        (datetime(2026, 10, 24, 21, 0), date(2026, 10, 25)),  # midnight, summer time
+        (datetime(2026, 10, 25, 21, 59, 59), date(2026, 10, 25)),  # winter time again
+        (datetime(2026, 10, 25, 22, 0), date(2026, 10, 26)),
+    ],
+)
+def test_today_is_the_date_in_kyiv_on_either_side_of_midnight_and_of_the_clock_change(app, monkeypatch, utc, expected):
+    from vez import i18n
+
+    monkeypatch.setattr(i18n, "utcnow", lambda: utc)
+    with app.test_request_context():
+        assert i18n.today() == expected

@@ -6,7 +6,7 @@ from datetime import timedelta
 import time_machine
 from flask_login import login_fresh
 
-from tests.conftest import csrf_token, https_client
+from tests.conftest import _CSRF, csrf_token, https_client
 
 
 def cookies(response):
@@ -106,7 +106,6 @@ def test_26_an_unchanged_session_cookie_is_sent_again_only_once_a_minute_old(cli
     make_user("ivan")
     with time_machine.travel("2030-01-01 10:00", tick=False) as t:
         auth.login()
-        client.get("/cabinet")  # the first page after the login gives the new session its CSRF token: a change
         t.shift(timedelta(seconds=30))
         assert "__Host-session" not in cookies(client.get("/cabinet"))
         t.shift(timedelta(seconds=31))
@@ -155,3 +154,39 @@ def test_the_login_is_the_sessions_own_unchanged_user(app, db, make_user):
         _db.session.commit()
     _db.session.expire_all()
     assert _db.session.get(User, ivan.id).phone == "+380671112233"
+
+
+def test_27_the_logins_answer_carries_the_new_sessions_csrf_secret(client, auth, make_user):
+    """The session renewed at login has a CSRF secret of its own from the start (not the visitor's old one), so
+    the first page after the login changes nothing and sends no cookie, and its forms post."""
+    make_user("ivan")
+    client.get("/login")
+    with client.session_transaction() as before:
+        old = before["csrf_token"]
+    auth.login()
+    with client.session_transaction() as after:
+        assert after["csrf_token"] and after["csrf_token"] != old
+    page = client.get("/cabinet/profile")
+    assert page.status_code == 200 and "__Host-session" not in cookies(page)
+    token = _CSRF.search(page.get_data(as_text=True))
+    form = {"csrf_token": token.group(1) or token.group(2), "prefs-language": "uk"}
+    answer = client.post("/cabinet/profile/preferences", data=form)
+    assert answer.status_code in (302, 303), answer.status_code
+
+
+def test_a_login_changed_in_the_database_is_read_anew_on_the_next_request(app, db, client, auth, make_user):
+    """The login is read on every request; a row changed by anyone (here another connection's SQL) is what the
+    next request sees: its language at once, its ended sessions at once (docs/performance.md, vez.replay)."""
+    from sqlalchemy import text
+
+    user = make_user("ivan")
+    auth.login()
+    assert client.get("/cabinet?lang=uk").status_code == 200
+    client.delete_cookie("lang")
+    assert 'lang="uk"' in client.get("/cabinet").get_data(as_text=True)  # read again on the driver's cursor
+    with db.engine.begin() as other:
+        other.execute(text("UPDATE users SET language = 'en' WHERE id = :id"), {"id": user.id})
+    assert 'lang="en"' in client.get("/cabinet").get_data(as_text=True)
+    with db.engine.begin() as other:
+        other.execute(text("UPDATE users SET session_version = session_version + 1 WHERE id = :id"), {"id": user.id})
+    assert client.get("/cabinet").status_code == 302

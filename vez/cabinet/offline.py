@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from functools import lru_cache
 
 from flask import Response, current_app, request
 from flask_login import current_user
@@ -19,8 +20,14 @@ UNTIL = "Vez-Snapshot-Until"  # epoch seconds: once this browser's login would h
 
 def owner_key(user_id: int, session_version: int) -> str:
     """Opaque and per login: it changes when the login's sessions end (logout, password change, "end sessions")."""
+    return _owner_key(current_app.config["SECRET_KEY"], user_id, session_version)
+
+
+@lru_cache(maxsize=1024)
+def _owner_key(secret: str, user_id: int, session_version: int) -> str:
+    """Once per login and version in a worker, not on every page it serves."""
     message = f"offline-snapshot:{user_id}:{session_version}".encode()
-    return hmac.new(current_app.config["SECRET_KEY"].encode(), message, hashlib.sha256).hexdigest()[:32]
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]
 
 
 def keep(response: Response) -> Response:

@@ -11,18 +11,22 @@ gives a new value.
 from __future__ import annotations
 
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from functools import cache
+from typing import Any
 
 from flask import Flask, Request, current_app, g, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature
 from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
-from vez import audit
+from vez import audit, replay
 from vez.extensions import db
 from vez.models import User, utcnow
 
@@ -90,7 +94,7 @@ def load_user(user_id: str) -> User | None:
     if parsed is None:
         return None
     uid, version, issued = parsed
-    row = db.session.connection().execute(_user_statement(), {"uid": uid}).first()
+    row = _read_login(uid)
     if row is None:
         return None
     user = _attached(row)
@@ -108,6 +112,46 @@ def load_user(user_id: str) -> User | None:
     return user
 
 
+class _Logins:
+    """The logins a worker read lately: each with the reading (SQL, parameters, driver rows) that checks it.
+
+    The session's login is read on every request. When the statement, run again on the driver's cursor, returns
+    the very driver rows of the reading, SQLAlchemy would make the same row of them: that row is used, and none
+    of SQLAlchemy's statement, session and result machinery runs (docs/performance.md). Any change to the login
+    (a new session version, a disabled login, a password) changes its row: it is read through SQLAlchemy again.
+    """
+
+    LIMIT = 4096
+
+    def __init__(self) -> None:
+        self.seen: OrderedDict[int, tuple[str, Any, list, Any]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, uid: int):
+        with self.lock:
+            return self.seen.get(uid)
+
+    def put(self, uid: int, reading: tuple[str, Any, list], row) -> None:
+        with self.lock:
+            self.seen[uid] = (*reading, row)
+            self.seen.move_to_end(uid)
+            while len(self.seen) > self.LIMIT:
+                self.seen.popitem(last=False)
+
+
+_logins = _Logins()
+
+
+def _read_login(uid: int):
+    seen = _logins.get(uid)
+    if seen is not None and replay.rows(seen[0], seen[1]) == seen[2]:
+        return seen[3]
+    row, reading = replay.first(_user_statement(), {"uid": uid})
+    if row is not None and reading is not None:
+        _logins.put(uid, reading, row)
+    return row
+
+
 @cache
 def _user_statement():
     """The login's columns and whether it belongs to any company, in one statement (the header asks on every
@@ -115,7 +159,7 @@ def _user_statement():
     from vez.models import CompanyMember
 
     belongs = select(CompanyMember.id).where(CompanyMember.user_id == User.id).exists()
-    columns = [attribute.columns[0].label(attribute.key) for attribute in inspect(User).column_attrs]
+    columns = [inspect(User).column_attrs[key].columns[0].label(key) for key in _column_keys()]
     return select(*columns, belongs.label("in_company")).where(User.__table__.c.id == bindparam("uid"))
 
 
@@ -127,10 +171,23 @@ def _attached(row) -> User:
     if held is not None:
         return held
     fields = row._mapping
-    user = User(**{attribute.key: fields[attribute.key] for attribute in inspect(User).column_attrs})
+    # As the ORM's loading makes one: a bare instance given its columns directly (the constructor's attribute
+    # events, one per column, were half of this function; none is wanted, the values are the database's).
+    user = _user_manager().new_instance()
+    user.__dict__.update({key: fields[key] for key in _column_keys()})
     make_transient_to_detached(user)  # no pending change: as freshly loaded
     db.session.add(user)
     return user
+
+
+@cache
+def _user_manager():
+    return inspect(User).class_manager
+
+
+@cache
+def _column_keys() -> tuple[str, ...]:
+    return tuple(attribute.key for attribute in inspect(User).column_attrs)
 
 
 def _restore(user: User, issued: int, now: int) -> User | None:
@@ -157,7 +214,7 @@ def start_session(user: User, remember: bool = False, *, second_factor: bool = F
     """
     kept = session.get(SECOND_FACTOR)
     kept = kept if isinstance(kept, dict) and kept.get("u") == user.id else None
-    session.clear()
+    renew()
     session.permanent = True  # re-signed on every request: the 30-minute idle timeout
     now = int(time.time())
     session[AUTH_AT] = now
@@ -202,13 +259,24 @@ def end_session(user: User | None, *, ip: str | None = None) -> None:
         end_all_sessions(user)
         audit.record("logout", actor_id=user.id, ip=ip, target=user)
     logout_user()
-    session.clear()
+    renew()
 
 
 def drop_login() -> None:
     """This browser's login is forgotten (the other sessions of the login stay)."""
     logout_user()
+    renew()
+
+
+def renew() -> None:
+    """Empty the session but for a new CSRF secret (none of the old session's, docs/security.md D).
+
+    The answer that renews the session carries the secret its next page's forms are signed with: without it
+    the next page added one, and its answer signed and sent the cookie again (once for a browser, on every
+    request for a client that keeps the cookie of the login's answer)."""
     session.clear()
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)  # the old secret's signed token
+    generate_csrf()
 
 
 def remember_unactivated(user: User) -> None:

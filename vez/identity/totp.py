@@ -18,6 +18,7 @@ from flask import current_app, session
 
 from vez import audit
 from vez.extensions import db
+from vez.identity import sessions
 from vez.identity.limits import TOTP_PER_LOGIN, claim_totp_step
 from vez.models import User
 
@@ -50,7 +51,7 @@ def begin(user: User, *, next_url: str | None) -> None:
     """The password was right (or this session's login, opened by its password, has no valid second factor and
     has a secret to prove): remember who is half-way in. The session is renewed at the end; staff are never
     remembered by a cookie."""
-    session.clear()
+    sessions.renew()
     session[PENDING] = {
         "u": user.id,
         "v": user.session_version,
