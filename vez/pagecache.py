@@ -24,13 +24,13 @@ from itertools import chain
 from flask import Flask, current_app, has_app_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from vez import csrf
 from vez.extensions import cache
 from vez.htmx import is_partial_request
 from vez.models import Subdivision
@@ -138,7 +138,7 @@ def cached_page(view):
     def wrapper(*args, **kwargs):
         if not _cacheable() or not _available():
             return view(*args, **kwargs)
-        key, token = _key(), generate_csrf()
+        key, token = _key(), csrf.token()
         try:
             generation, entry = cache.get_many(GENERATION, key)
         except CACHE_ERRORS as error:

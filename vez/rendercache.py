@@ -38,9 +38,10 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, render_template, request, session
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+from vez import csrf
 
 CSRF_MARK = "\x00vez-csrf\x00"  # cannot occur in a rendered page: every text is escaped, no NUL survives it
 RENDERED_AT_MARK = datetime(1901, 1, 1, 0, 0)  # a moment no page shows: replaced by the real one per request
@@ -284,7 +285,7 @@ def _rendered_at_text() -> str:
 
 
 def _fill(marked: str, rendered_at: str, fresh: list[Fresh]) -> str:
-    page = marked.replace(CSRF_MARK, generate_csrf()) if CSRF_MARK in marked else marked
+    page = marked.replace(CSRF_MARK, csrf.token()) if CSRF_MARK in marked else marked
     for i, value in enumerate(fresh):
         page = page.replace(_fresh_mark(i), value)
     if rendered_at and rendered_at in page:

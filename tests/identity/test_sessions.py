@@ -190,3 +190,30 @@ def test_a_login_changed_in_the_database_is_read_anew_on_the_next_request(app, d
     with db.engine.begin() as other:
         other.execute(text("UPDATE users SET session_version = session_version + 1 WHERE id = :id"), {"id": user.id})
     assert client.get("/cabinet").status_code == 302
+
+
+def test_a_csrf_token_signed_by_vez_is_the_very_token_flask_wtf_signs(app, client):
+    """vez.csrf signs without trying zlib on a 40-character secret; the token is byte for byte Flask-WTF's, and
+    Flask-WTF validates it."""
+    from flask import g
+    from flask_wtf.csrf import generate_csrf, validate_csrf
+
+    from vez import csrf
+
+    with time_machine.travel("2030-01-01 10:00", tick=False), app.test_request_context("/"):
+        theirs = generate_csrf()  # makes the session's secret
+        g.pop("csrf_token")
+        ours = csrf.token()
+        assert ours == theirs
+        validate_csrf(ours)
+
+
+def test_a_visitors_session_cookie_is_left_uncompressed_and_a_logins_compressed(client, auth, make_user):
+    """Either way Flask reads it back; zlib is tried only where it can shorten the cookie."""
+    client.get("/login")
+    visitor = client.get_cookie("__Host-session").value
+    make_user("ivan")
+    auth.login()
+    login = client.get_cookie("__Host-session").value
+    assert not visitor.startswith(".") and login.startswith(".")
+    assert client.get("/cabinet").status_code == 200

@@ -20,13 +20,13 @@ from typing import Any
 from flask import Flask, Request, current_app, g, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import login_user, logout_user
-from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature
 from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
-from vez import audit, replay
+from vez import audit, csrf, replay
+from vez.csrf import SmallValues
 from vez.extensions import db
 from vez.models import User, utcnow
 
@@ -49,8 +49,21 @@ class SessionCookies(SecureCookieSessionInterface):
         keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
         cached = getattr(self, "_serializer", None)
         if cached is None or cached[0] != keys:
-            cached = self._serializer = (keys, super().get_signing_serializer(app))
+            cached = self._serializer = (keys, self._serializer_for(app))
         return cached[1]
+
+    def _serializer_for(self, app: Flask) -> SmallValues | None:
+        """Flask's own (flask.sessions, 3.1), as `SmallValues`: a visitor's session holding only its CSRF
+        secret is not run through zlib for nothing."""
+        if not app.secret_key:
+            return None
+        keys = [*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key]  # the current key last
+        return SmallValues(
+            keys,
+            salt=self.salt,
+            serializer=self.serializer,
+            signer_kwargs={"key_derivation": self.key_derivation, "digest_method": self.digest_method},
+        )
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         serializer = self.get_signing_serializer(app)
@@ -276,7 +289,7 @@ def renew() -> None:
     request for a client that keeps the cookie of the login's answer)."""
     session.clear()
     g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)  # the old secret's signed token
-    generate_csrf()
+    csrf.token()  # no secret in the session: Flask-WTF makes one
 
 
 def remember_unactivated(user: User) -> None:
