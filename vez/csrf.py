@@ -8,10 +8,11 @@ itsdangerous. `token()` is Flask-WTF's `generate_csrf()` with such a serializer 
 
 from __future__ import annotations
 
+import hashlib
+import os
 from functools import lru_cache
 
 from flask import current_app, g, session
-from flask_wtf.csrf import generate_csrf
 from itsdangerous import URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
 from itsdangerous.serializer import Serializer
@@ -33,8 +34,9 @@ def _token_serializer(secret_key: str | bytes) -> SmallValues:
 
 
 def token() -> str:
-    """This request's CSRF token for the session's secret: Flask-WTF's own (it validates them) when the session
-    has no secret yet, else signed here and kept in `g` where Flask-WTF's forms and templates find it."""
+    """This request's CSRF token: the session's secret (made as Flask-WTF makes one when there is none yet)
+    signed for this moment, kept in `g` where Flask-WTF's forms and templates find it and validated by
+    Flask-WTF like its own."""
     config = current_app.config
     field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     signed = g.get(field)
@@ -42,7 +44,7 @@ def token() -> str:
         return signed
     secret = session.get(field)
     if not isinstance(secret, str):
-        return generate_csrf()  # it makes the secret
+        secret = session[field] = hashlib.sha1(os.urandom(64)).hexdigest()  # flask_wtf.csrf.generate_csrf's
     signed = _token_serializer(config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key).dumps(secret)
     setattr(g, field, signed)
     return signed

@@ -206,6 +206,13 @@ def test_a_csrf_token_signed_by_vez_is_the_very_token_flask_wtf_signs(app, clien
         ours = csrf.token()
         assert ours == theirs
         validate_csrf(ours)
+    with app.test_request_context("/"):
+        from flask import session
+
+        g.pop("csrf_token", None)  # the app context (and its g) outlives the request context
+        made = csrf.token()  # a new visitor: the secret is made here, as Flask-WTF makes it
+        assert len(session["csrf_token"]) == 40
+        validate_csrf(made)
 
 
 def test_a_visitors_session_cookie_is_left_uncompressed_and_a_logins_compressed(client, auth, make_user):

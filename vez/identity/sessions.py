@@ -289,7 +289,7 @@ def renew() -> None:
     request for a client that keeps the cookie of the login's answer)."""
     session.clear()
     g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)  # the old secret's signed token
-    csrf.token()  # no secret in the session: Flask-WTF makes one
+    csrf.token()  # a new secret, and its token for this answer
 
 
 def remember_unactivated(user: User) -> None:
