@@ -20,16 +20,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def demo_app(tmp: Path):
-    env = {
+def demo_env(tmp: Path) -> dict:
+    return {
         "VEZ_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'profile.sqlite3'}",
         "VEZ_SECRET_KEY": "profile-secret-key-0123456789-abcdefghij",
         "VEZ_MAIL_SEND_INLINE": "false",
     }
+
+
+def demo_database(tmp: Path) -> None:
+    env = {**os.environ, **demo_env(tmp)}
     flask = [str(ROOT / ".venv/bin/flask"), "--app", "vez"]
-    subprocess.run(flask + ["db", "upgrade"], env={**os.environ, **env}, check=True, capture_output=True)
-    subprocess.run(flask + ["demo-data"], env={**os.environ, **env}, check=True, capture_output=True)
-    os.environ.update(env)
+    subprocess.run(flask + ["db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run(flask + ["demo-data"], env=env, check=True, capture_output=True)
+
+
+def demo_app(tmp: Path):
+    demo_database(tmp)
+    os.environ.update(demo_env(tmp))
     from vez import create_app
 
     return create_app()
