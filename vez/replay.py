@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import Executable, Row, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.cursor import FullyBufferedCursorFetchStrategy
@@ -75,7 +75,11 @@ _CONNECTED = "vez.connected"
 
 
 def _connected(session, _transaction, _connection) -> None:
+    """The session has a connection of its own (a miss, a view using the ORM): from now on the readings use it,
+    and the driver connection checked out for the request goes back to the pool (one connection a request)."""
     session.info[_CONNECTED] = True
+    if has_app_context():
+        _release()
 
 
 def _ended(session, transaction) -> None:

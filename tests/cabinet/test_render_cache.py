@@ -239,3 +239,20 @@ def test_a_kept_statement_that_fails_is_a_miss_and_the_page_is_rendered(app, log
     again = logged_in.get("/cabinet")
     assert again.status_code == 200 and store.hits == hits
     assert without_tokens(again.get_data(as_text=True)) == without_tokens(first)
+
+
+def test_a_request_holds_one_connection_when_its_session_opens_its_own(app, db, client, auth, make_user):
+    """The driver connection a hit's readings check out goes back to the pool once the session opens its own
+    connection (a miss, a view using the ORM), so a request never holds two (vez.replay)."""
+    from flask import g
+
+    from vez import replay
+
+    make_user("ivan")
+    auth.login()
+    with app.test_request_context("/cabinet"):
+        replay._connection()  # a hit's readings: a pooled driver connection
+        assert g.get("vez_driver") is not None
+        db.session.connection()  # the session opens its own
+        assert g.get("vez_driver") is None
+        assert replay._connection()[1] is True  # and the readings go over the session's
