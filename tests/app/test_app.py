@@ -127,9 +127,10 @@ def test_a_kept_page_gets_the_503_page_when_the_database_goes_away(client, make_
     def away(*args, **kwargs):
         raise OperationalError("SELECT", {}, Exception("connection refused"))
 
-    monkeypatch.setattr(db.engine, "raw_connection", driver_away)
-    monkeypatch.setattr(db.session, "connection", away)
-    response = client.get("/cabinet")
+    with monkeypatch.context() as away_now:  # undone before the database fixture's teardown needs a connection
+        away_now.setattr(db.engine, "raw_connection", driver_away)
+        away_now.setattr(db.session, "connection", away)
+        response = client.get("/cabinet")
     assert response.status_code == 503
     assert "Сервіс тимчасово недоступний" in response.get_data(as_text=True)
 
