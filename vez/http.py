@@ -37,7 +37,7 @@ def _policy(form_action_extra: tuple[str, ...]) -> str:
 
 
 @lru_cache(maxsize=16)
-def _headers(policy: str, page: bool) -> tuple[tuple[str, str], ...]:
+def _headers(policy: str, page: bool) -> tuple[tuple[str, str, str], ...]:
     """Every header the answer gets, with the lower-case name it is looked up by."""
     named = [("Content-Security-Policy", policy), *ALWAYS, *DEFAULTS, *(PAGE_DEFAULTS if page else ())]
     return tuple((key, value, key.lower()) for key, value in named)

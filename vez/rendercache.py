@@ -164,10 +164,9 @@ def _key() -> Any:
     from flask_babel import get_locale
 
     from vez.company.access import current_member  # the header's "company cabinet" link and the chosen company
-    from vez.i18n import today
+    from vez.i18n import is_pseudo, today
 
     environ = request.environ
-    locale = get_locale()
     return (
         request.endpoint,
         # The address as the request named it (what host_url and url_for build on), read without building it.
@@ -179,8 +178,8 @@ def _key() -> Any:
         request.path,
         request.query_string,
         tuple(environ.get(name) for name in _HTMX_ENVIRON),
-        str(locale),
-        locale is not None and locale is g.get("pseudo_locale"),  # vez.i18n.is_pseudo, the locale asked once
+        str(get_locale()),
+        is_pseudo(),
         today(),
         _login(),
         fingerprint(current_member()),

@@ -169,3 +169,17 @@ def test_31_one_totp_code_posted_eight_times_at_once_opens_one_session(live):
     assert len(opened) == 1, answers
     assert server.audited("login.second_factor_ok") == 1
     print(f"TOTP single use: 8 fired, {len(opened)} session opened")
+
+
+def test_d25_a_session_ended_in_one_worker_is_refused_at_once_by_every_worker_and_thread(live):
+    """Each worker keeps its last reading of a login (vez.replay): after 48 parallel pages have filled every
+    worker's copy, a logout answered by one of them ends the captured cookie for all 48 parallel requests that
+    follow, whichever worker and thread takes each."""
+    server = live()
+    status, _, cookie = _login(server, "ivan", PASSWORD)()
+    assert status == 303 and cookie
+    page = lambda: server.get("/cabinet/profile", {"Cookie": cookie})  # noqa: E731
+    assert [answer[0] for answer in server.burst([page] * 48)] == [200] * 48
+    status, _, _ = server.post("/logout", {}, cookie)
+    assert status in (302, 303)
+    assert [answer[0] for answer in server.burst([page] * 48)] == [302] * 48

@@ -24,6 +24,7 @@ def init_login_manager(manager: LoginManager) -> None:
 
 def init_session_cookies(app) -> None:
     app.session_interface = sessions.SessionCookies()
+    sessions.init_app(app)
 
 
 @bp.before_app_request

@@ -152,16 +152,18 @@ class _Logins:
                 self.seen.popitem(last=False)
 
 
-_logins = _Logins()
+def init_app(app: Flask) -> None:
+    app.extensions["vez.logins"] = _Logins()  # per app, like the kept pages: its own database, its own readings
 
 
 def _read_login(uid: int):
-    seen = _logins.get(uid)
+    logins = current_app.extensions["vez.logins"]
+    seen = logins.get(uid)
     if seen is not None and replay.rows(seen[0], seen[1]) == seen[2]:
         return seen[3]
     row, reading = replay.first(_user_statement(), {"uid": uid})
     if row is not None and reading is not None:
-        _logins.put(uid, reading, row)
+        logins.put(uid, reading, row)
     return row
 
 
